@@ -1,0 +1,86 @@
+"""What every API module shares: the Api with the bilingual error shape, the database pager."""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+import flask_smorest
+import peewee
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+from inspect_app.domain.lifecycle import IllegalTransition
+from inspect_app.errors import CATALOGUE, AppError, kind_for_http
+from inspect_app.messages import bilingual_errors
+
+log = logging.getLogger("lianjian.api")
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api with every error in one shape, messages in Chinese and English."""
+
+    def _register_error_handlers(self):
+        super()._register_error_handlers()
+        app = self._app
+        app.register_error_handler(AppError, _app_error)
+        app.register_error_handler(IllegalTransition, _illegal_transition)
+        app.register_error_handler(peewee.IntegrityError, _integrity_error)
+
+    def handle_http_exception(self, error: HTTPException):
+        kind = kind_for_http(error.code or 500)
+        data = getattr(error, "data", None) or {}
+        errors = data.get("errors") or data.get("messages")
+        if error.code == 400 and errors and "json" in errors:
+            kind = CATALOGUE["MALFORMED_JSON"]
+        if (error.code or 500) >= 500:
+            original = getattr(error, "original_exception", None)
+            log.error("internal error", exc_info=original or error)
+            errors = None
+        app_error = AppError(kind.code, errors=bilingual_errors(errors) if errors else {})
+        response = jsonify(app_error.payload())
+        response.status_code = kind.http if kind.http == error.code else (error.code or 500)
+        for name, value in (data.get("headers") or {}).items():
+            response.headers[name] = value
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+
+def _app_error(error: AppError):
+    response = jsonify(error.payload())
+    response.status_code = error.kind.http
+    return response
+
+
+def _illegal_transition(error: IllegalTransition):
+    message = error.message
+    return _app_error(AppError("ILLEGAL_TRANSITION", zh=message["zh"], en=message["en"]))
+
+
+def _integrity_error(error: peewee.IntegrityError):
+    log.info("integrity error: %s", error)
+    return _app_error(AppError("DUPLICATE"))
+
+
+class QueryPage(flask_smorest.Page):
+    """Pages a peewee query in the database: COUNT(*) and LIMIT/OFFSET, never len() or slicing."""
+
+    @property
+    def item_count(self) -> int:
+        return self.collection.order_by().count()
+
+    @property
+    def items(self) -> list:
+        params = self.page_params
+        return list(self.collection.paginate(params.page, params.page_size))
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """Pagination defaults for the whole API."""
+
+    DEFAULT_PAGINATION_PARAMETERS: ClassVar[dict[str, int]] = {
+        "page": 1,
+        "page_size": 20,
+        "max_page_size": 200,
+    }

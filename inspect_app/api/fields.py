@@ -1,0 +1,70 @@
+"""Field types shared by the API's schemas: validated at the edge, trusted inside."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import marshmallow as ma
+from marshmallow import validate
+
+from inspect_app.domain import credit_code
+
+CREDIT_CLASSES = ("A", "B", "C", "D")
+# Baoshan's box with a margin (DOMAIN.md: 31.28–31.52 N, 121.30–121.53 E).
+DISTRICT_LAT = (31.20, 31.60)
+DISTRICT_LON = (121.20, 121.62)
+# Control, format (bidi overrides, zero-width), surrogate and private-use characters.
+INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co"})
+
+
+class Text(ma.fields.String):
+    """A string without control characters, not blank, NFC-normalised, within a length."""
+
+    def __init__(self, *, max_length: int, **kwargs):
+        super().__init__(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        text = unicodedata.normalize("NFC", text).strip()
+        if any(unicodedata.category(ch) in INVISIBLE for ch in text):
+            raise ma.ValidationError("Contains control characters.")
+        if not text:
+            raise ma.ValidationError("Must not be blank.")
+        return text
+
+
+class CreditCode(ma.fields.String):
+    """A unified social credit code whose GB 32100-2015 check character holds."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        if not credit_code.is_valid(code):
+            raise ma.ValidationError("Invalid credit code.")
+        return code
+
+
+def latitude(**kwargs) -> ma.fields.Float:
+    return ma.fields.Float(
+        validate=validate.Range(*DISTRICT_LAT, error="Outside the district."),
+        allow_nan=False,
+        **kwargs,
+    )
+
+
+def longitude(**kwargs) -> ma.fields.Float:
+    return ma.fields.Float(
+        validate=validate.Range(*DISTRICT_LON, error="Outside the district."),
+        allow_nan=False,
+        **kwargs,
+    )
+
+
+def credit_class(**kwargs) -> ma.fields.String:
+    return ma.fields.String(validate=validate.OneOf(CREDIT_CLASSES), **kwargs)
+
+
+class Strict(ma.Schema):
+    """Input schemas refuse unknown fields (marshmallow's default, said out loud)."""
+
+    class Meta:
+        unknown = ma.RAISE

@@ -1,0 +1,236 @@
+"""Combined licences (行业综合许可证): list, read with history, 新办, lifecycle events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import marshmallow as ma
+from flask import Response, current_app
+from flask.views import MethodView
+from marshmallow import validate
+
+from inspect_app.access import ensure_registry_reader
+from inspect_app.api.base import Blueprint, QueryPage
+from inspect_app.api.fields import CreditCode, Strict, Text, credit_class
+from inspect_app.auth import current_actor, require
+from inspect_app.clock import utcnow
+from inspect_app.domain.licence_qr import qr_png
+from inspect_app.domain.lifecycle import EventKind, Status
+from inspect_app.models import Entity, Industry, Licence, LicenceEvent, Street
+from inspect_app.services import licence_codes
+from inspect_app.services import licences as service
+
+blp = Blueprint(
+    "licences",
+    __name__,
+    url_prefix="/api/v1/licences",
+    description="行业综合许可证 Combined licences",
+)
+
+LICENCE_NUMBER = validate.Regexp(
+    r"^[A-Z0-9][A-Z0-9-]{3,31}$", error="Must be 4–32 capital letters, digits or dashes."
+)
+
+
+class PermitInSchema(Strict):
+    permit_code = Text(max_length=12, required=True)
+    permit_number = Text(max_length=32, required=True)
+    valid_from = ma.fields.Date(required=True)
+    valid_until = ma.fields.Date(required=True)
+
+    @ma.validates_schema
+    def _ordered(self, data, **kwargs):
+        if data["valid_until"] <= data["valid_from"]:
+            raise ma.ValidationError("Must be later than valid_from.", "valid_until")
+
+
+def _unique_permits(rows):
+    codes = [row["permit_code"] for row in rows]
+    if len(codes) != len(set(codes)):
+        raise ma.ValidationError("Duplicate permit.")
+
+
+class LicenceCreateSchema(Strict):
+    number = ma.fields.String(required=True, validate=LICENCE_NUMBER)
+    holder_code = CreditCode(required=True)
+    industry = Text(max_length=4, required=True)
+    valid_until = ma.fields.Date(required=True)
+    issued_at = ma.fields.AwareDateTime(default_timezone=None)
+    permits = ma.fields.List(
+        ma.fields.Nested(PermitInSchema),
+        required=True,
+        validate=[validate.Length(min=1, max=20), _unique_permits],
+    )
+    reason = Text(max_length=256)
+
+
+class ChangesSchema(Strict):
+    holder_name = Text(max_length=128)
+    address = Text(max_length=256)
+    valid_until = ma.fields.Date()
+    permits = ma.fields.List(
+        ma.fields.Nested(PermitInSchema), validate=[validate.Length(min=1, max=20), _unique_permits]
+    )
+
+
+class EventCreateSchema(Strict):
+    kind = ma.fields.String(
+        required=True, validate=validate.OneOf([k for k in EventKind if k != "NEW"])
+    )
+    reason = Text(max_length=256, required=True)
+    changes = ma.fields.Nested(ChangesSchema, load_default=dict)
+    expected_version = ma.fields.Integer(validate=validate.Range(min=1))
+
+
+class EventSchema(ma.Schema):
+    seq = ma.fields.Integer()
+    kind = ma.fields.String()
+    at = ma.fields.DateTime()
+    actor = ma.fields.String()
+    reason = ma.fields.String()
+    changes = ma.fields.Dict()
+    source = ma.fields.String()
+
+
+class LicenceSummarySchema(ma.Schema):
+    number = ma.fields.String()
+    holder_code = ma.fields.Function(lambda lic: lic.holder.credit_code)
+    holder_name = ma.fields.Function(lambda lic: lic.holder.name)
+    street = ma.fields.Function(lambda lic: lic.holder.street.code)
+    industry = ma.fields.Function(lambda lic: lic.industry.code)
+    status = ma.fields.String()
+    valid_until = ma.fields.Date()
+    version = ma.fields.Integer()
+
+
+class LicenceSchema(LicenceSummarySchema):
+    issued_at = ma.fields.DateTime()
+    permits = ma.fields.Function(service.permit_rows)
+    events = ma.fields.Function(
+        lambda lic: EventSchema(many=True).dump(
+            LicenceEvent.select().where(LicenceEvent.licence == lic).order_by(LicenceEvent.seq)
+        )
+    )
+
+
+class QrSchema(ma.Schema):
+    number = ma.fields.String()
+    payload = ma.fields.String()
+
+
+class LicenceFilterSchema(Strict):
+    street = ma.fields.String()
+    industry = ma.fields.String()
+    status = ma.fields.String(validate=validate.OneOf(list(Status)))
+    credit_class = credit_class()
+    q = Text(
+        max_length=64,
+        metadata={
+            "description": "holder name contains, or credit code / licence number starts with"
+        },
+    )
+
+
+def filtered_licences(args: dict):
+    query = (
+        Licence.select(Licence, Entity, Street, Industry)
+        .join(Entity)
+        .join(Street)
+        .switch(Licence)
+        .join(Industry)
+    )
+    if "street" in args:
+        query = query.where(Street.code == args["street"])
+    if "industry" in args:
+        query = query.where(Industry.code == args["industry"])
+    if "status" in args:
+        query = query.where(Licence.status == args["status"])
+    if "credit_class" in args:
+        query = query.where(Entity.credit_class == args["credit_class"])
+    if "q" in args:
+        text = args["q"]
+        query = query.where(
+            Entity.name.contains(text)
+            | Entity.credit_code.startswith(text.upper())
+            | Licence.number.startswith(text.upper())
+        )
+    return query.order_by(Licence.number)
+
+
+@blp.route("")
+class Licences(MethodView):
+    @require()
+    @blp.etag
+    @blp.arguments(LicenceFilterSchema, location="query")
+    @blp.response(200, LicenceSummarySchema(many=True))
+    @blp.paginate(QueryPage)
+    def get(self, args):
+        """List licences, filtered and paged in the database."""
+        ensure_registry_reader(current_actor())
+        return filtered_licences(args)
+
+    @require()
+    @blp.etag
+    @blp.arguments(LicenceCreateSchema)
+    @blp.response(201, LicenceSchema)
+    def post(self, data):
+        """新办: issue a combined licence (licensing staff)."""
+        return service.issue_licence(current_actor(), data, utcnow())
+
+
+@blp.route("/<string:number>")
+class LicenceByNumber(MethodView):
+    @require()
+    @blp.etag
+    @blp.response(200, LicenceSchema)
+    def get(self, number):
+        """One licence with its permits and full event history."""
+        ensure_registry_reader(current_actor())
+        return service.get_licence(number)
+
+
+@blp.route("/<string:number>/events")
+class LicenceEvents(MethodView):
+    @require()
+    @blp.arguments(EventCreateSchema)
+    @blp.response(201, LicenceSchema)
+    def post(self, data, number):
+        """Post a lifecycle event: 变更 延续 补证 暂停 恢复 注销 撤销; illegal ones get 409."""
+        service.post_event(
+            current_actor(),
+            number,
+            EventKind(data["kind"]),
+            data["reason"],
+            data["changes"],
+            utcnow(),
+            expected_version=data.get("expected_version"),
+        )
+        return service.get_licence(number)
+
+
+@blp.route("/<string:number>/qr")
+class LicenceQr(MethodView):
+    @require()
+    @blp.response(200, QrSchema)
+    def get(self, number):
+        """The licence's signed QR text (what is printed on the certificate)."""
+        ensure_registry_reader(current_actor())
+        return {
+            "number": number,
+            "payload": licence_codes.qr_text(service.get_licence(number), _keys()),
+        }
+
+
+@blp.route("/<string:number>/qr.png")
+class LicenceQrPng(MethodView):
+    @require()
+    @blp.response(200, content_type="image/png")
+    def get(self, number):
+        """The QR code as a PNG image."""
+        ensure_registry_reader(current_actor())
+        text = licence_codes.qr_text(service.get_licence(number), _keys())
+        return Response(qr_png(text), mimetype="image/png")
+
+
+def _keys() -> Path:
+    return Path(current_app.config["KEYS_DIR"])

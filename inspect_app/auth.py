@@ -1,0 +1,110 @@
+"""Sign-in with hashed passwords (argon2) and opaque bearer tokens stored as SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import wraps
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from flask import current_app, g, request
+
+from inspect_app.clock import utcnow
+from inspect_app.errors import AppError
+from inspect_app.models import Department, Token, User
+
+ROLES = ("admin", "planner", "inspector", "licensing")
+TOKEN_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: passed to services, which never read request globals."""
+
+    user_id: int
+    username: str
+    role: str
+    department: str | None
+
+    @property
+    def label(self) -> str:
+        return self.username
+
+
+def password_hasher() -> PasswordHasher:
+    options = current_app.config.get("ARGON2", {}) if current_app else {}
+    return PasswordHasher(**options)
+
+
+def hash_password(password: str, hasher: PasswordHasher | None = None) -> str:
+    return (hasher or password_hasher()).hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    try:
+        return password_hasher().verify(user.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User, device: str, now: datetime, ttl: timedelta) -> tuple[str, Token]:
+    """A new random token for the user and device; only its digest is stored."""
+    raw = secrets.token_urlsafe(TOKEN_BYTES)
+    token = Token.create(
+        token_hash=token_digest(raw), user=user, device=device, created_at=now, expires_at=now + ttl
+    )
+    return raw, token
+
+
+def actor_for(user: User) -> Actor:
+    department = Department.get_by_id(user.department_id).code if user.department_id else None
+    return Actor(user.id, user.username, user.role, department)
+
+
+def authenticate_request() -> None:
+    """Resolve the bearer token, if any, into g.actor and g.token."""
+    g.actor, g.token = None, None
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return
+    raw = header[7:].strip()
+    if not raw:
+        return
+    token = (
+        Token.select(Token, User).join(User).where(Token.token_hash == token_digest(raw)).first()
+    )
+    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
+        return
+    if not token.user.active:
+        return
+    g.actor, g.token = actor_for(token.user), token
+
+
+def current_actor() -> Actor:
+    actor = getattr(g, "actor", None)
+    if actor is None:
+        raise AppError("UNAUTHENTICATED")
+    return actor
+
+
+def require(*roles: str):
+    """View decorator: signed in, and (when roles are given) with one of them."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            actor = current_actor()
+            if roles and actor.role not in roles:
+                raise AppError("FORBIDDEN")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

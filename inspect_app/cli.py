@@ -1,0 +1,175 @@
+"""`lianjian`: the operator's console, the app's own click commands (flask-style)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from inspect_app import audit, schema
+from inspect_app.auth import Actor, hash_password
+from inspect_app.clock import utcnow
+from inspect_app.db import database
+from inspect_app.models import Department, User
+
+
+def system_actor() -> Actor:
+    """The operator at the console acts as an admin named after their OS account."""
+    return Actor(user_id=0, username=f"cli:{getpass.getuser()}"[:32], role="admin", department=None)
+
+
+def register(app) -> None:
+    """Attach every command to the app (the factory calls this)."""
+    from inspect_app.cli_registry import import_group, seed_command
+
+    for command in (
+        init_command,
+        serve_command,
+        audit_group,
+        users_group,
+        seed_command,
+        import_group,
+    ):
+        app.cli.add_command(command)
+
+
+@click.command("init")
+@click.option(
+    "--admin-password",
+    envvar="LIANJIAN_ADMIN_PASSWORD",
+    help="Password for user 'admin' (else one is generated and printed once).",
+)
+def init_command(admin_password: str | None) -> None:
+    """Create or upgrade the database schema, the signing keys and the admin user."""
+    from inspect_app.domain import signing_keys
+
+    applied = schema.migrate(database.obj)
+    click.echo(f"schema: {', '.join(applied) if applied else 'up to date'}")
+    keys = Path(current_app.config["KEYS_DIR"])
+    if not (keys / signing_keys.PRIVATE_KEY_FILE).exists():
+        signing_keys.generate_key_pair(keys)
+        click.echo(f"signing keys: created in {keys}")
+    else:
+        click.echo(f"signing keys: kept ({keys})")
+    with database.connection_context():
+        if not User.select().where(User.username == "admin").exists():
+            password = admin_password or secrets.token_urlsafe(12)
+            with database.atomic():
+                user = User.create(
+                    username="admin",
+                    name="平台管理员",
+                    role="admin",
+                    password_hash=hash_password(password),
+                )
+                audit.record(
+                    system_actor().label,
+                    "user.create",
+                    "user",
+                    user.username,
+                    after={"role": "admin"},
+                    at=utcnow(),
+                )
+            shown = "(as given)" if admin_password else password
+            click.echo(f"admin user: created, password {shown}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve_command(host: str, port: int, threads: int) -> None:
+    """Serve the API (and its OpenAPI document at /api/openapi.json) with waitress."""
+    import waitress
+
+    click.echo(f"serving on http://{host}:{port}  (docs: /api/docs, OpenAPI: /api/openapi.json)")
+    waitress.serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit log."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Walk the chain; exit 1 at the first edited, inserted or deleted entry."""
+    with database.connection_context():
+        report = audit.verify()
+    if report.ok:
+        click.echo(f"audit log intact: {report.checked} entries")
+        return
+    click.echo(
+        f"audit log BROKEN at entry {report.first_bad_seq}: {report.reason} "
+        f"({report.checked} entries checked before it)",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@click.group("users")
+def users_group() -> None:
+    """Platform users."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--name", required=True, help="姓名")
+@click.option(
+    "--role", type=click.Choice(["admin", "planner", "inspector", "licensing"]), required=True
+)
+@click.option("--department", help="Department code, e.g. CT")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def users_create(username, name, role, department, password) -> None:
+    """Create a user bound to a department."""
+    with database.connection_context(), database.atomic():
+        dept = Department.get_or_none(Department.code == department) if department else None
+        if department and dept is None:
+            raise click.BadParameter(
+                f"unknown department {department} / 未知部门", param_hint="--department"
+            )
+        user = User.create(
+            username=username,
+            name=name,
+            role=role,
+            department=dept,
+            password_hash=hash_password(password),
+        )
+        audit.record(
+            system_actor().label,
+            "user.create",
+            "user",
+            user.username,
+            after={"role": role, "department": department},
+            at=utcnow(),
+        )
+    click.echo(
+        json.dumps(
+            {"username": username, "role": role, "department": department}, ensure_ascii=False
+        )
+    )
+
+
+def _create_app():
+    from inspect_app.app import create_app
+
+    return create_app()
+
+
+cli = FlaskGroup(
+    name="lianjian",
+    create_app=_create_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    help="一业一证 综合监管平台 (联检): registry, risk map, double-random draw, joint inspections.",
+)
+
+
+def main() -> None:
+    cli.main(prog_name="lianjian")

@@ -1,0 +1,103 @@
+"""Registry commands: `lianjian seed` and `lianjian import licences`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from inspect_app.cli import system_actor
+from inspect_app.clock import utcnow
+from inspect_app.db import database
+from inspect_app.services import importing, seeding
+from seeds.catalogue_loader import CatalogueError, load_catalogue
+
+
+@click.command("seed")
+@click.option(
+    "--catalogue",
+    "catalogue_path",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A catalogue folder replacing the packaged one (seeds/catalogue).",
+)
+@click.option(
+    "--synthetic",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Also generate a synthetic district of N entities.",
+)
+@click.option(
+    "--seed",
+    "seed_value",
+    type=int,
+    default=2021,
+    show_default=True,
+    help="Seed of the synthetic generator (same N and seed, same district).",
+)
+def seed_command(catalogue_path: Path | None, synthetic: int, seed_value: int) -> None:
+    """Load the catalogue (departments, industries, permits, streets); optionally a synthetic district."""
+    try:
+        catalogue = load_catalogue(catalogue_path)
+        with database.connection_context():
+            counts = seeding.load_catalogue(catalogue, system_actor().label, utcnow())
+    except CatalogueError as error:
+        raise click.ClickException(f"目录数据有误 / catalogue is invalid: {error}") from error
+    click.echo("catalogue: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    if synthetic:
+        from inspect_app.services.synthetic_load import load_synthetic_district
+
+        with database.connection_context():
+            summary = load_synthetic_district(catalogue, synthetic, seed_value, progress_bar)
+        click.echo("synthetic district: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
+
+
+def progress_bar(label: str, total: int):
+    """A click progress bar; the caller feeds it with .update(n)."""
+    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import from the licensing side."""
+
+
+@import_group.command("licences")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), help="Default: from the file's suffix."
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the full report (with every bad row) as JSON here.",
+)
+def import_licences(file: Path, fmt: str | None, report_path: Path | None) -> None:
+    """Import licences (CSV or JSON); idempotent; bad rows are reported, good rows kept."""
+    fmt = fmt or ("json" if file.suffix.lower() == ".json" else "csv")
+    data = file.read_bytes()
+    try:
+        rows = list(importing.read_rows(data, fmt))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"文件无法解析 / cannot parse the file: {error}") from error
+    with database.connection_context(), progress_bar("导入 importing", len(rows)) as bar:
+        report = importing.import_licences(system_actor(), rows, utcnow(), progress=bar.update)
+    result = report.as_dict()
+    if report_path:
+        report_path.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    click.echo(
+        ", ".join(f"{k}: {result[k]}" for k in ("rows", *importing.OUTCOMES))
+        + f", errors: {len(report.errors)}"
+    )
+    for error in report.errors[:50]:
+        click.echo(
+            f"  line {error.line} [{error.field}] {error.message['zh']} / {error.message['en']}",
+            err=True,
+        )
+    if len(report.errors) > 50:
+        click.echo(f"  … {len(report.errors) - 50} more (see --report)", err=True)
+    if report.errors:
+        sys.exit(2)

@@ -1,0 +1,74 @@
+"""The database proxy, bound at start-up from DATABASE_URL (SQLite file or PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import peewee
+from playhouse.db_url import connect
+
+from inspect_app.clock import as_utc
+
+database = peewee.DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,
+    "synchronous": "normal",
+}
+
+
+def open_database(url: str) -> peewee.Database:
+    """Connect-on-demand database for the URL, with SQLite pragmas that make it a real server's peer."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS)
+    return connect(url)
+
+
+def bind(url: str) -> peewee.Database:
+    """Open the database for the URL and point the proxy at it."""
+    db = open_database(url)
+    database.initialize(db)
+    return db
+
+
+def is_postgres() -> bool:
+    return isinstance(database.obj, peewee.PostgresqlDatabase)
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class JSONField(peewee.TextField):
+    """JSON stored as text: the same bytes on SQLite and PostgreSQL."""
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class UTCDateTimeField(peewee.DateTimeField):
+    """Stored as naive UTC, read back tz-aware."""
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        return as_utc(value).replace(tzinfo=None)
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        if isinstance(value, datetime):
+            return as_utc(value)
+        return value

@@ -1,0 +1,1 @@
+"""Registry domain in plain Python: no Flask, no ORM."""

@@ -1,0 +1,106 @@
+"""One error shape for every error, in Chinese and English, with codes from one catalogue.
+
+    {"code": 409, "status": "ILLEGAL_TRANSITION",
+     "message": {"zh": "...", "en": "..."}, "errors": {...}}
+
+`code` is the HTTP status (as flask-smorest has it); `status` is the stable error code a
+client can switch on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ErrorKind:
+    http: int
+    code: str
+    zh: str
+    en: str
+
+
+def _kinds(*rows: tuple[int, str, str, str]) -> dict[str, ErrorKind]:
+    return {code: ErrorKind(http, code, zh, en) for http, code, zh, en in rows}
+
+
+CATALOGUE = _kinds(
+    (400, "BAD_REQUEST", "请求格式错误", "The request is malformed"),
+    (400, "MALFORMED_JSON", "请求体不是有效的 JSON", "The request body is not valid JSON"),
+    (
+        401,
+        "UNAUTHENTICATED",
+        "请先登录或令牌已失效",
+        "Sign in first, or the token is no longer valid",
+    ),
+    (401, "BAD_CREDENTIALS", "用户名或密码错误", "Wrong username or password"),
+    (403, "FORBIDDEN", "无权执行此操作", "You are not allowed to do this"),
+    (404, "NOT_FOUND", "未找到该资源", "Not found"),
+    (405, "METHOD_NOT_ALLOWED", "不支持该请求方法", "This method is not allowed here"),
+    (409, "CONFLICT", "与现有数据冲突", "Conflicts with existing data"),
+    (
+        409,
+        "ILLEGAL_TRANSITION",
+        "许可证当前状态不允许此操作",
+        "The licence's status does not allow this",
+    ),
+    (409, "DUPLICATE", "该记录已存在", "This record already exists"),
+    (
+        412,
+        "STALE_VERSION",
+        "数据已被他人修改，请刷新后重试",
+        "Changed by someone else since you read it; reload and retry",
+    ),
+    (413, "TOO_LARGE", "请求体过大", "The request body is too large"),
+    (415, "UNSUPPORTED_MEDIA_TYPE", "不支持的内容类型", "Unsupported content type"),
+    (422, "VALIDATION_FAILED", "输入有误，请检查各字段", "Invalid input; see the field errors"),
+    (
+        428,
+        "PRECONDITION_REQUIRED",
+        "更新需要 If-Match 请求头",
+        "An update needs an If-Match header",
+    ),
+    (429, "TOO_MANY_REQUESTS", "请求过于频繁", "Too many requests"),
+    (500, "INTERNAL", "服务器内部错误，已记录", "Internal server error; it has been logged"),
+)
+
+_BY_HTTP = {}
+for _kind in CATALOGUE.values():
+    _BY_HTTP.setdefault(_kind.http, _kind)
+
+
+def kind_for_http(status: int) -> ErrorKind:
+    """The default catalogue entry for an HTTP status (500's for unknown ones)."""
+    return _BY_HTTP.get(
+        status, CATALOGUE["INTERNAL"] if status >= 500 else CATALOGUE["BAD_REQUEST"]
+    )
+
+
+@dataclass
+class AppError(Exception):
+    """Raised by services; the app turns it into the error shape."""
+
+    code: str
+    errors: dict[str, Any] = field(default_factory=dict)
+    zh: str | None = None
+    en: str | None = None
+
+    @property
+    def kind(self) -> ErrorKind:
+        return CATALOGUE[self.code]
+
+    def payload(self) -> dict[str, Any]:
+        kind = self.kind
+        body: dict[str, Any] = {
+            "code": kind.http,
+            "status": kind.code,
+            "message": {"zh": self.zh or kind.zh, "en": self.en or kind.en},
+        }
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+def bilingual(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}

@@ -1,0 +1,82 @@
+"""Load the catalogue (seeds/catalogue) into the registry: idempotent, by natural keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from inspect_app import audit
+from inspect_app.db import database
+from inspect_app.models import Department, Industry, IndustryPartner, Permit, Street
+from seeds.catalogue_loader import Catalogue, CatalogueError, validate
+
+
+def load_catalogue(catalogue: Catalogue, actor: str, now: datetime) -> dict[str, int]:
+    """Upsert departments, streets, industries (lead, partners) and permits; returns counts."""
+    problems = validate(catalogue)
+    if problems:
+        raise CatalogueError("; ".join(problems))
+    with database.atomic():
+        departments = {
+            d.code: _upsert(Department, d.code, name=d.name, short_name=d.short_name, kind=d.kind)
+            for d in catalogue.departments
+        }
+        for s in catalogue.streets:
+            _upsert(
+                Street,
+                s.code,
+                name=s.name,
+                kind=s.kind,
+                lat=s.lat,
+                lon=s.lon,
+                radius_km=s.radius_km,
+            )
+        for i in catalogue.industries:
+            industry = _upsert(
+                Industry,
+                i.code,
+                name=i.name,
+                lead=departments[i.lead_department],
+                provisional=i.provisional,
+                batch_month=i.batch_month,
+                base_risk=i.base_risk,
+            )
+            _set_partners(industry, [departments[c] for c in i.partner_departments])
+        industries = {i.code: i for i in Industry.select()}
+        for p in catalogue.permits:
+            _upsert(
+                Permit,
+                p.code,
+                industry=industries[p.industry],
+                name=p.name,
+                issuing_department=departments[p.issuing_department],
+                conditional=p.conditional,
+                condition=p.condition or None,
+            )
+        counts = {
+            "departments": len(catalogue.departments),
+            "streets": len(catalogue.streets),
+            "industries": len(catalogue.industries),
+            "permits": len(catalogue.permits),
+        }
+        audit.record(
+            actor, "catalogue.load", "catalogue", str(catalogue.source.name), after=counts, at=now
+        )
+    return counts
+
+
+def _upsert(model, code: str, **values):
+    row = model.get_or_none(model.code == code)
+    if row is None:
+        return model.create(code=code, **values)
+    model.update(**values).where(model.id == row.id).execute()
+    return model.get_by_id(row.id)
+
+
+def _set_partners(industry: Industry, partners: list[Department]) -> None:
+    wanted = {d.id for d in partners}
+    IndustryPartner.delete().where(
+        (IndustryPartner.industry == industry) & IndustryPartner.department.not_in(wanted)
+    ).execute()
+    present = {link.department_id for link in industry.partner_links}
+    for department_id in wanted - present:
+        IndustryPartner.create(industry=industry, department=department_id)

@@ -1,0 +1,118 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL (127.0.0.1:5432, database `test`, or LIANJIAN_TEST_POSTGRES_URL) gets one
+schema per test session, emptied between tests. Without a reachable server its tests are
+skipped with a reason — unless CI (CI=true) or LIANJIAN_REQUIRE_POSTGRES=1 asks for it,
+in which case they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import peewee
+import pytest
+
+from inspect_app import schema
+from inspect_app.clock import utcnow
+from inspect_app.db import database, open_database
+from inspect_app.domain import signing_keys
+from inspect_app.services import seeding
+from seeds.catalogue_loader import load_catalogue
+
+POSTGRES_URL = os.environ.get("LIANJIAN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("CI", "").lower() == "true" or os.environ.get("LIANJIAN_REQUIRE_POSTGRES") == "1"
+# Catalogue tables survive between tests; everything else is emptied.
+KEPT_TABLES = {"department", "street", "industry", "industry_partner", "permit", "schema_version"}
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+def _prepare(url: str) -> None:
+    db = open_database(url)
+    database.initialize(db)
+    schema.migrate(db)
+    with db.connection_context():
+        seeding.load_catalogue(load_catalogue(), "pytest", utcnow())
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("keys")
+    signing_keys.generate_key_pair(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _prepare(f"sqlite:///{path}")
+    database.obj.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema():
+    """A fresh schema in the `test` database for this session, dropped at the end."""
+    try:
+        admin = open_database(POSTGRES_URL)
+        admin.connect()
+    except peewee.OperationalError as error:
+        message = f"PostgreSQL not reachable at {POSTGRES_URL}: {error}".strip()
+        if REQUIRE_POSTGRES:
+            pytest.fail(message + " (CI requires PostgreSQL)")
+        pytest.skip(message)
+    name = f"lj_{uuid.uuid4().hex[:12]}"
+    admin.execute_sql(f"CREATE SCHEMA {name}")
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{name}"
+    _prepare(url)
+    database.obj.close()
+    yield url
+    admin.execute_sql(f"DROP SCHEMA {name} CASCADE")
+    admin.close()
+
+
+def _empty_postgres(url: str) -> None:
+    db = open_database(url)
+    with db.connection_context():
+        tables = [t for t in db.get_tables() if t not in KEPT_TABLES]
+        db.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        db.execute_sql("INSERT INTO audit_head (seq, hash) VALUES (0, %s)", ("0" * 64,))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path) -> str:
+    """The URL of an empty registry (catalogue loaded), once per database."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "lianjian.db"
+        shutil.copy(template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_schema")
+    _empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+def app(db_url, tmp_path, keys_dir):
+    from inspect_app.app import create_app
+
+    app = create_app({
+        "DATABASE_URL": db_url,
+        "LIANJIAN_HOME": str(tmp_path),
+        "KEYS_DIR": str(keys_dir),
+        "ARGON2": CHEAP_ARGON2,
+        "TESTING": True,
+    })
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        yield app
+        if not database.is_closed():
+            database.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
