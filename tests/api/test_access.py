@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inspect_app.models import Entity, Licence, LicenceEvent
-from tests.factories import credit_code, login, make_entity, make_licence
+from tests.factories import credit_code, login, make_licence
 
 NEW_ENTITY = {"name": "上海宝山区月浦烘焙坊", "address": "上海市宝山区月浦镇月浦路500号", "street": "BS07",
               "lat": 31.430, "lon": 121.418}

@@ -213,3 +213,5 @@ REGISTRY_MODELS = [
     AuditEntry,
     AuditHead,
 ]
+
+__all__ = [m.__name__ for m in REGISTRY_MODELS]
