@@ -46,9 +46,18 @@ def _manage_connections(app: Flask) -> None:
 
 
 def _register_api(app: Flask) -> None:
-    from inspect_app.api import auth_routes, catalogue, entities, imports, licences, public
+    from inspect_app.api import (
+        auth_routes,
+        catalogue,
+        entities,
+        imports,
+        licences,
+        public,
+        risk,
+        tasks,
+    )
 
     api = Api(app)
-    for module in (auth_routes, catalogue, entities, licences, imports, public):
+    for module in (auth_routes, catalogue, entities, licences, imports, risk, tasks, public):
         api.register_blueprint(module.blp)
     app.extensions["lianjian_api"] = api

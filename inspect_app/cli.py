@@ -26,16 +26,10 @@ def system_actor() -> Actor:
 
 def register(app) -> None:
     """Attach every command to the app (the factory calls this)."""
-    from inspect_app.cli_registry import import_group, seed_command
+    from inspect_app import cli_registry, cli_supervision
 
-    for command in (
-        init_command,
-        serve_command,
-        audit_group,
-        users_group,
-        seed_command,
-        import_group,
-    ):
+    own = (init_command, serve_command, audit_group, users_group)
+    for command in (*own, *cli_registry.COMMANDS, *cli_supervision.COMMANDS):
         app.cli.add_command(command)
 
 

@@ -101,3 +101,6 @@ def import_licences(file: Path, fmt: str | None, report_path: Path | None) -> No
         click.echo(f"  … {len(report.errors) - 50} more (see --report)", err=True)
     if report.errors:
         sys.exit(2)
+
+
+COMMANDS = (seed_command, import_group)

@@ -26,6 +26,9 @@ def from_environment() -> dict[str, Any]:
         ),
         "TOKEN_TTL_HOURS": int(os.environ.get("LIANJIAN_TOKEN_TTL_HOURS", 12)),
         "DEVICE_TOKEN_TTL_DAYS": int(os.environ.get("LIANJIAN_DEVICE_TOKEN_TTL_DAYS", 30)),
+        "TASK_DEFAULTS": {
+            "workload_cap": int(os.environ.get("LIANJIAN_WORKLOAD_CAP", 10)),
+        },
         "API_TITLE": "一业一证 综合监管平台 API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

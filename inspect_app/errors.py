@@ -47,6 +47,19 @@ CATALOGUE = _kinds(
     ),
     (409, "DUPLICATE", "该记录已存在", "This record already exists"),
     (
+        409,
+        "TASK_NOT_DRAFT",
+        "任务已冻结，不能再修改",
+        "The task is frozen and can no longer change",
+    ),
+    (
+        409,
+        "TASK_NOT_FROZEN",
+        "任务须先冻结并公布承诺值",
+        "Freeze the task and publish its commitment first",
+    ),
+    (409, "ALREADY_DRAWN", "该任务已完成抽取", "This task has already been drawn"),
+    (
         412,
         "STALE_VERSION",
         "数据已被他人修改，请刷新后重试",

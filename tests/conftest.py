@@ -26,7 +26,7 @@ from seeds.catalogue_loader import load_catalogue
 POSTGRES_URL = os.environ.get("LIANJIAN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("CI", "").lower() == "true" or os.environ.get("LIANJIAN_REQUIRE_POSTGRES") == "1"
 # Catalogue tables survive between tests; everything else is emptied.
-KEPT_TABLES = {"department", "street", "industry", "industry_partner", "permit", "schema_version"}
+KEPT_TABLES = {"department", "street", "industry", "industry_partner", "permit", "risk_point", "schema_version"}
 CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
 

@@ -73,3 +73,29 @@ def make_licence(entity=None, industry: str = "IC", number: str | None = None, p
 
 def actor(user: User) -> Actor:
     return actor_for(user)
+
+
+def make_inspector(code: str, department: str, industries=("IC",), name: str = "李建国", active: bool = True):
+    from inspect_app.models import Industry, Inspector, InspectorQualification
+
+    inspector = Inspector.create(code=code, name=name, department=Department.get(Department.code == department),
+                                 active=active)
+    for industry in industries:
+        InspectorQualification.create(inspector=inspector, industry=Industry.get(Industry.code == industry))
+    return inspector
+
+
+def internet_cafes(count: int) -> list:
+    """`count` internet cafés with live IC licences, spread over Baoshan's streets."""
+    return [make_licence(make_entity(index, name=f"上海宝山区第{index + 1}网络会所有限公司")) for index in range(count)]
+
+
+def joint_ic_task_body(**overrides) -> dict:
+    """A joint check of internet cafés: 文化旅游局 leads, 公安 and 消防 partner."""
+    return {
+        "name": "2026年第四季度互联网上网服务营业场所联合抽查",
+        "industry": "IC", "partners": ["PS", "FR"],
+        "risk_points": ["IC-01", "IC-02", "IC-03", "IC-08", "IC-10"],
+        "fixed_count": 4, "team_size": 3, "workload_cap": 5,
+        "period_start": "2026-12-01", "period_end": "2026-12-31", "deadline": "2027-01-15",
+    } | overrides

@@ -12,7 +12,7 @@ from inspect_app.api.base import Blueprint
 from inspect_app.clock import local, utcnow
 from inspect_app.domain import signing_keys
 from inspect_app.domain.licence_qr import MAX_TEXT_CHARS
-from inspect_app.services import licence_codes
+from inspect_app.services import draws, licence_codes, tasks
 
 blp = Blueprint(
     "public", __name__, url_prefix="/api/v1/public", description="公开 Public (no login)"
@@ -73,3 +73,42 @@ class SigningKeys(MethodView):
             "current": signing_keys.key_id(current),
             "keys": {k: pem.decode() for k, pem in keys.items()},
         }
+
+
+class VerifyDrawSchema(ma.Schema):
+    ok = ma.fields.Boolean()
+    difference = ma.fields.Dict(allow_none=True)
+    problem = ma.fields.String(allow_none=True)
+    audit_chain = ma.fields.Dict()
+    audit_matches = ma.fields.List(ma.fields.String())
+
+
+class DrawRecordSchema(ma.Schema):
+    """The record exactly as docs/draw-algorithm.md describes it: enough to recompute the draw."""
+
+    algorithm_version = ma.fields.String()
+    params = ma.fields.Dict()
+    frame = ma.fields.List(ma.fields.Dict())
+    pool = ma.fields.List(ma.fields.Dict())
+    commitment = ma.fields.Dict()
+    seed = ma.fields.Dict(metadata={"description": "absent until the draw"})
+    result = ma.fields.Dict()
+    result_hash = ma.fields.String()
+
+
+@blp.route("/draws/<string:code>")
+class PublicDraw(MethodView):
+    @blp.response(200, DrawRecordSchema)
+    @blp.doc(security=[])
+    def get(self, code):
+        """The published draw record (一公开): snapshots, commitment, seed and its source, result."""
+        return draws.record_of(draws.draw_of(tasks.get_task(code)))
+
+
+@blp.route("/draws/<string:code>/verify")
+class PublicDrawVerify(MethodView):
+    @blp.response(200, VerifyDrawSchema)
+    @blp.doc(security=[])
+    def get(self, code):
+        """Recompute the draw from its published record and compare, including the audit log."""
+        return draws.verify_draw(draws.draw_of(tasks.get_task(code)))

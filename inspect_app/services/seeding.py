@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from inspect_app import audit
 from inspect_app.db import database
 from inspect_app.models import Department, Industry, IndustryPartner, Permit, Street
+from inspect_app.services.risk_points import seed_risk_points
+from risk.points import IndustryDepartments, load_risk_points, validate_risk_points
 from seeds.catalogue_loader import Catalogue, CatalogueError, validate
 
 
@@ -61,7 +64,22 @@ def load_catalogue(catalogue: Catalogue, actor: str, now: datetime) -> dict[str,
         audit.record(
             actor, "catalogue.load", "catalogue", str(catalogue.source.name), after=counts, at=now
         )
+    counts["risk_points"] = _seed_risk_points(catalogue, actor, now)
     return counts
+
+
+def _seed_risk_points(catalogue: Catalogue, actor: str, now: datetime) -> int:
+    """The risk-point catalogue beside the industries (risk_points.json), checked against them."""
+    path = Path(catalogue.source) / "risk_points.json"
+    points = load_risk_points(path if path.exists() else None)
+    roles = [
+        IndustryDepartments(i.code, i.lead_department, i.partner_departments)
+        for i in catalogue.industries
+    ]
+    problems = validate_risk_points(points, roles, [d.code for d in catalogue.departments])
+    if problems:
+        raise CatalogueError("; ".join(problems))
+    return seed_risk_points(points, actor, now)
 
 
 def _upsert(model, code: str, **values):

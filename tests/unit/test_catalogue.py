@@ -23,9 +23,10 @@ CONVENTION_DEPARTMENTS = {
     "EM": "区应急管理局", "HRSS": "区人力资源社会保障局", "TB": "区烟草专卖局",
     "ASC": "区行政服务中心", "GSO": "区政务服务办公室",
 }  # fmt: skip
-DOMAIN_INDUSTRIES = (
-    "IC FS CS SM RS HT PH GY SW BE KT GA CI BK PV TA EL CC TR CL AR GS PR HR SC".split()
-)
+DOMAIN_INDUSTRIES = [
+    "IC", "FS", "CS", "SM", "RS", "HT", "PH", "GY", "SW", "BE", "KT", "GA", "CI",
+    "BK", "PV", "TA", "EL", "CC", "TR", "CL", "AR", "GS", "PR", "HR", "SC",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +112,11 @@ def test_each_permit_is_issued_by_the_department_that_owns_it(catalogue, permit_
 
 def test_internet_cafe_licence_combines_culture_fire_and_optional_food_permits(catalogue):
     permits = {p.name: p for p in catalogue.permits_of("IC")}
-    assert set(permits) == {"网络文化经营许可证", "公众聚集场所投入使用营业前消防安全检查", "食品经营许可"}
+    assert set(permits) == {
+        "网络文化经营许可证",
+        "公众聚集场所投入使用营业前消防安全检查",
+        "食品经营许可",
+    }
     assert permits["食品经营许可"].conditional
     assert permits["食品经营许可"].condition
 
@@ -149,7 +154,9 @@ def test_makeup_workdays_fall_on_weekends(catalogue):
 
 def test_validate_reports_a_permit_issued_by_an_unknown_department(editable_copy):
     path = editable_copy / "permits.csv"
-    path.write_text(path.read_text(encoding="utf-8") + "IC-P9,IC,某许可,XX,false,\n", encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "IC-P9,IC,某许可,XX,false,\n", encoding="utf-8"
+    )
     problems = validate(load_catalogue(editable_copy))
     assert any("IC-P9" in p and "XX" in p for p in problems)
 
@@ -169,7 +176,9 @@ def test_loader_accepts_a_file_saved_by_excel_with_a_byte_order_mark(editable_co
 
 def test_loader_names_the_file_and_line_of_a_bad_row(editable_copy):
     path = editable_copy / "industries.csv"
-    text = path.read_text(encoding="utf-8").replace("IC,互联网上网服务营业场所,CT,PS;FR;MS,false", "IC,互联网上网服务营业场所,CT,PS;FR;MS,maybe")
+    text = path.read_text(encoding="utf-8").replace(
+        "IC,互联网上网服务营业场所,CT,PS;FR;MS,false", "IC,互联网上网服务营业场所,CT,PS;FR;MS,maybe"
+    )
     path.write_text(text, encoding="utf-8")
     with pytest.raises(CatalogueError, match=r"industries\.csv 第 2 行"):
         load_catalogue(editable_copy)

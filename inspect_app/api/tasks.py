@@ -1,0 +1,206 @@
+"""Spot-check tasks (抽查任务): plan, freeze (publish the commitment), draw, read teams and exclusions."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from marshmallow import validate
+
+from inspect_app.api.base import Blueprint, QueryPage
+from inspect_app.api.fields import Strict, Text
+from inspect_app.auth import current_actor, require
+from inspect_app.clock import utcnow
+from inspect_app.models import RiskPoint, TaskRiskPoint
+from inspect_app.services import draws, tasks
+
+blp = Blueprint(
+    "tasks", __name__, url_prefix="/api/v1/tasks", description="抽查任务 Spot-check tasks"
+)
+
+GRADE_KEYS = validate.OneOf(["A", "B", "C", "D"])
+RATIO = validate.Regexp(
+    r"^(0(\.\d{1,4})?|1(\.0+)?)$", error="Must be a decimal between 0 and 1, e.g. 0.05."
+)
+
+
+class ScopeSchema(Strict):
+    streets = ma.fields.List(Text(max_length=8), validate=validate.Length(max=50))
+    statuses = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(["ACTIVE", "SUSPENDED"])),
+        validate=validate.Length(min=1),
+    )
+    licensed_from = ma.fields.Date()
+    licensed_until = ma.fields.Date()
+
+
+class TaskPlanSchema(Strict):
+    name = Text(max_length=128, required=True)
+    industry = Text(max_length=4, required=True)
+    lead = Text(max_length=8)
+    partners = ma.fields.List(
+        Text(max_length=8), load_default=list, validate=validate.Length(max=10)
+    )
+    risk_points = ma.fields.List(
+        Text(max_length=16), required=True, validate=validate.Length(min=1, max=100)
+    )
+    scope = ma.fields.Nested(ScopeSchema, load_default=dict)
+    ratios = ma.fields.Dict(
+        keys=ma.fields.String(validate=GRADE_KEYS), values=ma.fields.String(validate=RATIO)
+    )
+    fixed_count = ma.fields.Integer(validate=validate.Range(min=1, max=1_000_000))
+    team_size = ma.fields.Integer(validate=validate.Range(min=2, max=10))
+    workload_cap = ma.fields.Integer(validate=validate.Range(min=1, max=1000))
+    frequency_cap = ma.fields.Integer(validate=validate.Range(min=1, max=12))
+    key_items_exempt = ma.fields.Boolean()
+    period_start = ma.fields.Date(required=True)
+    period_end = ma.fields.Date(required=True)
+    deadline = ma.fields.Date(required=True)
+
+
+class TaskEditSchema(TaskPlanSchema):
+    class Meta:
+        exclude = ("industry", "lead")
+
+
+class TaskSchema(ma.Schema):
+    code = ma.fields.String()
+    name = ma.fields.String()
+    industry = ma.fields.Function(lambda t: t.industry.code)
+    lead = ma.fields.Function(lambda t: t.lead.code)
+    partners = ma.fields.List(ma.fields.String())
+    risk_points = ma.fields.Function(
+        lambda t: [
+            {
+                "code": p.code,
+                "version": p.version,
+                "department": p.department.code,
+                "title": p.title,
+                "key_item": p.key_item,
+            }
+            for p in RiskPoint.select()
+            .join(TaskRiskPoint)
+            .where(TaskRiskPoint.task == t)
+            .order_by(RiskPoint.code)
+        ]
+    )
+    scope = ma.fields.Dict()
+    ratios = ma.fields.Dict(allow_none=True)
+    fixed_count = ma.fields.Integer(allow_none=True)
+    team_size = ma.fields.Integer()
+    workload_cap = ma.fields.Integer()
+    frequency_cap = ma.fields.Integer()
+    key_items_exempt = ma.fields.Boolean()
+    period_start = ma.fields.Date()
+    period_end = ma.fields.Date()
+    deadline = ma.fields.Date()
+    status = ma.fields.String()
+    version = ma.fields.Integer()
+
+
+class CommitmentSchema(ma.Schema):
+    task = ma.fields.Function(lambda d: d.task.code)
+    algorithm_version = ma.fields.String()
+    frame_hash = ma.fields.String()
+    pool_hash = ma.fields.String()
+    params_hash = ma.fields.String()
+    commitment_hash = ma.fields.String()
+    committed_at = ma.fields.DateTime()
+    frame_size = ma.fields.Function(lambda d: len(d.frame))
+    pool_size = ma.fields.Function(lambda d: len(d.pool))
+
+
+class DrawSchema(CommitmentSchema):
+    seed_source = ma.fields.List(ma.fields.String(), allow_none=True)
+    provenance = ma.fields.String(allow_none=True)
+    seed = ma.fields.String(allow_none=True)
+    drawn_at = ma.fields.DateTime(allow_none=True)
+    result = ma.fields.Dict(
+        allow_none=True, metadata={"description": "strata, assignments (teams), exclusions"}
+    )
+    result_hash = ma.fields.String(allow_none=True)
+
+
+class SeedSchema(Strict):
+    source_values = ma.fields.List(
+        Text(max_length=512),
+        required=True,
+        validate=validate.Length(min=1, max=20),
+        metadata={
+            "description": "public random values fixed in advance, e.g. lottery numbers '3 17 22 31 8' or a beacon value in hex"
+        },
+    )
+    provenance = Text(
+        max_length=512,
+        required=True,
+        metadata={"description": "where the values come from (beacon pulse, public session)"},
+    )
+
+
+@blp.route("")
+class Tasks(MethodView):
+    @require()
+    @blp.etag
+    @blp.response(200, TaskSchema(many=True))
+    @blp.paginate(QueryPage)
+    def get(self):
+        """Tasks your department leads or partners in."""
+        return tasks.visible_tasks(current_actor())
+
+    @require()
+    @blp.arguments(TaskPlanSchema)
+    @blp.response(201, TaskSchema)
+    def post(self, data):
+        """Plan a task (DRAFT), led by your department."""
+        return tasks.create_task(current_actor(), data, utcnow())
+
+
+@blp.route("/<string:code>")
+class TaskByCode(MethodView):
+    @require()
+    @blp.etag
+    @blp.response(200, TaskSchema)
+    def get(self, code):
+        task = tasks.get_task(code)
+        tasks.ensure_can_see(current_actor(), task)
+        return task
+
+    @require()
+    @blp.etag
+    @blp.arguments(TaskEditSchema(partial=True))
+    @blp.response(200, TaskSchema)
+    def patch(self, changes, code):
+        """Change a DRAFT task (If-Match); frozen tasks are immutable (409)."""
+        actor = current_actor()
+        task = tasks.get_task(code)
+        tasks.ensure_can_see(actor, task)
+        blp.check_etag(task, TaskSchema)
+        return tasks.update_task(actor, code, changes, task.version, utcnow())
+
+
+@blp.route("/<string:code>/freeze")
+class TaskFreeze(MethodView):
+    @require()
+    @blp.response(201, CommitmentSchema)
+    def post(self, code):
+        """Freeze the task: snapshot frame and pool, publish the commitment before any seed exists."""
+        return draws.freeze_task(current_actor(), code, utcnow())
+
+
+@blp.route("/<string:code>/draw")
+class TaskDraw(MethodView):
+    @require()
+    @blp.response(200, DrawSchema)
+    def get(self, code):
+        """The draw record: commitment, then seed, teams and the exclusion report."""
+        task = tasks.get_task(code)
+        tasks.ensure_can_see(current_actor(), task)
+        return draws.draw_of(task)
+
+    @require()
+    @blp.arguments(SeedSchema)
+    @blp.response(201, DrawSchema)
+    def post(self, data, code):
+        """Supply the public seed values and draw."""
+        return draws.run_draw(
+            current_actor(), code, data["source_values"], data["provenance"], utcnow()
+        )

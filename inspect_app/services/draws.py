@@ -1,0 +1,387 @@
+"""Commit, then reveal: freeze a task (snapshots and their hashes published before any seed
+exists), then draw with a seed derived from public values and the commitment.
+
+The draw itself is scheduler/draw (pure, published); this module only reads the registry
+into its inputs and stores what it returns, each step in the hash-chained audit log.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from inspect_app import audit
+from inspect_app.auth import Actor
+from inspect_app.db import database
+from inspect_app.errors import AppError
+from inspect_app.models import (
+    AuditEntry,
+    Department,
+    Draw,
+    Entity,
+    Industry,
+    Inspection,
+    InspectionMember,
+    Inspector,
+    InspectorQualification,
+    Licence,
+    Recusal,
+    SpotCheckTask,
+    Street,
+)
+from inspect_app.services import tasks
+from inspect_app.services.grades import grading_config, refresh_grades
+from scheduler import draw as published
+
+OPEN_INSPECTION_STATES = ("ASSIGNED", "CHECKED_IN", "RECORDING")
+
+
+def frame_for(task: SpotCheckTask, now: datetime) -> list[published.FrameEntity]:
+    """The directory of inspected objects (检查对象名录库) in the task's scope, graded as of `now`."""
+    scope = task.scope
+    query = (
+        Entity.select(Entity, Street)
+        .join(Licence, on=(Licence.holder == Entity.id))
+        .switch(Entity)
+        .join(Street)
+        .where(
+            (Licence.industry == task.industry)
+            & Licence.status.in_(scope.get("statuses") or ["ACTIVE"])
+        )
+        .distinct()
+    )
+    if scope.get("streets"):
+        query = query.where(Street.code.in_(scope["streets"]))
+    if scope.get("licensed_from"):
+        query = query.where(Licence.issued_at >= datetime.fromisoformat(scope["licensed_from"]))
+    if scope.get("licensed_until"):
+        query = query.where(
+            Licence.issued_at < datetime.fromisoformat(scope["licensed_until"]) + timedelta(days=1)
+        )
+    entities = list(query)
+    grades = refresh_grades(entities, now)
+    window = now - timedelta(days=grading_config().frequency_window_days)
+    checks, last = _history([e.id for e in entities], window)
+    return [
+        published.FrameEntity(
+            entity_id=e.credit_code,
+            grade=grades[e.id].grade,
+            street=e.street.code,
+            checks_last_12m=checks.get(e.id, 0),
+            last_inspectors=last.get(e.id, ()),
+        )
+        for e in entities
+        if e.id in grades
+    ]
+
+
+def _history(
+    entity_ids: list[int], window: datetime
+) -> tuple[dict[int, int], dict[int, tuple[str, ...]]]:
+    """Random checks per entity since `window` (a joint check is one inspection, so counts once),
+    and the inspectors of each entity's most recent inspection."""
+    checks: dict[int, int] = defaultdict(int)
+    latest: dict[int, tuple[datetime, int]] = {}
+    for start in range(0, len(entity_ids), 5000):
+        chunk = entity_ids[start : start + 5000]
+        for entity_id, inspection_id, created in (
+            Inspection.select(Inspection.entity, Inspection.id, Inspection.created_at)
+            .where(Inspection.entity.in_(chunk))
+            .tuples()
+        ):
+            created = (
+                created if isinstance(created, datetime) else datetime.fromisoformat(str(created))
+            )
+            if created.replace(tzinfo=None) >= window.replace(tzinfo=None):
+                checks[entity_id] += 1
+            if entity_id not in latest or (created, inspection_id) > latest[entity_id]:
+                latest[entity_id] = (created, inspection_id)
+    members: dict[int, list[str]] = defaultdict(list)
+    by_inspection = {inspection_id: entity_id for entity_id, (_, inspection_id) in latest.items()}
+    ids = list(by_inspection)
+    for start in range(0, len(ids), 5000):
+        for inspection_id, code in (
+            InspectionMember.select(InspectionMember.inspection, Inspector.code)
+            .join(Inspector)
+            .where(InspectionMember.inspection.in_(ids[start : start + 5000]))
+            .tuples()
+        ):
+            members[by_inspection[inspection_id]].append(code)
+    return dict(checks), {entity_id: tuple(sorted(codes)) for entity_id, codes in members.items()}
+
+
+def pool_for(task: SpotCheckTask, departments: Sequence[str]) -> list[published.PoolInspector]:
+    """The directory of inspectors (执法检查人员名录库) of the task's departments, with workloads and recusals."""
+    inspectors = list(
+        Inspector.select(Inspector, Department)
+        .join(Department)
+        .where(Inspector.active & Department.code.in_(list(departments)))
+    )
+    ids = [i.id for i in inspectors]
+    qualifications: dict[int, list[str]] = defaultdict(list)
+    for inspector_id, code in (
+        InspectorQualification.select(InspectorQualification.inspector, Industry.code)
+        .join(Industry)
+        .where(InspectorQualification.inspector.in_(ids))
+        .tuples()
+    ):
+        qualifications[inspector_id].append(code)
+    workload: dict[int, int] = defaultdict(int)
+    for (inspector_id,) in (
+        InspectionMember.select(InspectionMember.inspector)
+        .join(Inspection)
+        .where(InspectionMember.inspector.in_(ids) & Inspection.status.in_(OPEN_INSPECTION_STATES))
+        .tuples()
+    ):
+        workload[inspector_id] += 1
+    recusals: dict[int, list[str]] = defaultdict(list)
+    for inspector_id, code in (
+        Recusal.select(Recusal.inspector, Entity.credit_code)
+        .join(Entity)
+        .where(Recusal.inspector.in_(ids))
+        .tuples()
+    ):
+        recusals[inspector_id].append(code)
+    return [
+        published.PoolInspector(
+            inspector_id=i.code,
+            department=i.department.code,
+            qualifications=tuple(sorted(qualifications[i.id])),
+            workload=workload[i.id],
+            recusals=tuple(sorted(recusals[i.id])),
+        )
+        for i in inspectors
+    ]
+
+
+def params_for(task: SpotCheckTask) -> published.DrawParameters:
+    return published.DrawParameters(
+        task_id=task.code,
+        industry=task.industry.code,
+        lead_department=task.lead.code,
+        partner_departments=tuple(tasks.task_departments_with_items(task)),
+        ratios=task.ratios,
+        fixed_count=task.fixed_count,
+        team_size=task.team_size,
+        workload_cap=task.workload_cap,
+        frequency_cap=task.frequency_cap,
+        key_items_exempt=task.key_items_exempt,
+    )
+
+
+def _as_app_error(error: published.DrawInputError) -> AppError:
+    return AppError("VALIDATION_FAILED", errors={error.field: [{"zh": error.zh, "en": error.en}]})
+
+
+def freeze_task(actor: Actor, code: str, now: datetime) -> Draw:
+    """DRAFT -> FROZEN: snapshot the frame and pool, publish their hashes (the commitment)."""
+    with database.atomic():
+        task = tasks.get_task(code)
+        tasks.ensure_can_see(actor, task)
+        tasks.ensure_lead_planner(actor, task)
+        if task.status != tasks.DRAFT:
+            raise AppError("TASK_NOT_DRAFT")
+        try:
+            params = params_for(task)
+            frame = frame_for(task, now)
+            pool = pool_for(task, params.departments)
+            commitment = published.commitment(frame, pool, params)
+        except published.DrawInputError as error:
+            raise _as_app_error(error) from error
+        row = Draw.create(
+            task=task,
+            algorithm_version=params.algorithm_version,
+            frame=published.frame_to_dicts(frame),
+            pool=published.pool_to_dicts(pool),
+            params=published.params_to_dict(params),
+            frame_hash=commitment.frame_hash,
+            pool_hash=commitment.pool_hash,
+            params_hash=commitment.params_hash,
+            commitment_hash=commitment.commitment_hash,
+            committed_at=now,
+        )
+        frozen = (
+            SpotCheckTask.update(
+                status=tasks.FROZEN, version=SpotCheckTask.version + 1, updated_at=now
+            )
+            .where((SpotCheckTask.id == task.id) & (SpotCheckTask.status == tasks.DRAFT))
+            .execute()
+        )
+        if not frozen:
+            raise AppError("TASK_NOT_DRAFT")
+        audit.record(
+            actor.label,
+            "task.freeze",
+            "task",
+            code,
+            before={"status": tasks.DRAFT},
+            after={
+                "status": tasks.FROZEN,
+                **commitment_of(row),
+                "frame_size": len(frame),
+                "pool_size": len(pool),
+            },
+            at=now,
+        )
+    return row
+
+
+def run_draw(
+    actor: Actor, code: str, source_values: list[str], provenance: str, now: datetime
+) -> Draw:
+    """FROZEN -> DRAWN: derive the seed from the public values and the commitment, and draw."""
+    with database.atomic():
+        task = tasks.get_task(code)
+        tasks.ensure_can_see(actor, task)
+        tasks.ensure_lead_planner(actor, task)
+        if task.status == tasks.DRAWN:
+            raise AppError("ALREADY_DRAWN")
+        if task.status != tasks.FROZEN:
+            raise AppError("TASK_NOT_FROZEN")
+        row = Draw.get(Draw.task == task)
+        try:
+            seed = published.derive_seed(row.commitment_hash, source_values, provenance)
+            result = published.draw(
+                published.frame_from_dicts(row.frame),
+                published.pool_from_dicts(row.pool),
+                published.params_from_dict(row.params),
+                seed,
+            )
+        except published.DrawInputError as error:
+            raise _as_app_error(error) from error
+        values = {
+            "seed_source": list(source_values),
+            "provenance": provenance,
+            "seed": seed.hex(),
+            "drawn_at": now,
+            "result": published.result_to_dict(result),
+            "result_hash": published.result_hash(result),
+        }
+        Draw.update(**values).where((Draw.id == row.id) & Draw.seed.is_null()).execute()
+        (
+            SpotCheckTask.update(
+                status=tasks.DRAWN, version=SpotCheckTask.version + 1, updated_at=now
+            )
+            .where(SpotCheckTask.id == task.id)
+            .execute()
+        )
+        row = Draw.get_by_id(row.id)
+        audit.record(
+            actor.label,
+            "draw.run",
+            "task",
+            code,
+            before={"status": tasks.FROZEN},
+            after={
+                "status": tasks.DRAWN,
+                "commitment_hash": row.commitment_hash,
+                "seed": row.seed,
+                "source_values": row.seed_source,
+                "provenance": provenance,
+                "result_hash": row.result_hash,
+                "picked": len(result.assignments),
+            },
+            at=now,
+        )
+    return row
+
+
+def commitment_of(row: Draw) -> dict[str, str]:
+    return {
+        "algorithm_version": row.algorithm_version,
+        "frame_hash": row.frame_hash,
+        "pool_hash": row.pool_hash,
+        "params_hash": row.params_hash,
+        "commitment_hash": row.commitment_hash,
+    }
+
+
+def record_of(row: Draw) -> dict[str, Any]:
+    """The published draw record: everything a third party needs to recompute it."""
+    record = {
+        "algorithm_version": row.algorithm_version,
+        "params": row.params,
+        "frame": row.frame,
+        "pool": row.pool,
+        "commitment": commitment_of(row),
+    }
+    if row.seed is not None:
+        record |= {
+            "seed": {
+                "source_values": row.seed_source,
+                "provenance": row.provenance,
+                "value": row.seed,
+            },
+            "result": row.result,
+            "result_hash": row.result_hash,
+        }
+    return record
+
+
+def draw_of(task: SpotCheckTask) -> Draw:
+    row = Draw.get_or_none(Draw.task == task)
+    if row is None:
+        raise AppError("TASK_NOT_FROZEN")
+    return row
+
+
+def verify_record(record: dict[str, Any]) -> dict[str, Any]:
+    """Recompute a record; report a match or the first difference (never raises on bad input)."""
+    if "seed" not in record:
+        return {"ok": False, "problem": "not drawn yet: nothing to verify beyond the commitment"}
+    report = published.verify(record)
+    answer: dict[str, Any] = {"ok": report.ok}
+    if report.difference is not None:
+        answer["difference"] = {
+            "path": report.difference.path,
+            "recorded": report.difference.recorded,
+            "recomputed": report.difference.recomputed,
+        }
+    if report.problem:
+        answer["problem"] = report.problem
+    return answer
+
+
+def verify_draw(row: Draw) -> dict[str, Any]:
+    """Recompute the stored record, and check it against what the audit log wrote at the time."""
+    answer = verify_record(record_of(row))
+    chain = audit.verify()
+    answer["audit_chain"] = {
+        "ok": chain.ok,
+        "checked": chain.checked,
+        "first_bad_seq": chain.first_bad_seq,
+        "reason": chain.reason,
+    }
+    answer["audit_matches"] = _audit_mismatches(row)
+    answer["ok"] = bool(answer["ok"] and chain.ok and not answer["audit_matches"])
+    return answer
+
+
+def _audit_mismatches(row: Draw) -> list[str]:
+    """The freeze and draw entries of the audit log must name this record's hashes and seed."""
+    code = row.task.code
+    entries = {
+        e.action: e
+        for e in AuditEntry.select().where(
+            (AuditEntry.object_type == "task")
+            & (AuditEntry.object_id == code)
+            & AuditEntry.action.in_(["task.freeze", "draw.run"])
+        )
+    }
+    problems = []
+    freeze = entries.get("task.freeze")
+    if freeze is None or (freeze.after or {}).get("commitment_hash") != row.commitment_hash:
+        problems.append("commitment_hash differs from the audit log's task.freeze entry")
+    if row.seed is not None:
+        run = entries.get("draw.run")
+        after = (run.after or {}) if run else {}
+        for name, value in (
+            ("seed", row.seed),
+            ("result_hash", row.result_hash),
+            ("commitment_hash", row.commitment_hash),
+        ):
+            if after.get(name) != value:
+                problems.append(f"{name} differs from the audit log's draw.run entry")
+    return problems

@@ -1,0 +1,291 @@
+"""Spot-check tasks (抽查任务): planned by a department while DRAFT, immutable once FROZEN."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from inspect_app import audit
+from inspect_app.auth import Actor
+from inspect_app.db import database
+from inspect_app.errors import AppError
+from inspect_app.messages import pair
+from inspect_app.models import Department, Industry, RiskPoint, SpotCheckTask, Street, TaskRiskPoint
+from inspect_app.services.grades import grading_config
+
+DRAFT, FROZEN, DRAWN = "DRAFT", "FROZEN", "DRAWN"
+PLAN_FIELDS = (
+    "name",
+    "scope",
+    "ratios",
+    "fixed_count",
+    "team_size",
+    "workload_cap",
+    "frequency_cap",
+    "key_items_exempt",
+    "period_start",
+    "period_end",
+    "deadline",
+)
+
+
+def _invalid(field_name: str, zh: str, en: str) -> AppError:
+    return AppError("VALIDATION_FAILED", errors={field_name: [{"zh": zh, "en": en}]})
+
+
+def get_task(code: str) -> SpotCheckTask:
+    task = SpotCheckTask.get_or_none(SpotCheckTask.code == code)
+    if task is None:
+        raise AppError("NOT_FOUND", zh="未找到该抽查任务", en="No such spot-check task")
+    return task
+
+
+def visible_tasks(actor: Actor):
+    """Planners see the tasks their department leads or partners in; admins see all."""
+    query = SpotCheckTask.select().order_by(SpotCheckTask.id.desc())
+    if actor.role == "admin":
+        return query
+    if actor.role != "planner":
+        raise AppError(
+            "FORBIDDEN", zh="只有计划人员可以查看抽查任务", en="Only planners see spot-check tasks"
+        )
+    lead = Department.get_or_none(Department.code == actor.department)
+    return query.where(
+        (SpotCheckTask.lead == lead) | SpotCheckTask.partners.contains(f'"{actor.department}"')
+    )
+
+
+def ensure_can_see(actor: Actor, task: SpotCheckTask) -> None:
+    if actor.role == "admin":
+        return
+    if actor.role == "planner" and (
+        actor.department == task.lead.code or actor.department in task.partners
+    ):
+        return
+    raise AppError("NOT_FOUND", zh="未找到该抽查任务", en="No such spot-check task")
+
+
+def ensure_lead_planner(actor: Actor, task: SpotCheckTask) -> None:
+    if actor.role == "admin" or (actor.role == "planner" and actor.department == task.lead.code):
+        return
+    raise AppError(
+        "FORBIDDEN",
+        zh="只有牵头部门的计划人员可以操作该任务",
+        en="Only planners of the task's lead department may do this",
+    )
+
+
+def task_snapshot(task: SpotCheckTask) -> dict[str, Any]:
+    points = (
+        RiskPoint.select(RiskPoint.code, RiskPoint.version)
+        .join(TaskRiskPoint)
+        .where(TaskRiskPoint.task == task)
+        .order_by(RiskPoint.code)
+        .tuples()
+    )
+    return {
+        "code": task.code,
+        "name": task.name,
+        "industry": task.industry.code,
+        "lead": task.lead.code,
+        "partners": task.partners,
+        "risk_points": [f"{c}@v{v}" for c, v in points],
+        "scope": task.scope,
+        "ratios": task.ratios,
+        "fixed_count": task.fixed_count,
+        "team_size": task.team_size,
+        "workload_cap": task.workload_cap,
+        "frequency_cap": task.frequency_cap,
+        "key_items_exempt": task.key_items_exempt,
+        "period_start": task.period_start.isoformat(),
+        "period_end": task.period_end.isoformat(),
+        "deadline": task.deadline.isoformat(),
+        "status": task.status,
+        "version": task.version,
+    }
+
+
+def create_task(actor: Actor, data: dict[str, Any], now: datetime) -> SpotCheckTask:
+    """A DRAFT task led by the planner's own department."""
+    if actor.role not in ("planner", "admin"):
+        raise AppError(
+            "FORBIDDEN", zh="只有计划人员可以制定抽查任务", en="Only planners plan spot-check tasks"
+        )
+    lead_code = data.get("lead") or actor.department
+    if actor.role == "planner" and lead_code != actor.department:
+        raise AppError(
+            "FORBIDDEN",
+            zh="只能以本部门为牵头部门制定任务",
+            en="You can only plan tasks your own department leads",
+        )
+    with database.atomic():
+        industry = Industry.get_or_none(Industry.code == data["industry"])
+        if industry is None:
+            raise AppError("VALIDATION_FAILED", errors={"industry": [pair("Unknown industry.")]})
+        lead, partners = _departments(industry, lead_code, data.get("partners", []))
+        task = SpotCheckTask.create(
+            code=_next_code(lead.code, data["period_start"].year),
+            industry=industry,
+            lead=lead,
+            partners=partners,
+            created_by=actor.label,
+            created_at=now,
+            updated_at=now,
+            **_plan_values(data),
+        )
+        _set_points(task, data["risk_points"])
+        audit.record(
+            actor.label, "task.create", "task", task.code, after=task_snapshot(task), at=now
+        )
+    return task
+
+
+def update_task(
+    actor: Actor, code: str, changes: dict[str, Any], expected_version: int, now: datetime
+) -> SpotCheckTask:
+    """Change a DRAFT task (If-Match guarded); a frozen one is immutable."""
+    with database.atomic():
+        task = get_task(code)
+        ensure_can_see(actor, task)
+        ensure_lead_planner(actor, task)
+        if task.status != DRAFT:
+            raise AppError("TASK_NOT_DRAFT")
+        before = task_snapshot(task)
+        merged = {f: getattr(task, f) for f in PLAN_FIELDS} | {
+            k: v for k, v in changes.items() if k in PLAN_FIELDS
+        }
+        values = _plan_values(merged)
+        if "partners" in changes:
+            _, values["partners"] = _departments(task.industry, task.lead.code, changes["partners"])
+        values.update(version=SpotCheckTask.version + 1, updated_at=now)
+        updated = (
+            SpotCheckTask.update(**values)
+            .where(
+                (SpotCheckTask.id == task.id)
+                & (SpotCheckTask.version == expected_version)
+                & (SpotCheckTask.status == DRAFT)
+            )
+            .execute()
+        )
+        if not updated:
+            raise AppError("STALE_VERSION")
+        task = SpotCheckTask.get_by_id(task.id)
+        if "risk_points" in changes:
+            _set_points(task, changes["risk_points"])
+        audit.record(
+            actor.label,
+            "task.update",
+            "task",
+            code,
+            before=before,
+            after=task_snapshot(task),
+            at=now,
+        )
+    return task
+
+
+def _departments(
+    industry: Industry, lead_code: str, partner_codes: list[str]
+) -> tuple[Department, list[str]]:
+    allowed = {industry.lead.code, *(link.department.code for link in industry.partner_links)}
+    if lead_code not in allowed:
+        raise _invalid(
+            "lead",
+            "牵头部门须为该行业的牵头或协同部门",
+            "The lead must be a lead or partner department of the industry",
+        )
+    strangers = sorted(set(partner_codes) - allowed)
+    if strangers:
+        raise _invalid(
+            "partners",
+            f"以下部门不是该行业的监管部门：{'、'.join(strangers)}",
+            f"Not departments of this industry: {', '.join(strangers)}",
+        )
+    return Department.get(Department.code == lead_code), sorted(set(partner_codes) - {lead_code})
+
+
+def _plan_values(data: dict[str, Any]) -> dict[str, Any]:
+    config = grading_config()
+    ratios = data.get("ratios")
+    fixed = data.get("fixed_count")
+    if ratios is None and fixed is None:
+        ratios = {grade: str(ratio) for grade, ratio in config.sampling_ratios.items()}
+    if ratios is not None and fixed is not None:
+        raise _invalid(
+            "fixed_count", "抽取比例与固定数量只能二选一", "Give ratios or a fixed count, not both"
+        )
+    if data["period_end"] < data["period_start"] or data["deadline"] < data["period_start"]:
+        raise _invalid(
+            "period_end", "检查期限须晚于开始日期", "The period must end after it starts"
+        )
+    scope = dict(data.get("scope") or {})
+    scope.setdefault("statuses", ["ACTIVE"])
+    scope = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in scope.items()}
+    unknown = sorted(set(scope.get("streets") or []) - {s.code for s in Street.select(Street.code)})
+    if unknown:
+        raise _invalid(
+            "scope", f"未知的街镇：{'、'.join(unknown)}", f"Unknown streets: {', '.join(unknown)}"
+        )
+    return {
+        "name": data["name"],
+        "scope": scope,
+        "ratios": ratios,
+        "fixed_count": fixed,
+        "team_size": data.get("team_size") or 2,
+        "workload_cap": data.get("workload_cap") or config_default("workload_cap"),
+        "frequency_cap": data.get("frequency_cap") or config.frequency_cap,
+        "key_items_exempt": bool(data.get("key_items_exempt", False)),
+        "period_start": data["period_start"],
+        "period_end": data["period_end"],
+        "deadline": data["deadline"],
+    }
+
+
+def config_default(name: str) -> int:
+    from flask import current_app
+
+    return current_app.config["TASK_DEFAULTS"][name]
+
+
+def _set_points(task: SpotCheckTask, codes: list[str]) -> None:
+    """The task checks these points at their current versions; each must belong to the industry and
+    be owned by the lead or a partner."""
+    rows = list(
+        RiskPoint.select().where(
+            RiskPoint.code.in_(codes) & RiskPoint.current & (RiskPoint.industry == task.industry)
+        )
+    )
+    found = {r.code for r in rows}
+    missing = [c for c in codes if c not in found]
+    if missing or not codes:
+        raise _invalid(
+            "risk_points",
+            f"该行业没有这些风险点：{'、'.join(missing) or '（空）'}",
+            f"Not risk points of this industry: {', '.join(missing) or '(none)'}",
+        )
+    departments = {task.lead.code, *task.partners}
+    foreign = sorted({r.code for r in rows if r.department.code not in departments})
+    if foreign:
+        raise _invalid(
+            "risk_points",
+            f"这些风险点的责任部门不在任务中：{'、'.join(foreign)}",
+            f"These points belong to departments not in the task: {', '.join(foreign)}",
+        )
+    TaskRiskPoint.delete().where(TaskRiskPoint.task == task).execute()
+    for row in rows:
+        TaskRiskPoint.create(task=task, risk_point=row)
+
+
+def _next_code(lead: str, year: int) -> str:
+    prefix = f"{lead}-{year}-"
+    taken = SpotCheckTask.select().where(SpotCheckTask.code.startswith(prefix)).count()
+    return f"{prefix}{taken + 1:04d}"
+
+
+def task_departments_with_items(task: SpotCheckTask) -> list[str]:
+    """Partners whose items are in the task: each sends one member to every team."""
+    owners = {
+        r.department.code
+        for r in RiskPoint.select().join(TaskRiskPoint).where(TaskRiskPoint.task == task)
+    }
+    return sorted(p for p in task.partners if p in owners)

@@ -1,0 +1,92 @@
+"""The published double-random draw (双随机): the one import the app needs.
+
+A pure function of (frame snapshot, inspector pool snapshot, parameters, public seed,
+algorithm version): no Flask, no database, no `random`, no clock. The algorithm is
+specified byte for byte in docs/draw-algorithm.md; test vectors are in
+docs/draw-vectors/. Typical use:
+
+    c = commitment(frame, pool, params)              # publish c before the seed exists
+    seed = derive_seed(c.commitment_hash, values, provenance)
+    result = draw(frame, pool, params, seed)         # or build_record(...) for all of it
+    verify(record).ok
+"""
+
+from scheduler.draw_canonical import (
+    canonical_json,
+    canonical_seed_source,
+    commitment,
+    derive_seed,
+    frame_from_dicts,
+    frame_to_dicts,
+    params_from_dict,
+    params_to_dict,
+    pool_from_dicts,
+    pool_to_dicts,
+)
+from scheduler.draw_engine import draw
+from scheduler.draw_keys import entity_key
+from scheduler.draw_model import (
+    ALGORITHM_VERSION,
+    GRADES,
+    RISK_ORDER,
+    Assignment,
+    Commitment,
+    DrawInputError,
+    DrawParameters,
+    DrawResult,
+    Exclusion,
+    FrameEntity,
+    InvalidParameters,
+    InvalidSeed,
+    InvalidSnapshot,
+    PoolInspector,
+    Reason,
+    StratumResult,
+)
+from scheduler.draw_record import (
+    Difference,
+    VerifyReport,
+    build_record,
+    result_hash,
+    result_json,
+    result_to_dict,
+    verify,
+)
+
+__all__ = [
+    "ALGORITHM_VERSION",
+    "GRADES",
+    "RISK_ORDER",
+    "Assignment",
+    "Commitment",
+    "Difference",
+    "DrawInputError",
+    "DrawParameters",
+    "DrawResult",
+    "Exclusion",
+    "FrameEntity",
+    "InvalidParameters",
+    "InvalidSeed",
+    "InvalidSnapshot",
+    "PoolInspector",
+    "Reason",
+    "StratumResult",
+    "VerifyReport",
+    "build_record",
+    "canonical_json",
+    "canonical_seed_source",
+    "commitment",
+    "derive_seed",
+    "draw",
+    "entity_key",
+    "frame_from_dicts",
+    "frame_to_dicts",
+    "params_from_dict",
+    "params_to_dict",
+    "pool_from_dicts",
+    "pool_to_dicts",
+    "result_hash",
+    "result_json",
+    "result_to_dict",
+    "verify",
+]

@@ -1,0 +1,68 @@
+"""draw(): the pure function from (frame, pool, parameters, seed) to the draw result."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scheduler.draw_canonical import validate_frame, validate_pool
+from scheduler.draw_model import (
+    RISK_ORDER,
+    SEED_BYTES,
+    DrawParameters,
+    DrawResult,
+    FrameEntity,
+    InvalidSeed,
+    PoolInspector,
+    StratumResult,
+)
+from scheduler.draw_strata import pick, sample_sizes, stratify
+from scheduler.draw_teams import TeamFormer
+
+
+def draw(
+    frame: Sequence[FrameEntity],
+    pool: Sequence[PoolInspector],
+    params: DrawParameters,
+    seed: bytes,
+) -> DrawResult:
+    """Pick entities per grade, then staff each pick; the same inputs give the same result.
+
+    The order of rows in frame and pool does not matter. Entities are picked from the
+    frame alone, so a short inspector pool never changes which entities are checked.
+    """
+    if not isinstance(seed, bytes) or len(seed) != SEED_BYTES:
+        raise InvalidSeed("seed", "种子须为 32 字节", f"need {SEED_BYTES} bytes")
+    validate_frame(frame)
+    validate_pool(pool)
+    strata = stratify(frame, params)
+    sizes = sample_sizes({g: len(ids) for g, ids in strata.eligible.items()}, params)
+    stratum_results = tuple(
+        StratumResult(
+            grade,
+            strata.frame_counts[grade],
+            len(strata.eligible[grade]),
+            sizes[grade],
+            pick(seed, strata.eligible[grade], sizes[grade]),
+        )
+        for grade in RISK_ORDER
+    )
+    former = TeamFormer(pool, params, seed)
+    picked = [(s.grade, eid) for s in stratum_results for eid in s.picks]
+    last_of = _last_inspectors_of(frame, {eid for _, eid in picked})
+    assignments = tuple(
+        former.form(n, eid, grade, last_of[eid]) for n, (grade, eid) in enumerate(picked, 1)
+    )
+    return DrawResult(
+        params.algorithm_version,
+        params.task_id,
+        seed.hex(),
+        stratum_results,
+        assignments,
+        (*strata.capped, *former.exclusions),
+    )
+
+
+def _last_inspectors_of(
+    frame: Sequence[FrameEntity], picked: set[str]
+) -> dict[str, tuple[str, ...]]:
+    return {e.entity_id: e.last_inspectors for e in frame if e.entity_id in picked}

@@ -1,0 +1,221 @@
+"""The published draw record, and verify(): anyone can recompute a draw and compare.
+
+A record holds the snapshots, the parameters, the commitment, the public seed values
+and the result; verify() recomputes each in the order they came into being and names
+the first thing that does not match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from scheduler.draw_canonical import (
+    canonical_json,
+    commitment,
+    commitment_from_hashes,
+    derive_seed,
+    frame_from_dicts,
+    frame_hash,
+    frame_to_dicts,
+    params_from_dict,
+    params_hash,
+    params_to_dict,
+    pool_from_dicts,
+    pool_hash,
+    pool_to_dicts,
+    sha256_hex,
+)
+from scheduler.draw_engine import draw
+from scheduler.draw_model import (
+    SUPPORTED_VERSIONS,
+    Assignment,
+    DrawParameters,
+    DrawResult,
+    Exclusion,
+    FrameEntity,
+    PoolInspector,
+    StratumResult,
+)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """The first place where a record and its recomputation disagree."""
+
+    path: str  # e.g. "commitment.frame_hash", "result.assignments[3].team.PS"
+    recorded: object
+    recomputed: object
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """ok, or the first difference; `problem` explains a record that cannot be read."""
+
+    ok: bool
+    difference: Difference | None = None
+    problem: str | None = None
+
+    def summary(self) -> str:
+        if self.ok:
+            return "一致 match: the record recomputes exactly"
+        if self.problem:
+            return f"无法核验 unreadable record: {self.problem}"
+        d = self.difference
+        return f"不一致 mismatch at {d.path}: recorded {d.recorded!r}, recomputed {d.recomputed!r}"
+
+
+def _stratum_to_dict(s: StratumResult) -> dict:
+    return {
+        "grade": s.grade,
+        "frame_count": s.frame_count,
+        "eligible_count": s.eligible_count,
+        "sample_size": s.sample_size,
+        "picks": list(s.picks),
+    }
+
+
+def _assignment_to_dict(a: Assignment) -> dict:
+    return {
+        "sequence": a.sequence,
+        "entity_id": a.entity_id,
+        "grade": a.grade,
+        "team": {department: list(ids) for department, ids in a.team},
+        "shortfall": a.shortfall,
+    }
+
+
+def _exclusion_to_dict(x: Exclusion) -> dict:
+    return {
+        "reason": str(x.reason),
+        "entity_id": x.entity_id,
+        "inspector_id": x.inspector_id,
+        "department": x.department,
+        "detail": dict(x.detail),
+    }
+
+
+def result_to_dict(result: DrawResult) -> dict:
+    """The published form of a result (plain JSON types; keys in reading order)."""
+    return {
+        "kind": "result",
+        "algorithm_version": result.algorithm_version,
+        "task_id": result.task_id,
+        "seed": result.seed,
+        "strata": [_stratum_to_dict(s) for s in result.strata],
+        "assignments": [_assignment_to_dict(a) for a in result.assignments],
+        "exclusions": [_exclusion_to_dict(x) for x in result.exclusions],
+    }
+
+
+def result_json(result: DrawResult) -> bytes:
+    """Canonical JSON bytes of the result: what result_hash hashes."""
+    return canonical_json(result_to_dict(result))
+
+
+def result_hash(result: DrawResult) -> str:
+    return sha256_hex(result_json(result))
+
+
+def build_record(
+    frame: Sequence[FrameEntity],
+    pool: Sequence[PoolInspector],
+    params: DrawParameters,
+    source_values: Sequence[str],
+    provenance: str,
+) -> dict:
+    """Commit, derive the seed, draw, and gather everything verify() needs."""
+    c = commitment(frame, pool, params)
+    seed = derive_seed(c.commitment_hash, source_values, provenance)
+    result = draw(frame, pool, params, seed)
+    return {
+        "algorithm_version": params.algorithm_version,
+        "params": params_to_dict(params),
+        "frame": frame_to_dicts(frame),
+        "pool": pool_to_dicts(pool),
+        "commitment": {
+            "algorithm_version": c.algorithm_version,
+            "frame_hash": c.frame_hash,
+            "pool_hash": c.pool_hash,
+            "params_hash": c.params_hash,
+            "commitment_hash": c.commitment_hash,
+        },
+        "seed": {
+            "source_values": list(source_values),
+            "provenance": provenance,
+            "value": seed.hex(),
+        },
+        "result": result_to_dict(result),
+        "result_hash": result_hash(result),
+    }
+
+
+def verify(record: Mapping) -> VerifyReport:
+    """Recompute a stored draw and report a match or the first difference."""
+    try:
+        return _verify(record)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:  # a malformed record
+        return VerifyReport(ok=False, problem=f"{type(exc).__name__}: {exc}")
+
+
+def _verify(record: Mapping) -> VerifyReport:
+    version = record["algorithm_version"]
+    if version not in SUPPORTED_VERSIONS:
+        return VerifyReport(ok=False, problem=f"unsupported algorithm_version {version!r}")
+    params = params_from_dict(record["params"])
+    frame = frame_from_dicts(record["frame"])
+    pool = pool_from_dicts(record["pool"])
+    recomputed = commitment_from_hashes(
+        frame_hash(frame), pool_hash(pool), params_hash(params), params.algorithm_version
+    )
+    stored = record["commitment"]
+    checks = [
+        ("algorithm_version", version, params.algorithm_version),
+        *(
+            (f"commitment.{name}", stored.get(name), getattr(recomputed, name))
+            for name in ("algorithm_version", "frame_hash", "pool_hash", "params_hash")
+        ),
+        ("commitment.commitment_hash", stored.get("commitment_hash"), recomputed.commitment_hash),
+    ]
+    for path, recorded, expected in checks:
+        if recorded != expected:
+            return VerifyReport(ok=False, difference=Difference(path, recorded, expected))
+    seed_record = record["seed"]
+    seed = derive_seed(
+        recomputed.commitment_hash, seed_record["source_values"], seed_record["provenance"]
+    )
+    if seed_record.get("value") != seed.hex():
+        difference = Difference("seed.value", seed_record.get("value"), seed.hex())
+        return VerifyReport(ok=False, difference=difference)
+    result = draw(frame, pool, params, seed)
+    difference = first_difference(record["result"], result_to_dict(result), "result")
+    if difference is None and record.get("result_hash") != result_hash(result):
+        difference = Difference("result_hash", record.get("result_hash"), result_hash(result))
+    return VerifyReport(ok=difference is None, difference=difference)
+
+
+def first_difference(recorded: object, recomputed: object, path: str) -> Difference | None:
+    """Walk two JSON values in the recomputed value's order; return the first mismatch."""
+    if isinstance(recomputed, dict) and isinstance(recorded, Mapping):
+        for key in [*recomputed, *(k for k in recorded if k not in recomputed)]:
+            if key not in recorded or key not in recomputed:
+                return Difference(f"{path}.{key}", recorded.get(key), recomputed.get(key))
+            found = first_difference(recorded[key], recomputed[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(recomputed, list) and isinstance(recorded, list | tuple):
+        for n, (old, new) in enumerate(zip(recorded, recomputed, strict=False)):
+            found = first_difference(old, new, f"{path}[{n}]")
+            if found:
+                return found
+        if len(recorded) != len(recomputed):
+            n = min(len(recorded), len(recomputed))
+            return Difference(f"{path}[{n}]", _at(recorded, n), _at(recomputed, n))
+        return None
+    same = type(recorded) is type(recomputed) and recorded == recomputed
+    return None if same else Difference(path, recorded, recomputed)
+
+
+def _at(values: Sequence, n: int) -> object:
+    return values[n] if n < len(values) else None

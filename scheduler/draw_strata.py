@@ -1,0 +1,96 @@
+"""The first random: which entities, stratum by stratum (grade by grade).
+
+Sample sizes use exact rationals, never floats, so every implementation agrees.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from scheduler.draw_keys import DIGEST_BYTES, entity_sort_records
+from scheduler.draw_model import (
+    GRADES,
+    RISK_ORDER,
+    DrawParameters,
+    Exclusion,
+    FrameEntity,
+    Reason,
+    ratio_of,
+)
+
+# Below this share of the stratum, a bounded heap beats sorting every record.
+HEAP_SHARE = Fraction(1, 8)
+
+
+@dataclass(frozen=True)
+class Strata:
+    """The frame split by grade, after the frequency cap."""
+
+    frame_counts: dict[str, int]
+    eligible: dict[str, list[str]]  # entity ids per grade, in frame order
+    capped: list[Exclusion]  # sorted by entity_id
+
+
+def stratify(frame: Sequence[FrameEntity], params: DrawParameters) -> Strata:
+    """Split by grade and drop entities at the frequency cap (unless key items are exempt)."""
+    eligible: dict[str, list[str]] = {g: [] for g in GRADES}
+    capped = []
+    # With key items exempt no count reaches the cap; one comparison per row either way.
+    cap = math.inf if params.key_items_exempt else params.frequency_cap
+    for e in frame:
+        if e.checks_last_12m >= cap:
+            capped.append((e.entity_id, e.checks_last_12m, e.grade))
+        else:
+            eligible[e.grade].append(e.entity_id)
+    capped.sort()
+    counts = {g: len(ids) for g, ids in eligible.items()}
+    for _, _, grade in capped:
+        counts[grade] += 1
+    exclusions = [
+        Exclusion(Reason.FREQUENCY_CAP, entity_id=eid, detail=(("checks_last_12m", checks),))
+        for eid, checks, _ in capped
+    ]
+    return Strata(counts, eligible, exclusions)
+
+
+def sample_sizes(eligible_counts: Mapping[str, int], params: DrawParameters) -> dict[str, int]:
+    """How many to pick per grade: by ratio (rounded up), or fixed_count shared out."""
+    if params.fixed_count is None:
+        return {g: math.ceil(ratio_of(params, g) * eligible_counts[g]) for g in GRADES}
+    return allocate_fixed(eligible_counts, params.fixed_count)
+
+
+def allocate_fixed(eligible_counts: Mapping[str, int], fixed_count: int) -> dict[str, int]:
+    """Largest-remainder (Hamilton) shares of fixed_count, proportional to eligible counts.
+
+    A count above the eligible total picks everyone. Equal remainders go to the higher
+    risk grade first (RISK_ORDER).
+    """
+    total = sum(eligible_counts[g] for g in GRADES)
+    seats = min(fixed_count, total)
+    if seats == 0:
+        return dict.fromkeys(GRADES, 0)
+    quotas = {g: Fraction(seats * eligible_counts[g], total) for g in GRADES}
+    sizes = {g: math.floor(q) for g, q in quotas.items()}
+    left = seats - sum(sizes.values())
+    by_remainder = sorted(RISK_ORDER, key=lambda g: (-(quotas[g] - sizes[g]), RISK_ORDER.index(g)))
+    for g in by_remainder[:left]:
+        sizes[g] += 1
+    return sizes
+
+
+def pick(seed: bytes, entity_ids: Sequence[str], size: int) -> tuple[str, ...]:
+    """The first `size` ids in order of (HMAC key, id): the stratum's random sample."""
+    if size == 0:
+        return ()
+    records = entity_sort_records(seed, entity_ids)
+    if size < HEAP_SHARE * len(records):
+        chosen = heapq.nsmallest(size, records)  # equal to sorted(records)[:size]
+    else:
+        records.sort()
+        chosen = records[:size]
+    return tuple(r[DIGEST_BYTES:].decode("utf-8") for r in chosen)

@@ -1,0 +1,206 @@
+"""A planner plans a joint check, freezes it (commitment), supplies the seed, draws; anyone verifies."""
+
+from __future__ import annotations
+
+import pytest
+
+from inspect_app.db import database
+from inspect_app.models import AuditEntry, Draw
+from tests.factories import internet_cafes, joint_ic_task_body, login, make_inspector
+
+SEED = {"source_values": ["3 17 22 31 8", "12 5 29"], "provenance": "2026-11-30 宝山区公开摇号会 上午十时 公证员现场"}
+
+
+@pytest.fixture
+def district():
+    """Six internet cafés; inspectors of 文化旅游局, 公安 and 消防 qualified for them."""
+    cafes = internet_cafes(6)
+    for n in range(1, 5):
+        make_inspector(f"CT{n:04d}", "CT")
+        make_inspector(f"PS{n:04d}", "PS")
+        make_inspector(f"FR{n:04d}", "FR")
+    return cafes
+
+
+@pytest.fixture
+def ct_planner():
+    return login("planner", "CT")
+
+
+def _plan_freeze_draw(client, headers, **overrides):
+    task = client.post("/api/v1/tasks", json=joint_ic_task_body(**overrides), headers=headers)
+    assert task.status_code == 201, task.get_json()
+    code = task.get_json()["code"]
+    frozen = client.post(f"/api/v1/tasks/{code}/freeze", headers=headers)
+    assert frozen.status_code == 201, frozen.get_json()
+    drawn = client.post(f"/api/v1/tasks/{code}/draw", json=SEED, headers=headers)
+    assert drawn.status_code == 201, drawn.get_json()
+    return code, frozen.get_json(), drawn.get_json()
+
+
+def test_joint_check_is_planned_frozen_drawn_and_publicly_verified(client, district, ct_planner):
+    code, commitment, drawn = _plan_freeze_draw(client, ct_planner)
+    assert code.startswith("CT-2026-")
+    assert len(commitment["commitment_hash"]) == 64 and commitment["frame_size"] == 6
+    assert drawn["commitment_hash"] == commitment["commitment_hash"]
+    assignments = drawn["result"]["assignments"]
+    assert len(assignments) == 4
+    for assignment in assignments:
+        team = assignment["team"]
+        departments = {dept for dept in team} if isinstance(team, dict) else {d for d, _ in team}
+        assert departments == {"CT", "PS", "FR"}
+    verify = client.get(f"/api/v1/public/draws/{code}/verify")
+    assert verify.status_code == 200
+    assert verify.get_json()["ok"] is True, verify.get_json()
+    public = client.get(f"/api/v1/public/draws/{code}").get_json()
+    assert public["seed"]["provenance"] == SEED["provenance"]
+
+
+def test_commitment_is_published_before_any_seed(client, district, ct_planner):
+    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()["code"]
+    client.post(f"/api/v1/tasks/{code}/freeze", headers=ct_planner)
+    record = client.get(f"/api/v1/public/draws/{code}").get_json()
+    assert record["commitment"]["commitment_hash"] and "seed" not in record
+    freeze_entry = AuditEntry.select().where(AuditEntry.action == "task.freeze").get()
+    assert freeze_entry.after["commitment_hash"] == record["commitment"]["commitment_hash"]
+
+
+def test_frozen_task_is_immutable(client, district, ct_planner):
+    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()["code"]
+    etag = client.get(f"/api/v1/tasks/{code}", headers=ct_planner).headers["ETag"]
+    client.post(f"/api/v1/tasks/{code}/freeze", headers=ct_planner)
+    etag = client.get(f"/api/v1/tasks/{code}", headers=ct_planner).headers["ETag"]
+    response = client.patch(f"/api/v1/tasks/{code}", json={"fixed_count": 5}, headers=ct_planner | {"If-Match": etag})
+    assert response.status_code == 409 and response.get_json()["status"] == "TASK_NOT_DRAFT"
+
+
+def test_draft_task_is_edited_with_if_match(client, district, ct_planner):
+    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()["code"]
+    etag = client.get(f"/api/v1/tasks/{code}", headers=ct_planner).headers["ETag"]
+    ok = client.patch(f"/api/v1/tasks/{code}", json={"fixed_count": 5}, headers=ct_planner | {"If-Match": etag})
+    assert ok.status_code == 200 and ok.get_json()["fixed_count"] == 5
+    stale = client.patch(f"/api/v1/tasks/{code}", json={"fixed_count": 3}, headers=ct_planner | {"If-Match": etag})
+    assert stale.status_code == 412
+
+
+def test_drawing_twice_is_refused(client, district, ct_planner):
+    code, _, _ = _plan_freeze_draw(client, ct_planner)
+    again = client.post(f"/api/v1/tasks/{code}/draw", json=SEED, headers=ct_planner)
+    assert again.status_code == 409 and again.get_json()["status"] == "ALREADY_DRAWN"
+
+
+def test_draw_before_freeze_is_refused(client, district, ct_planner):
+    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()["code"]
+    response = client.post(f"/api/v1/tasks/{code}/draw", json=SEED, headers=ct_planner)
+    assert response.status_code == 409 and response.get_json()["status"] == "TASK_NOT_FROZEN"
+
+
+def test_bad_seed_values_are_a_422(client, district, ct_planner):
+    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()["code"]
+    client.post(f"/api/v1/tasks/{code}/freeze", headers=ct_planner)
+    response = client.post(f"/api/v1/tasks/{code}/draw", json={"source_values": ["七 八 九"], "provenance": "摇号"},
+                           headers=ct_planner)
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["source_values"][0]["zh"]
+
+
+def test_shortfall_is_reported_when_no_fire_inspector_is_qualified(client, ct_planner):
+    internet_cafes(3)
+    for n in range(1, 4):
+        make_inspector(f"CT{n:04d}", "CT")
+        make_inspector(f"PS{n:04d}", "PS")
+    make_inspector("FR0001", "FR", industries=("FS",))
+    _, _, drawn = _plan_freeze_draw(client, ct_planner, fixed_count=2)
+    assert all(a["shortfall"] for a in drawn["result"]["assignments"])
+    reasons = {x["reason"] for x in drawn["result"]["exclusions"]}
+    assert "shortfall" in reasons and "not_qualified" in reasons
+
+
+def test_recusal_is_applied_and_reported(client, ct_planner):
+    from inspect_app.models import Recusal
+
+    cafes = internet_cafes(2)
+    ct = [make_inspector(f"CT{n:04d}", "CT") for n in range(1, 4)]
+    for n in range(1, 3):
+        make_inspector(f"PS{n:04d}", "PS")
+        make_inspector(f"FR{n:04d}", "FR")
+    for inspector in ct[:2]:
+        Recusal.create(inspector=inspector, entity=cafes[0].holder, reason="亲属关系")
+    _, _, drawn = _plan_freeze_draw(client, ct_planner, fixed_count=2)
+    first = next(a for a in drawn["result"]["assignments"] if a["entity_id"] == cafes[0].holder.credit_code)
+    team = dict(first["team"]) if not isinstance(first["team"], dict) else first["team"]
+    assert set(team["CT"]) == {"CT0003"}
+    # A recusal is reported where it changed the pick: a recused inspector the order reached first.
+    recusals = [x for x in drawn["result"]["exclusions"] if x["reason"] == "recusal_applied"]
+    assert {x["inspector_id"] for x in recusals} <= {"CT0001", "CT0002"}
+    assert all(x["entity_id"] == cafes[0].holder.credit_code for x in recusals)
+
+
+def test_verify_detects_a_changed_snapshot(client, district, ct_planner):
+    code, _, _ = _plan_freeze_draw(client, ct_planner)
+    row = Draw.get()
+    frame = row.frame
+    frame[0]["grade"] = "D" if frame[0]["grade"] != "D" else "A"
+    Draw.update(frame=frame).where(Draw.id == row.id).execute()
+    answer = client.get(f"/api/v1/public/draws/{code}/verify").get_json()
+    assert answer["ok"] is False
+    assert answer["difference"]["path"] == "commitment.frame_hash"
+
+
+def test_verify_detects_a_changed_seed(client, district, ct_planner):
+    code, _, _ = _plan_freeze_draw(client, ct_planner)
+    Draw.update(seed_source=["1 2 3 4 5"]).execute()
+    answer = client.get(f"/api/v1/public/draws/{code}/verify").get_json()
+    assert answer["ok"] is False and answer["difference"]["path"] == "seed.value"
+
+
+def test_verify_detects_a_consistent_rewrite_through_the_audit_log(client, district, ct_planner):
+    """Someone redraws with other values and rewrites the row consistently: the audit log disagrees."""
+    from scheduler import draw as published
+
+    code, _, _ = _plan_freeze_draw(client, ct_planner)
+    row = Draw.get()
+    values = ["9 9 9 1 2"]
+    seed = published.derive_seed(row.commitment_hash, values, row.provenance)
+    result = published.draw(published.frame_from_dicts(row.frame), published.pool_from_dicts(row.pool),
+                            published.params_from_dict(row.params), seed)
+    Draw.update(seed_source=values, seed=seed.hex(), result=published.result_to_dict(result),
+                result_hash=published.result_hash(result)).execute()
+    answer = client.get(f"/api/v1/public/draws/{code}/verify").get_json()
+    assert answer["ok"] is False
+    assert any("seed" in problem for problem in answer["audit_matches"])
+
+
+def test_verify_detects_a_tampered_audit_row(client, district, ct_planner):
+    code, _, _ = _plan_freeze_draw(client, ct_planner)
+    entry = AuditEntry.select().where(AuditEntry.action == "draw.run").get()
+    database.execute_sql("UPDATE audit_entry SET actor = 'someone' WHERE id = " + str(entry.id))
+    answer = client.get(f"/api/v1/public/draws/{code}/verify").get_json()
+    assert answer["ok"] is False and answer["audit_chain"]["ok"] is False
+
+
+def test_other_departments_do_not_see_the_task(client, district, ct_planner):
+    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()["code"]
+    assert client.get(f"/api/v1/tasks/{code}", headers=login("planner", "MS")).status_code == 404
+    assert client.get(f"/api/v1/tasks/{code}", headers=login("planner", "PS")).status_code == 200
+    assert client.post(f"/api/v1/tasks/{code}/freeze", headers=login("planner", "PS")).status_code == 403
+    assert client.post(f"/api/v1/tasks/{code}/freeze", headers=login("planner", "MS")).status_code == 404
+    listed = client.get("/api/v1/tasks", headers=login("planner", "MS")).get_json()
+    assert listed == []
+
+
+@pytest.mark.parametrize(("role", "department"), [("licensing", "ASC"), ("inspector", "CT")])
+def test_only_planners_plan_tasks(client, district, role, department):
+    response = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=login(role, department))
+    assert response.status_code == 403
+
+
+def test_a_planner_cannot_plan_for_another_lead(client, district):
+    response = client.post("/api/v1/tasks", json=joint_ic_task_body(lead="CT"), headers=login("planner", "PS"))
+    assert response.status_code == 403
+
+
+def test_points_of_departments_outside_the_task_are_refused(client, district, ct_planner):
+    response = client.post("/api/v1/tasks", json=joint_ic_task_body(partners=["PS"]), headers=ct_planner)
+    assert response.status_code == 422
+    assert "IC-08" in response.get_json()["errors"]["risk_points"][0]["en"]

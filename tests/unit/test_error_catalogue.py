@@ -1,0 +1,24 @@
+"""Every error code the code raises is in the one catalogue, with Chinese and English."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from inspect_app.errors import CATALOGUE
+
+ROOT = Path(__file__).resolve().parents[2] / "inspect_app"
+
+
+def test_every_raised_code_is_catalogued():
+    used = set()
+    for path in ROOT.rglob("*.py"):
+        used |= set(re.findall(r'AppError\(\s*"([A-Z_]+)"', path.read_text(encoding="utf-8")))
+    assert used, "found no AppError at all: the scan is broken"
+    assert used <= set(CATALOGUE), sorted(used - set(CATALOGUE))
+
+
+def test_every_catalogue_entry_speaks_both_languages():
+    for kind in CATALOGUE.values():
+        assert kind.zh and kind.en and 400 <= kind.http < 600
+        assert re.search(r"[\u4e00-\u9fff]", kind.zh), kind.code
