@@ -54,7 +54,6 @@ class Industry:
     partner_departments: tuple[str, ...]
     provisional: bool
     batch_month: str
-    base_risk: int
 
     @property
     def departments(self) -> tuple[str, ...]:
@@ -183,7 +182,6 @@ def _industry(row: dict[str, str]) -> Industry:
         partner_departments=_split(row["partner_departments"]),
         provisional=_bool(row["provisional"]),
         batch_month=row["batch_month"],
-        base_risk=int(row["base_risk"]),
     )
 
 
@@ -275,8 +273,6 @@ def _check_industries(catalogue: Catalogue) -> Iterator[str]:
             yield f"industries.csv {i.code}：协同部门重复"
         if not _MONTH.match(i.batch_month):
             yield f"industries.csv {i.code}：批次月份 {i.batch_month} 不是 YYYY-MM"
-        if i.base_risk < 1:
-            yield f"industries.csv {i.code}：基础风险 {i.base_risk} 应为正整数"
         if not any(not p.conditional for p in catalogue.permits_of(i.code)):
             yield f"industries.csv {i.code}：没有必备许可事项"
 

@@ -47,7 +47,6 @@ class IndustrySchema(ma.Schema):
         )
     )
     provisional = ma.fields.Boolean()
-    base_risk = ma.fields.Integer()
 
 
 class StreetSchema(ma.Schema):

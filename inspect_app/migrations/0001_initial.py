@@ -87,7 +87,6 @@ def up(migrator, db):
         lead = ForeignKeyField(Department)
         provisional = BooleanField(default=True)
         batch_month = CharField(null=True, max_length=7)
-        base_risk = IntegerField(default=1)
 
         class Meta:
             database = db

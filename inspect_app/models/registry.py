@@ -36,7 +36,6 @@ class Industry(BaseModel):
     lead = pw.ForeignKeyField(Department, backref="led_industries")
     provisional = pw.BooleanField(default=True)
     batch_month = pw.CharField(max_length=7, null=True)
-    base_risk = pw.IntegerField(default=1)
 
 
 class IndustryPartner(BaseModel):

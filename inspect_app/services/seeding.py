@@ -41,7 +41,6 @@ def load_catalogue(catalogue: Catalogue, actor: str, now: datetime) -> dict[str,
                 lead=departments[i.lead_department],
                 provisional=i.provisional,
                 batch_month=i.batch_month,
-                base_risk=i.base_risk,
             )
             _set_partners(industry, [departments[c] for c in i.partner_departments])
         industries = {i.code: i for i in Industry.select()}

@@ -85,12 +85,6 @@ def test_only_the_sourced_focus_industries_are_not_provisional(catalogue):
     assert {i.code for i in catalogue.industries if not i.provisional} == {"IC", "FS"}
 
 
-def test_high_risk_industries_have_a_higher_base_risk_than_bookshops(catalogue):
-    bookshop = catalogue.industry("BK").base_risk
-    for code in ("KT", "GS", "HT", "IC", "EL", "CC"):
-        assert catalogue.industry(code).base_risk > bookshop
-
-
 @pytest.mark.parametrize(
     ("permit_name", "department"),
     [
