@@ -1,9 +1,12 @@
-"""The tables: the registry (catalogue, entities, licences, people, audit) and supervision
-(risk points, grades, tasks, draws, inspections)."""
+"""The tables: the registry (catalogue, entities, licences, people, audit), supervision
+(risk points, grades, tasks, draws, inspections) and fieldwork (results, evidence,
+signatures, client operations, notifications, the job outbox)."""
 
+from inspect_app.models.fieldwork import *  # noqa: F403
+from inspect_app.models.fieldwork import FIELDWORK_MODELS
 from inspect_app.models.registry import *  # noqa: F403
 from inspect_app.models.registry import REGISTRY_MODELS
 from inspect_app.models.supervision import *  # noqa: F403
 from inspect_app.models.supervision import SUPERVISION_MODELS
 
-ALL_MODELS = [*REGISTRY_MODELS, *SUPERVISION_MODELS]
+ALL_MODELS = [*REGISTRY_MODELS, *SUPERVISION_MODELS, *FIELDWORK_MODELS]

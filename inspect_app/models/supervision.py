@@ -120,13 +120,26 @@ class Inspection(BaseModel):
     status = pw.CharField(max_length=12, default="ASSIGNED", index=True)
     shortfall = pw.BooleanField(default=False)
     outcome = pw.CharField(max_length=8, null=True)
+    outcome_notes = pw.TextField(default="")
     checked_on = pw.DateField(null=True)
+    due_on = pw.DateField(null=True)
+    kind = pw.CharField(max_length=12, default="RANDOM")
+    round = pw.IntegerField(
+        default=0
+    )  # 0: the drawn check; 1, 2, …: re-inspections after rectification
+    parent = pw.ForeignKeyField("self", null=True, backref="reinspections")
+    checked_in_at = UTCDateTimeField(null=True)
+    check_in_lat = pw.DoubleField(null=True)
+    check_in_lon = pw.DoubleField(null=True)
+    check_in_distance_m = pw.DoubleField(null=True)
+    far_check_in = pw.BooleanField(default=False)
+    submitted_at = UTCDateTimeField(null=True)
     version = pw.IntegerField(default=1)
     created_at = UTCDateTimeField(default=utcnow)
     updated_at = UTCDateTimeField(default=utcnow, index=True)
 
     class Meta:
-        indexes = ((("task", "entity"), True),)
+        indexes = ((("task", "entity", "round"), True),)
 
 
 class InspectionMember(BaseModel):

@@ -42,7 +42,7 @@ def fresh_db(request, tmp_path):
 
 def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp_path):
     database.initialize(fresh_db)
-    assert schema.migrate(fresh_db) == ["0001_initial", "0002_supervision"]
+    assert schema.migrate(fresh_db) == ["0001_initial", "0002_supervision", "0003_fieldwork"]
     with fresh_db.connection_context():
         fresh_db.execute_sql("INSERT INTO department (code, name, short_name, kind) VALUES ('CT', '区文化旅游局', '文旅局', 'bureau')")
     later = tmp_path / "migrations"
@@ -56,7 +56,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         names = [r[0] for r in fresh_db.execute_sql("SELECT name FROM schema_version ORDER BY id")]
         kept = fresh_db.execute_sql("SELECT name FROM department WHERE code = 'CT'").fetchone()
     assert "note" in columns
-    assert names == ["0001_initial", "0002_supervision", "9001_entity_note"]
+    assert names == ["0001_initial", "0002_supervision", "0003_fieldwork", "9001_entity_note"]
     assert kept == ("区文化旅游局",)
 
 

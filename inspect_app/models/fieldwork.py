@@ -1,0 +1,122 @@
+"""Fieldwork tables: what inspectors record on tablets, what the platform sends them, and the
+outbox of jobs written in the same transaction as the change that causes them."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from inspect_app.clock import utcnow
+from inspect_app.db import BaseModel, JSONField, UTCDateTimeField
+from inspect_app.models.registry import Inspector, User
+from inspect_app.models.supervision import Inspection, RiskPoint, SpotCheckTask
+
+
+class ItemResult(BaseModel):
+    """One check item's result on one inspection: 符合 / 不符合 / 不适用, with notes."""
+
+    inspection = pw.ForeignKeyField(Inspection, backref="items", on_delete="CASCADE")
+    risk_point = pw.ForeignKeyField(RiskPoint)
+    result = pw.CharField(max_length=4)
+    notes = pw.TextField(default="")
+    recorded_by = pw.ForeignKeyField(Inspector)
+    recorded_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("inspection", "risk_point"), True),)
+
+
+class Evidence(BaseModel):
+    """A photo, stored outside the database by content hash; the same photo twice is one row."""
+
+    inspection = pw.ForeignKeyField(Inspection, backref="evidence", on_delete="CASCADE")
+    risk_point = pw.ForeignKeyField(RiskPoint, null=True)
+    sha256 = pw.CharField(max_length=64)
+    size = pw.IntegerField()
+    content_type = pw.CharField(max_length=32)
+    uploaded_by = pw.ForeignKeyField(Inspector)
+    uploaded_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("inspection", "sha256"), True),)
+
+
+class Signature(BaseModel):
+    """A team member's signature over the inspection's content as it stood (its hash)."""
+
+    inspection = pw.ForeignKeyField(Inspection, backref="signatures", on_delete="CASCADE")
+    inspector = pw.ForeignKeyField(Inspector)
+    content_hash = pw.CharField(max_length=64)
+    signed_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("inspection", "inspector"), True),)
+
+
+class Amendment(BaseModel):
+    """A change to a submitted inspection: the original is kept beside what changed and why."""
+
+    inspection = pw.ForeignKeyField(Inspection, backref="amendments", on_delete="CASCADE")
+    version_before = pw.IntegerField()
+    original = JSONField()
+    changes = JSONField()
+    reason = pw.CharField(max_length=256)
+    amended_by = pw.ForeignKeyField(Inspector)
+    amended_at = UTCDateTimeField(default=utcnow)
+
+
+class ClientOperation(BaseModel):
+    """An offline client's operation id: the unique key makes a replay have one effect."""
+
+    op_id = pw.CharField(max_length=64, unique=True)
+    user = pw.ForeignKeyField(User, on_delete="CASCADE")
+    request_hash = pw.CharField(max_length=64)
+    status_code = pw.IntegerField()
+    response = JSONField()
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+class Notification(BaseModel):
+    """Something the platform told someone; the dedup key makes every notice go out once."""
+
+    dedup_key = pw.CharField(max_length=128, unique=True)
+    kind = pw.CharField(max_length=24, index=True)
+    inspector = pw.ForeignKeyField(
+        Inspector, null=True, backref="notifications", on_delete="CASCADE"
+    )
+    user = pw.ForeignKeyField(User, null=True, backref="notifications", on_delete="CASCADE")
+    inspection = pw.ForeignKeyField(Inspection, null=True, on_delete="CASCADE")
+    task = pw.ForeignKeyField(SpotCheckTask, null=True, on_delete="CASCADE")
+    payload = JSONField(default=dict)
+    created_at = UTCDateTimeField(default=utcnow)
+    read_at = UTCDateTimeField(null=True)
+
+
+class OutboxJob(BaseModel):
+    """A job a change causes, written in the change's transaction; the relay hands it to RQ."""
+
+    dedup_key = pw.CharField(max_length=128, unique=True)
+    function = pw.CharField(max_length=96)
+    args = JSONField(default=list)
+    run_at = UTCDateTimeField(null=True)
+    timeout = pw.IntegerField()
+    max_retries = pw.IntegerField()
+    retry_intervals = JSONField(default=list)
+    status = pw.CharField(max_length=10, default="PENDING", index=True)
+    attempts = pw.IntegerField(default=0)
+    last_error = pw.TextField(null=True)
+    created_at = UTCDateTimeField(default=utcnow)
+    enqueued_at = UTCDateTimeField(null=True)
+    done_at = UTCDateTimeField(null=True)
+
+
+FIELDWORK_MODELS = [
+    ItemResult,
+    Evidence,
+    Signature,
+    Amendment,
+    ClientOperation,
+    Notification,
+    OutboxJob,
+]
+
+__all__ = [m.__name__ for m in FIELDWORK_MODELS]
