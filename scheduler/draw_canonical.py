@@ -173,10 +173,9 @@ def frame_from_dicts(rows: Iterable[Mapping]) -> tuple[FrameEntity, ...]:
     frame = []
     for row in rows:
         r = _fields_of(row, FRAME_FIELDS, InvalidSnapshot, "frame")
-        last = r["last_inspectors"]
         frame.append(FrameEntity(
             r["entity_id"], r["grade"], r["street"], r["checks_last_12m"],
-            tuple(last) if isinstance(last, list | tuple) else last,
+            _as_tuple(r["last_inspectors"]),
         ))  # fmt: skip
     validate_frame(frame)
     return tuple(frame)

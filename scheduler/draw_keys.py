@@ -7,13 +7,14 @@ can be replayed in another. Exact byte layouts: docs/draw-algorithm.md ยง5 and ย
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections.abc import Iterable
 
 ENTITY_LABEL = b"double-random/1/entity\x00"
 TEAM_LABEL = b"double-random/1/team\x00"
 SEPARATOR = b"\x00"
 COUNTER_BYTES = 4
-WORD_BYTES = 8
+_WORDS = struct.Struct(">4Q")  # a block as four 64-bit big-endian words
 DIGEST_BYTES = 32
 _BLOCK = 64  # SHA-256 block size, the HMAC pad length (RFC 2104)
 _IPAD, _OPAD = 0x36, 0x5C
@@ -79,32 +80,28 @@ class TeamStream:
     no word.
     """
 
-    __slots__ = ("_block", "_counter", "_mac", "_offset", "_prefix")
+    __slots__ = ("_counter", "_mac", "_prefix", "_words")
 
     def __init__(self, mac: HmacSha256, entity_id: str) -> None:
         self._mac = mac
         self._prefix = entity_id.encode("utf-8") + SEPARATOR
         self._counter = 0
-        self._block = b""
-        self._offset = DIGEST_BYTES  # empty: the first draw hashes block 0
-
-    def _next_word(self) -> int:
-        if self._offset == DIGEST_BYTES:
-            message = self._prefix + self._counter.to_bytes(COUNTER_BYTES, "big")
-            self._block = self._mac.digest(message)
-            self._counter += 1
-            self._offset = 0
-        start = self._offset
-        self._offset += WORD_BYTES
-        return int.from_bytes(self._block[start : self._offset], "big")
+        self._words: list[int] = []  # the current block's unused words, last first
 
     def below(self, bound: int) -> int:
         """A uniform integer in [0, bound)."""
         if bound == 1:
             return 0
         mask = (1 << (bound - 1).bit_length()) - 1
+        words = self._words
         while True:
-            value = self._next_word() & mask
+            if not words:
+                block = self._mac.digest(
+                    self._prefix + self._counter.to_bytes(COUNTER_BYTES, "big")
+                )
+                self._counter += 1
+                words.extend(reversed(_WORDS.unpack(block)))
+            value = words.pop() & mask
             if value < bound:
                 return value
 

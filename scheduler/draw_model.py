@@ -101,9 +101,13 @@ class DrawParameters:
     algorithm_version: str = ALGORITHM_VERSION
 
     def __post_init__(self) -> None:
+        if isinstance(self.partner_departments, str):  # tuple("PS") would be ('P', 'S')
+            _fail("partner_departments", "须为部门编码的列表", "give a list of codes")
         object.__setattr__(self, "partner_departments", tuple(self.partner_departments))
         if self.ratios is not None:
-            object.__setattr__(self, "ratios", dict(sorted(dict(self.ratios).items())))
+            if not isinstance(self.ratios, Mapping):
+                _fail("ratios", "须为等级到比例的映射", "give a mapping grade -> ratio")
+            object.__setattr__(self, "ratios", dict(sorted(self.ratios.items(), key=str)))
         validate_parameters(self)
 
     @property

@@ -30,6 +30,7 @@ from scheduler.draw_engine import draw
 from scheduler.draw_model import (
     SUPPORTED_VERSIONS,
     Assignment,
+    Commitment,
     DrawParameters,
     DrawResult,
     Exclusion,
@@ -168,30 +169,32 @@ def _verify(record: Mapping) -> VerifyReport:
     recomputed = commitment_from_hashes(
         frame_hash(frame), pool_hash(pool), params_hash(params), params.algorithm_version
     )
-    stored = record["commitment"]
-    checks = [
-        ("algorithm_version", version, params.algorithm_version),
-        *(
-            (f"commitment.{name}", stored.get(name), getattr(recomputed, name))
-            for name in ("algorithm_version", "frame_hash", "pool_hash", "params_hash")
-        ),
-        ("commitment.commitment_hash", stored.get("commitment_hash"), recomputed.commitment_hash),
-    ]
-    for path, recorded, expected in checks:
-        if recorded != expected:
-            return VerifyReport(ok=False, difference=Difference(path, recorded, expected))
-    seed_record = record["seed"]
+    difference = _commitment_difference(record, recomputed)
+    if difference:
+        return VerifyReport(ok=False, difference=difference)
+    stored_seed = record["seed"]
     seed = derive_seed(
-        recomputed.commitment_hash, seed_record["source_values"], seed_record["provenance"]
+        recomputed.commitment_hash, stored_seed["source_values"], stored_seed["provenance"]
     )
-    if seed_record.get("value") != seed.hex():
-        difference = Difference("seed.value", seed_record.get("value"), seed.hex())
+    if stored_seed.get("value") != seed.hex():
+        difference = Difference("seed.value", stored_seed.get("value"), seed.hex())
         return VerifyReport(ok=False, difference=difference)
     result = draw(frame, pool, params, seed)
     difference = first_difference(record["result"], result_to_dict(result), "result")
     if difference is None and record.get("result_hash") != result_hash(result):
         difference = Difference("result_hash", record.get("result_hash"), result_hash(result))
     return VerifyReport(ok=difference is None, difference=difference)
+
+
+def _commitment_difference(record: Mapping, recomputed: Commitment) -> Difference | None:
+    stored = record["commitment"]
+    checks = [("algorithm_version", record["algorithm_version"], recomputed.algorithm_version)]
+    for name in ("algorithm_version", "frame_hash", "pool_hash", "params_hash", "commitment_hash"):
+        checks.append((f"commitment.{name}", stored.get(name), getattr(recomputed, name)))
+    for path, recorded, expected in checks:
+        if recorded != expected:
+            return Difference(path, recorded, expected)
+    return None
 
 
 def first_difference(recorded: object, recomputed: object, path: str) -> Difference | None:

@@ -8,7 +8,7 @@ eligible, and a walk costs a few HMACs however large the department is.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Sequence
 
 from scheduler.draw_keys import TeamStream, team_mac
 from scheduler.draw_model import (
@@ -67,11 +67,11 @@ class TeamFormer:
         self.exclusions.extend(at_cap)
 
     def form(
-        self, sequence: int, entity_id: str, grade: str, last_inspectors: Iterable[str]
+        self, sequence: int, entity_id: str, grade: str, last_inspectors: Collection[str]
     ) -> Assignment:
         """Staff one entity: lead slots, then one member per partner department."""
         blocked_recusal = self._recused.get(entity_id, _NONE)
-        blocked_last = set(last_inspectors)
+        blocked_last = last_inspectors  # a handful at most: a tuple is as fast as a set
         stream = TeamStream(self._mac, entity_id)
         team, short = [], False
         for department, needed in self._slots:
@@ -91,7 +91,7 @@ class TeamFormer:
         department: str,
         needed: int,
         blocked_recusal: frozenset[str] | set[str],
-        blocked_last: set[str],
+        blocked_last: Collection[str],
     ) -> tuple[str, ...]:
         candidates = self._available[department]
         if not candidates:  # an exhausted department: nothing to walk, nothing to hash
