@@ -6,10 +6,13 @@ import logging
 from typing import Any
 
 from flask import Flask, jsonify
+from flask_compress import Compress
 
 from inspect_app import auth, cli, config
 from inspect_app.api.base import Api
+from inspect_app.clock import utcnow
 from inspect_app.db import bind, database
+from inspect_app.services import jobs_wiring
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -21,7 +24,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     bind(app.config["DATABASE_URL"])
+    Compress(app)
     _manage_connections(app)
+    _relay_jobs_after_commit(app)
     _register_api(app)
     cli.register(app)
 
@@ -45,6 +50,21 @@ def _manage_connections(app: Flask) -> None:
             database.close()
 
 
+def _relay_jobs_after_commit(app: Flask) -> None:
+    """Jobs a request or console command recorded go out once it has committed: to Redis, or run
+    in-process when REDIS_URL is unset (registered after _close, so it runs before it)."""
+
+    @app.teardown_request
+    def _after_request(exc):
+        if exc is None:
+            jobs_wiring.relay_written(app.config, utcnow())
+
+    @app.teardown_appcontext
+    def _after_command(exc):
+        if exc is None:
+            jobs_wiring.relay_written(app.config, utcnow())
+
+
 def _register_api(app: Flask) -> None:
     from inspect_app.api import (
         auth_routes,
@@ -52,12 +72,28 @@ def _register_api(app: Flask) -> None:
         entities,
         imports,
         licences,
+        licensing,
+        maps_pages,
         public,
         risk,
+        tablet,
         tasks,
     )
 
     api = Api(app)
-    for module in (auth_routes, catalogue, entities, licences, imports, risk, tasks, public):
+    for module in (
+        auth_routes,
+        catalogue,
+        entities,
+        licences,
+        imports,
+        risk,
+        tasks,
+        tablet,
+        licensing,
+        maps_pages,
+        public,
+    ):
         api.register_blueprint(module.blp)
+    app.register_blueprint(maps_pages.static)
     app.extensions["lianjian_api"] = api

@@ -26,10 +26,16 @@ def system_actor() -> Actor:
 
 def register(app) -> None:
     """Attach every command to the app (the factory calls this)."""
-    from inspect_app import cli_demo, cli_registry, cli_supervision
+    from inspect_app import cli_demo, cli_followup, cli_jobs, cli_registry, cli_supervision
 
     own = (init_command, serve_command, audit_group, users_group, cli_demo.demo_command)
-    for command in (*own, *cli_registry.COMMANDS, *cli_supervision.COMMANDS):
+    for command in (
+        *own,
+        *cli_registry.COMMANDS,
+        *cli_supervision.COMMANDS,
+        *cli_jobs.COMMANDS,
+        *cli_followup.COMMANDS,
+    ):
         app.cli.add_command(command)
 
 

@@ -14,9 +14,24 @@ def instance_dir() -> Path:
     return Path(os.environ.get("LIANJIAN_HOME", "instance")).resolve()
 
 
+def job_settings() -> dict[str, Any]:
+    """Job timing and outbox limits: read by the app and by workers, which have no Flask app."""
+    return {
+        "REMINDER_DAYS_BEFORE": int(os.environ.get("LIANJIAN_REMINDER_DAYS_BEFORE", 3)),
+        "REMINDER_HOUR_LOCAL": int(os.environ.get("LIANJIAN_REMINDER_HOUR_LOCAL", 9)),
+        "REINSPECTION_DAYS": int(os.environ.get("LIANJIAN_REINSPECTION_DAYS", 10)),
+        "OVERDUE_CRON": os.environ.get("LIANJIAN_OVERDUE_CRON", "*/15 * * * *"),
+        "JOB_QUEUE": os.environ.get("LIANJIAN_JOB_QUEUE", "default"),
+        "OUTBOX_BATCH": int(os.environ.get("LIANJIAN_OUTBOX_BATCH", 100)),
+        "OUTBOX_MAX_REQUEUES": int(os.environ.get("LIANJIAN_OUTBOX_MAX_REQUEUES", 3)),
+        "OUTBOX_LOST_CHECK_SECONDS": int(os.environ.get("LIANJIAN_OUTBOX_LOST_CHECK_SECONDS", 30)),
+    }
+
+
 def from_environment() -> dict[str, Any]:
     home = instance_dir()
     return {
+        **job_settings(),
         "LIANJIAN_HOME": str(home),
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{home / 'lianjian.db'}"),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
@@ -26,6 +41,12 @@ def from_environment() -> dict[str, Any]:
         ),
         "TOKEN_TTL_HOURS": int(os.environ.get("LIANJIAN_TOKEN_TTL_HOURS", 12)),
         "DEVICE_TOKEN_TTL_DAYS": int(os.environ.get("LIANJIAN_DEVICE_TOKEN_TTL_DAYS", 30)),
+        "MAP_TILES": os.environ.get("LIANJIAN_MAP_TILES", "openstreetmap"),
+        "CHECKIN_FAR_METRES": float(os.environ.get("LIANJIAN_CHECKIN_FAR_METRES", 300)),
+        "EVIDENCE_DIR": os.environ.get("LIANJIAN_EVIDENCE_DIR", str(home / "evidence")),
+        "EVIDENCE_MAX_BYTES": int(os.environ.get("LIANJIAN_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)),
+        "COMPRESS_ALGORITHM": ["gzip"],
+        "COMPRESS_MIMETYPES": ["application/json", "text/html", "text/csv"],
         "TASK_DEFAULTS": {
             "workload_cap": int(os.environ.get("LIANJIAN_WORKLOAD_CAP", 10)),
         },

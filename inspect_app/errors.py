@@ -60,6 +60,37 @@ CATALOGUE = _kinds(
     ),
     (409, "ALREADY_DRAWN", "该任务已完成抽取", "This task has already been drawn"),
     (
+        409,
+        "STALE_WRITE",
+        "数据已被他人更新，请以当前版本为准",
+        "Changed since your version; the current one is attached",
+    ),
+    (
+        409,
+        "OPERATION_REUSED",
+        "该操作编号已用于另一项操作",
+        "This operation id was already used for a different operation",
+    ),
+    (
+        409,
+        "INSPECTION_SUBMITTED",
+        "检查已提交，只能通过更正修改",
+        "The inspection is submitted; change it through an amendment",
+    ),
+    (
+        409,
+        "NOT_SUBMITTED",
+        "检查尚未提交，无需更正",
+        "The inspection is not submitted; edit it directly",
+    ),
+    (409, "NOT_READY", "尚不能提交，请补全后再试", "Not ready to submit; see what is missing"),
+    (
+        422,
+        "QR_REJECTED",
+        "许可证二维码无效或与检查对象不符",
+        "The licence QR code is not valid for this entity",
+    ),
+    (
         412,
         "STALE_VERSION",
         "数据已被他人修改，请刷新后重试",
@@ -78,9 +109,23 @@ CATALOGUE = _kinds(
     (500, "INTERNAL", "服务器内部错误，已记录", "Internal server error; it has been logged"),
 )
 
-_BY_HTTP = {}
-for _kind in CATALOGUE.values():
-    _BY_HTTP.setdefault(_kind.http, _kind)
+# The generic code of each HTTP status, for errors raised by Flask and flask-smorest themselves.
+GENERIC = (
+    "BAD_REQUEST",
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "METHOD_NOT_ALLOWED",
+    "CONFLICT",
+    "STALE_VERSION",
+    "TOO_LARGE",
+    "UNSUPPORTED_MEDIA_TYPE",
+    "VALIDATION_FAILED",
+    "PRECONDITION_REQUIRED",
+    "TOO_MANY_REQUESTS",
+    "INTERNAL",
+)
+_BY_HTTP = {CATALOGUE[code].http: CATALOGUE[code] for code in GENERIC}
 
 
 def kind_for_http(status: int) -> ErrorKind:

@@ -23,10 +23,23 @@ from inspect_app.domain import signing_keys
 from inspect_app.services import seeding
 from seeds.catalogue_loader import load_catalogue
 
-POSTGRES_URL = os.environ.get("LIANJIAN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REQUIRE_POSTGRES = os.environ.get("CI", "").lower() == "true" or os.environ.get("LIANJIAN_REQUIRE_POSTGRES") == "1"
+POSTGRES_URL = os.environ.get(
+    "LIANJIAN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_POSTGRES = (
+    os.environ.get("CI", "").lower() == "true" or os.environ.get("LIANJIAN_REQUIRE_POSTGRES") == "1"
+)
 # Catalogue tables survive between tests; everything else is emptied.
-KEPT_TABLES = {"department", "street", "industry", "industry_partner", "permit", "risk_point", "schema_version"}
+KEPT_TABLES = {
+    "department",
+    "street",
+    "industry",
+    "industry_partner",
+    "permit",
+    "risk_point",
+    "holiday",
+    "schema_version",
+}
 CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
 
@@ -78,7 +91,9 @@ def _empty_postgres(url: str) -> None:
     db = open_database(url)
     with db.connection_context():
         tables = [t for t in db.get_tables() if t not in KEPT_TABLES]
-        db.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        db.execute_sql(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        )
         db.execute_sql("INSERT INTO audit_head (seq, hash) VALUES (0, %s)", ("0" * 64,))
 
 
@@ -99,13 +114,15 @@ def db_url(request, tmp_path) -> str:
 def app(db_url, tmp_path, keys_dir):
     from inspect_app.app import create_app
 
-    app = create_app({
-        "DATABASE_URL": db_url,
-        "LIANJIAN_HOME": str(tmp_path),
-        "KEYS_DIR": str(keys_dir),
-        "ARGON2": CHEAP_ARGON2,
-        "TESTING": True,
-    })
+    app = create_app(
+        {
+            "DATABASE_URL": db_url,
+            "LIANJIAN_HOME": str(tmp_path),
+            "KEYS_DIR": str(keys_dir),
+            "ARGON2": CHEAP_ARGON2,
+            "TESTING": True,
+        }
+    )
     with app.app_context():
         database.connect(reuse_if_open=True)
         yield app

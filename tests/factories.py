@@ -19,7 +19,13 @@ CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 ADMIN = Actor(user_id=0, username="pytest-admin", role="admin", department=None)
 
 SHOPS = [
-    ("上海宝山区星际网络科技有限公司", "上海市宝山区友谊路街道牡丹江路1288号", "BS01", 31.4052, 121.4893),
+    (
+        "上海宝山区星际网络科技有限公司",
+        "上海市宝山区友谊路街道牡丹江路1288号",
+        "BS01",
+        31.4052,
+        121.4893,
+    ),
     ("上海宝山区麦香坊烘焙店", "上海市宝山区吴淞街道淞兴路256号", "BS02", 31.3808, 121.5019),
     ("上海宝山区极速网咖有限公司", "上海市宝山区大场镇场中路3888号", "BS05", 31.3101, 121.4142),
 ]
@@ -33,9 +39,13 @@ def credit_code(n: int | None = None) -> str:
 
 def make_user(role: str, department: str | None = None, username: str | None = None) -> User:
     dept = Department.get(Department.code == department) if department else None
-    return User.create(username=username or f"{role}-{department or 'x'}-{next(_counter)}",
-                       name="王晓明", role=role, department=dept,
-                       password_hash=CHEAP.hash(PASSWORD))
+    return User.create(
+        username=username or f"{role}-{department or 'x'}-{next(_counter)}",
+        name="王晓明",
+        role=role,
+        department=dept,
+        password_hash=CHEAP.hash(PASSWORD),
+    )
 
 
 def auth_header(user: User, device: str = "web") -> dict[str, str]:
@@ -49,25 +59,46 @@ def login(role: str, department: str | None = None) -> dict[str, str]:
 
 def make_entity(index: int = 0, **overrides):
     name, address, street, lat, lon = SHOPS[index % len(SHOPS)]
-    data = {"credit_code": credit_code(), "name": name, "address": address, "street": street,
-            "lat": lat, "lon": lon, "credit_class": "B"} | overrides
+    data = {
+        "credit_code": credit_code(),
+        "name": name,
+        "address": address,
+        "street": street,
+        "lat": lat,
+        "lon": lon,
+        "credit_class": "B",
+    } | overrides
     return entities.create_entity(ADMIN, data, utcnow())
 
 
 def ic_permits(start: date = date(2024, 5, 1), years: int = 5) -> list[dict]:
     until = start.replace(year=start.year + years) - timedelta(days=1)
     return [
-        {"permit_code": "IC-P1", "permit_number": f"WWW31011300{next(_counter):04d}", "valid_from": start, "valid_until": until},
-        {"permit_code": "IC-P2", "permit_number": f"XF31011300{next(_counter):04d}", "valid_from": start, "valid_until": until},
+        {
+            "permit_code": "IC-P1",
+            "permit_number": f"WWW31011300{next(_counter):04d}",
+            "valid_from": start,
+            "valid_until": until,
+        },
+        {
+            "permit_code": "IC-P2",
+            "permit_number": f"XF31011300{next(_counter):04d}",
+            "valid_from": start,
+            "valid_until": until,
+        },
     ]
 
 
 def make_licence(entity=None, industry: str = "IC", number: str | None = None, permits=None):
     entity = entity or make_entity()
     permits = permits or ic_permits()
-    data = {"number": number or f"BS-{industry}-2024-{next(_counter):06d}", "holder_code": entity.credit_code,
-            "industry": industry, "valid_until": max(p["valid_until"] for p in permits),
-            "permits": permits}
+    data = {
+        "number": number or f"BS-{industry}-2024-{next(_counter):06d}",
+        "holder_code": entity.credit_code,
+        "industry": industry,
+        "valid_until": max(p["valid_until"] for p in permits),
+        "permits": permits,
+    }
     return licences.issue_licence(ADMIN, data, utcnow())
 
 
@@ -75,27 +106,61 @@ def actor(user: User) -> Actor:
     return actor_for(user)
 
 
-def make_inspector(code: str, department: str, industries=("IC",), name: str = "李建国", active: bool = True):
+def make_inspector(
+    code: str, department: str, industries=("IC",), name: str = "李建国", active: bool = True
+):
     from inspect_app.models import Industry, Inspector, InspectorQualification
 
-    inspector = Inspector.create(code=code, name=name, department=Department.get(Department.code == department),
-                                 active=active)
+    inspector = Inspector.create(
+        code=code,
+        name=name,
+        department=Department.get(Department.code == department),
+        active=active,
+    )
     for industry in industries:
-        InspectorQualification.create(inspector=inspector, industry=Industry.get(Industry.code == industry))
+        InspectorQualification.create(
+            inspector=inspector, industry=Industry.get(Industry.code == industry)
+        )
     return inspector
 
 
 def internet_cafes(count: int) -> list:
     """`count` internet cafés with live IC licences, spread over Baoshan's streets."""
-    return [make_licence(make_entity(index, name=f"上海宝山区第{index + 1}网络会所有限公司")) for index in range(count)]
+    return [
+        make_licence(make_entity(index, name=f"上海宝山区第{index + 1}网络会所有限公司"))
+        for index in range(count)
+    ]
 
 
 def joint_ic_task_body(**overrides) -> dict:
     """A joint check of internet cafés: 文化旅游局 leads, 公安 and 消防 partner."""
     return {
         "name": "2026年第四季度互联网上网服务营业场所联合抽查",
-        "industry": "IC", "partners": ["PS", "FR"],
+        "industry": "IC",
+        "partners": ["PS", "FR"],
         "risk_points": ["IC-01", "IC-02", "IC-03", "IC-08", "IC-10"],
-        "fixed_count": 4, "team_size": 3, "workload_cap": 5,
-        "period_start": "2026-12-01", "period_end": "2026-12-31", "deadline": "2027-01-15",
+        "fixed_count": 4,
+        "team_size": 3,
+        "workload_cap": 5,
+        "period_start": "2026-12-01",
+        "period_end": "2026-12-31",
+        "deadline": "2027-01-15",
     } | overrides
+
+
+def inspector_with_login(
+    code: str, department: str, industries=("IC",), name: str = "张伟", device: str = "平板-01"
+):
+    """An inspector with a user account, signed in on a tablet: (inspector, headers)."""
+    user = make_user("inspector", department, username=f"u-{code}")
+    inspector = make_inspector(code, department, industries, name=name)
+    inspector.user = user
+    inspector.save()
+    return inspector, auth_header(user, device)
+
+
+# A tiny but real PNG (1×1, RGBA) for evidence uploads.
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5a9b4a70000000049454e44ae426082"
+)

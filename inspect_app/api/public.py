@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import marshmallow as ma
-from flask import current_app
+from flask import Response, current_app
 from flask.views import MethodView
 
 from inspect_app.api.base import Blueprint
 from inspect_app.clock import local, utcnow
 from inspect_app.domain import signing_keys
 from inspect_app.domain.licence_qr import MAX_TEXT_CHARS
-from inspect_app.services import draws, licence_codes, tasks
+from inspect_app.services import disclosure, draws, licence_codes, tasks
 
 blp = Blueprint(
     "public", __name__, url_prefix="/api/v1/public", description="公开 Public (no login)"
@@ -112,3 +112,37 @@ class PublicDrawVerify(MethodView):
     def get(self, code):
         """Recompute the draw from its published record and compare, including the audit log."""
         return draws.verify_draw(draws.draw_of(tasks.get_task(code)))
+
+
+class PublicTaskSchema(ma.Schema):
+    task = ma.fields.Dict()
+    commitment = ma.fields.Dict(allow_none=True)
+    seed = ma.fields.Dict(allow_none=True)
+    disclosure = ma.fields.Dict(allow_none=True)
+    picks = ma.fields.List(
+        ma.fields.Dict(), metadata={"description": "teams by department, results once published"}
+    )
+
+
+@blp.route("/tasks/<string:code>")
+class PublicTask(MethodView):
+    @blp.etag
+    @blp.response(200, PublicTaskSchema)
+    @blp.doc(security=[])
+    def get(self, code):
+        """一公开: the task, its commitment and seed, the picks and (once published) each result."""
+        return disclosure.public_record(tasks.get_task(code))
+
+
+@blp.route("/tasks/<string:code>/results.csv")
+class PublicTaskCsv(MethodView):
+    @blp.response(200, content_type="text/csv")
+    @blp.doc(security=[])
+    def get(self, code):
+        """The same picks and results as CSV (UTF-8 with BOM)."""
+        body = disclosure.public_csv(tasks.get_task(code))
+        return Response(
+            body,
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{code}-results.csv"'},
+        )

@@ -11,7 +11,7 @@ from inspect_app.api.fields import Strict, Text
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import utcnow
 from inspect_app.models import RiskPoint, TaskRiskPoint
-from inspect_app.services import draws, tasks
+from inspect_app.services import disclosure, draws, tasks
 
 blp = Blueprint(
     "tasks", __name__, url_prefix="/api/v1/tasks", description="抽查任务 Spot-check tasks"
@@ -204,3 +204,19 @@ class TaskDraw(MethodView):
         return draws.run_draw(
             current_actor(), code, data["source_values"], data["provenance"], utcnow()
         )
+
+
+class DisclosureSchema(ma.Schema):
+    task = ma.fields.Function(lambda d: d.task.code)
+    due_on = ma.fields.Date()
+    published_at = ma.fields.DateTime(allow_none=True)
+    late = ma.fields.Boolean()
+
+
+@blp.route("/<string:code>/publish")
+class TaskPublish(MethodView):
+    @require()
+    @blp.response(200, DisclosureSchema)
+    def post(self, code):
+        """Publish the task's results (一公开); the deadline counts working days after the period."""
+        return disclosure.publish(current_actor(), code, utcnow())

@@ -21,6 +21,7 @@ class EventKind(StrEnum):
     RESUME = "RESUME"  # 恢复
     CANCEL = "CANCEL"  # 注销
     REVOKE = "REVOKE"  # 撤销
+    NOTE = "NOTE"  # 备注: a decision recorded on the licence that changes nothing (e.g. 不予处理)
 
 
 class Status(StrEnum):
@@ -39,6 +40,7 @@ EVENT_LABELS = {
     EventKind.RESUME: "恢复",
     EventKind.CANCEL: "注销",
     EventKind.REVOKE: "撤销",
+    EventKind.NOTE: "备注",
 }
 STATUS_LABELS = {
     Status.ACTIVE: "有效",
@@ -91,7 +93,11 @@ class LicenceState:
 
 
 def next_status(status: Status | None, kind: EventKind) -> Status:
-    """The status after `kind`, or IllegalTransition."""
+    """The status after `kind`, or IllegalTransition. A NOTE keeps any issued licence's status."""
+    if kind == EventKind.NOTE:
+        if status is None:
+            raise IllegalTransition(kind, status)
+        return status
     allowed_from, after = TRANSITIONS[kind]
     if status not in allowed_from:
         raise IllegalTransition(kind, status)

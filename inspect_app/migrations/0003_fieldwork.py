@@ -87,6 +87,7 @@ def up(migrator, db):
         notes = TextField(default="")
         recorded_by = ForeignKeyField(Inspector)
         recorded_at = UTCDateTimeField()
+        version = IntegerField(default=1)
 
         class Meta:
             database = db

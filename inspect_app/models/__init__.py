@@ -4,9 +4,11 @@ signatures, client operations, notifications, the job outbox)."""
 
 from inspect_app.models.fieldwork import *  # noqa: F403
 from inspect_app.models.fieldwork import FIELDWORK_MODELS
+from inspect_app.models.followup import *  # noqa: F403
+from inspect_app.models.followup import FOLLOWUP_MODELS
 from inspect_app.models.registry import *  # noqa: F403
 from inspect_app.models.registry import REGISTRY_MODELS
 from inspect_app.models.supervision import *  # noqa: F403
 from inspect_app.models.supervision import SUPERVISION_MODELS
 
-ALL_MODELS = [*REGISTRY_MODELS, *SUPERVISION_MODELS, *FIELDWORK_MODELS]
+ALL_MODELS = [*REGISTRY_MODELS, *SUPERVISION_MODELS, *FIELDWORK_MODELS, *FOLLOWUP_MODELS]

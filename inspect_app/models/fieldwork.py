@@ -20,6 +20,9 @@ class ItemResult(BaseModel):
     notes = pw.TextField(default="")
     recorded_by = pw.ForeignKeyField(Inspector)
     recorded_at = UTCDateTimeField(default=utcnow)
+    version = pw.IntegerField(
+        default=1
+    )  # per item: members of different departments record side by side
 
     class Meta:
         indexes = ((("inspection", "risk_point"), True),)

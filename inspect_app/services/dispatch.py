@@ -92,6 +92,7 @@ def _member(inspection: Inspection, inspector: Inspector, department_id: int) ->
             inspection=inspection, inspector=inspector, department=department_id
         )
         .on_conflict_ignore()
+        .as_rowcount()
         .execute()
     )
     return 1 if inserted else 0
@@ -123,6 +124,7 @@ def notify(
             created_at=now,
         )
         .on_conflict_ignore()
+        .as_rowcount()
         .execute()
     )
     return 1 if inserted else 0

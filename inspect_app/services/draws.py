@@ -34,8 +34,9 @@ from inspect_app.models import (
 from inspect_app.services import tasks
 from inspect_app.services.grades import grading_config, refresh_grades
 from scheduler import draw as published
+from scheduler import jobs
 
-OPEN_INSPECTION_STATES = ("ASSIGNED", "CHECKED_IN", "RECORDING")
+OPEN_INSPECTION_STATES = ("ASSIGNED", "CHECKED_IN", "RECORDING", "OVERDUE")  # work still to do
 
 
 def frame_for(task: SpotCheckTask, now: datetime) -> list[published.FrameEntity]:
@@ -268,6 +269,9 @@ def run_draw(
             .execute()
         )
         row = Draw.get_by_id(row.id)
+        jobs.add_after_draw(
+            row.id, task
+        )  # dispatch and reminder commit with the draw, or not at all
         audit.record(
             actor.label,
             "draw.run",

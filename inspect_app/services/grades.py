@@ -48,7 +48,11 @@ def gather_inputs(entities: list[Entity]) -> dict[int, GradeInputs]:
     results: dict[int, list] = defaultdict(list)
     for entity_id, checked_on, outcome in (
         Inspection.select(Inspection.entity, Inspection.checked_on, Inspection.outcome)
-        .where(Inspection.entity.in_(ids) & Inspection.outcome.is_null(False))
+        .where(
+            Inspection.entity.in_(ids)
+            & (Inspection.status == "SUBMITTED")
+            & Inspection.outcome.is_null(False)
+        )
         .tuples()
     ):
         results[entity_id].append((checked_on, outcome))

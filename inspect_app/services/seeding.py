@@ -7,7 +7,7 @@ from pathlib import Path
 
 from inspect_app import audit
 from inspect_app.db import database
-from inspect_app.models import Department, Industry, IndustryPartner, Permit, Street
+from inspect_app.models import Department, Holiday, Industry, IndustryPartner, Permit, Street
 from inspect_app.services.risk_points import seed_risk_points
 from risk.points import IndustryDepartments, load_risk_points, validate_risk_points
 from seeds.catalogue_loader import Catalogue, CatalogueError, validate
@@ -64,6 +64,7 @@ def load_catalogue(catalogue: Catalogue, actor: str, now: datetime) -> dict[str,
             actor, "catalogue.load", "catalogue", str(catalogue.source.name), after=counts, at=now
         )
     counts["risk_points"] = _seed_risk_points(catalogue, actor, now)
+    counts["holidays"] = _load_holidays(catalogue)
     return counts
 
 
@@ -97,3 +98,12 @@ def _set_partners(industry: Industry, partners: list[Department]) -> None:
     present = {link.department_id for link in industry.partner_links}
     for department_id in wanted - present:
         IndustryPartner.create(industry=industry, department=department_id)
+
+
+def _load_holidays(catalogue: Catalogue) -> int:
+    """The working-day calendar: the catalogue's holidays and make-up working days replace the table's."""
+    with database.atomic():
+        Holiday.delete().execute()
+        for row in catalogue.holidays:
+            Holiday.create(date=row.date, kind=row.kind, name=row.name)
+    return len(catalogue.holidays)

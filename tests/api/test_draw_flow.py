@@ -8,7 +8,10 @@ from inspect_app.db import database
 from inspect_app.models import AuditEntry, Draw
 from tests.factories import internet_cafes, joint_ic_task_body, login, make_inspector
 
-SEED = {"source_values": ["3 17 22 31 8", "12 5 29"], "provenance": "2026-11-30 宝山区公开摇号会 上午十时 公证员现场"}
+SEED = {
+    "source_values": ["3 17 22 31 8", "12 5 29"],
+    "provenance": "2026-11-30 宝山区公开摇号会 上午十时 公证员现场",
+}
 
 
 @pytest.fixture
@@ -57,7 +60,9 @@ def test_joint_check_is_planned_frozen_drawn_and_publicly_verified(client, distr
 
 
 def test_commitment_is_published_before_any_seed(client, district, ct_planner):
-    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()["code"]
+    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()[
+        "code"
+    ]
     client.post(f"/api/v1/tasks/{code}/freeze", headers=ct_planner)
     record = client.get(f"/api/v1/public/draws/{code}").get_json()
     assert record["commitment"]["commitment_hash"] and "seed" not in record
@@ -66,20 +71,30 @@ def test_commitment_is_published_before_any_seed(client, district, ct_planner):
 
 
 def test_frozen_task_is_immutable(client, district, ct_planner):
-    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()["code"]
+    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()[
+        "code"
+    ]
     etag = client.get(f"/api/v1/tasks/{code}", headers=ct_planner).headers["ETag"]
     client.post(f"/api/v1/tasks/{code}/freeze", headers=ct_planner)
     etag = client.get(f"/api/v1/tasks/{code}", headers=ct_planner).headers["ETag"]
-    response = client.patch(f"/api/v1/tasks/{code}", json={"fixed_count": 5}, headers=ct_planner | {"If-Match": etag})
+    response = client.patch(
+        f"/api/v1/tasks/{code}", json={"fixed_count": 5}, headers=ct_planner | {"If-Match": etag}
+    )
     assert response.status_code == 409 and response.get_json()["status"] == "TASK_NOT_DRAFT"
 
 
 def test_draft_task_is_edited_with_if_match(client, district, ct_planner):
-    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()["code"]
+    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()[
+        "code"
+    ]
     etag = client.get(f"/api/v1/tasks/{code}", headers=ct_planner).headers["ETag"]
-    ok = client.patch(f"/api/v1/tasks/{code}", json={"fixed_count": 5}, headers=ct_planner | {"If-Match": etag})
+    ok = client.patch(
+        f"/api/v1/tasks/{code}", json={"fixed_count": 5}, headers=ct_planner | {"If-Match": etag}
+    )
     assert ok.status_code == 200 and ok.get_json()["fixed_count"] == 5
-    stale = client.patch(f"/api/v1/tasks/{code}", json={"fixed_count": 3}, headers=ct_planner | {"If-Match": etag})
+    stale = client.patch(
+        f"/api/v1/tasks/{code}", json={"fixed_count": 3}, headers=ct_planner | {"If-Match": etag}
+    )
     assert stale.status_code == 412
 
 
@@ -90,16 +105,23 @@ def test_drawing_twice_is_refused(client, district, ct_planner):
 
 
 def test_draw_before_freeze_is_refused(client, district, ct_planner):
-    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()["code"]
+    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()[
+        "code"
+    ]
     response = client.post(f"/api/v1/tasks/{code}/draw", json=SEED, headers=ct_planner)
     assert response.status_code == 409 and response.get_json()["status"] == "TASK_NOT_FROZEN"
 
 
 def test_bad_seed_values_are_a_422(client, district, ct_planner):
-    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()["code"]
+    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()[
+        "code"
+    ]
     client.post(f"/api/v1/tasks/{code}/freeze", headers=ct_planner)
-    response = client.post(f"/api/v1/tasks/{code}/draw", json={"source_values": ["七 八 九"], "provenance": "摇号"},
-                           headers=ct_planner)
+    response = client.post(
+        f"/api/v1/tasks/{code}/draw",
+        json={"source_values": ["七 八 九"], "provenance": "摇号"},
+        headers=ct_planner,
+    )
     assert response.status_code == 422
     assert response.get_json()["errors"]["source_values"][0]["zh"]
 
@@ -127,7 +149,9 @@ def test_recusal_is_applied_and_reported(client, ct_planner):
     for inspector in ct[:2]:
         Recusal.create(inspector=inspector, entity=cafes[0].holder, reason="亲属关系")
     _, _, drawn = _plan_freeze_draw(client, ct_planner, fixed_count=2)
-    first = next(a for a in drawn["result"]["assignments"] if a["entity_id"] == cafes[0].holder.credit_code)
+    first = next(
+        a for a in drawn["result"]["assignments"] if a["entity_id"] == cafes[0].holder.credit_code
+    )
     team = dict(first["team"]) if not isinstance(first["team"], dict) else first["team"]
     assert set(team["CT"]) == {"CT0003"}
     # A recusal is reported where it changed the pick: a recused inspector the order reached first.
@@ -162,10 +186,18 @@ def test_verify_detects_a_consistent_rewrite_through_the_audit_log(client, distr
     row = Draw.get()
     values = ["9 9 9 1 2"]
     seed = published.derive_seed(row.commitment_hash, values, row.provenance)
-    result = published.draw(published.frame_from_dicts(row.frame), published.pool_from_dicts(row.pool),
-                            published.params_from_dict(row.params), seed)
-    Draw.update(seed_source=values, seed=seed.hex(), result=published.result_to_dict(result),
-                result_hash=published.result_hash(result)).execute()
+    result = published.draw(
+        published.frame_from_dicts(row.frame),
+        published.pool_from_dicts(row.pool),
+        published.params_from_dict(row.params),
+        seed,
+    )
+    Draw.update(
+        seed_source=values,
+        seed=seed.hex(),
+        result=published.result_to_dict(result),
+        result_hash=published.result_hash(result),
+    ).execute()
     answer = client.get(f"/api/v1/public/draws/{code}/verify").get_json()
     assert answer["ok"] is False
     assert any("seed" in problem for problem in answer["audit_matches"])
@@ -180,27 +212,41 @@ def test_verify_detects_a_tampered_audit_row(client, district, ct_planner):
 
 
 def test_other_departments_do_not_see_the_task(client, district, ct_planner):
-    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()["code"]
+    code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()[
+        "code"
+    ]
     assert client.get(f"/api/v1/tasks/{code}", headers=login("planner", "MS")).status_code == 404
     assert client.get(f"/api/v1/tasks/{code}", headers=login("planner", "PS")).status_code == 200
-    assert client.post(f"/api/v1/tasks/{code}/freeze", headers=login("planner", "PS")).status_code == 403
-    assert client.post(f"/api/v1/tasks/{code}/freeze", headers=login("planner", "MS")).status_code == 404
+    assert (
+        client.post(f"/api/v1/tasks/{code}/freeze", headers=login("planner", "PS")).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/api/v1/tasks/{code}/freeze", headers=login("planner", "MS")).status_code
+        == 404
+    )
     listed = client.get("/api/v1/tasks", headers=login("planner", "MS")).get_json()
     assert listed == []
 
 
 @pytest.mark.parametrize(("role", "department"), [("licensing", "ASC"), ("inspector", "CT")])
 def test_only_planners_plan_tasks(client, district, role, department):
-    response = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=login(role, department))
+    response = client.post(
+        "/api/v1/tasks", json=joint_ic_task_body(), headers=login(role, department)
+    )
     assert response.status_code == 403
 
 
 def test_a_planner_cannot_plan_for_another_lead(client, district):
-    response = client.post("/api/v1/tasks", json=joint_ic_task_body(lead="CT"), headers=login("planner", "PS"))
+    response = client.post(
+        "/api/v1/tasks", json=joint_ic_task_body(lead="CT"), headers=login("planner", "PS")
+    )
     assert response.status_code == 403
 
 
 def test_points_of_departments_outside_the_task_are_refused(client, district, ct_planner):
-    response = client.post("/api/v1/tasks", json=joint_ic_task_body(partners=["PS"]), headers=ct_planner)
+    response = client.post(
+        "/api/v1/tasks", json=joint_ic_task_body(partners=["PS"]), headers=ct_planner
+    )
     assert response.status_code == 422
     assert "IC-08" in response.get_json()["errors"]["risk_points"][0]["en"]

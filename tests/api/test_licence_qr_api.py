@@ -10,7 +10,9 @@ from tests.factories import login, make_licence
 
 
 def _qr(client, number):
-    return client.get(f"/api/v1/licences/{number}/qr", headers=login("licensing", "ASC")).get_json()["payload"]
+    return client.get(
+        f"/api/v1/licences/{number}/qr", headers=login("licensing", "ASC")
+    ).get_json()["payload"]
 
 
 def _verify(client, payload):
@@ -39,8 +41,11 @@ def test_a_tampered_code_is_called_tampered(client):
 def test_a_cancelled_licence_code_is_called_cancelled(client):
     licence = make_licence()
     payload = _qr(client, licence.number)
-    client.post(f"/api/v1/licences/{licence.number}/events", json={"kind": "CANCEL", "reason": "申请注销"},
-                headers=login("licensing", "ASC"))
+    client.post(
+        f"/api/v1/licences/{licence.number}/events",
+        json={"kind": "CANCEL", "reason": "申请注销"},
+        headers=login("licensing", "ASC"),
+    )
     assert _verify(client, payload).get_json()["status"] == "cancelled"
 
 
@@ -80,7 +85,9 @@ def test_public_key_is_published_and_verifies_offline(client):
 
 def test_qr_png_is_an_image(client):
     licence = make_licence()
-    response = client.get(f"/api/v1/licences/{licence.number}/qr.png", headers=login("planner", "CT"))
+    response = client.get(
+        f"/api/v1/licences/{licence.number}/qr.png", headers=login("planner", "CT")
+    )
     assert response.status_code == 200
     assert response.mimetype == "image/png"
     assert response.data.startswith(b"\x89PNG\r\n\x1a\n")

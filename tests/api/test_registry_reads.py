@@ -44,7 +44,9 @@ def test_free_text_finds_by_chinese_name_and_by_code(client):
     make_licence(entity)
     headers = login("licensing", "ASC")
     by_name = client.get("/api/v1/entities?q=麦香坊", headers=headers).get_json()
-    by_code = client.get(f"/api/v1/entities?q={entity.credit_code[:12]}", headers=headers).get_json()
+    by_code = client.get(
+        f"/api/v1/entities?q={entity.credit_code[:12]}", headers=headers
+    ).get_json()
     assert [e["credit_code"] for e in by_name] == [entity.credit_code]
     assert entity.credit_code in [e["credit_code"] for e in by_code]
 
@@ -62,14 +64,18 @@ def test_unchanged_read_answers_304_to_its_etag(client):
     licence = make_licence()
     headers = login("planner", "CT")
     first = client.get(f"/api/v1/licences/{licence.number}", headers=headers)
-    again = client.get(f"/api/v1/licences/{licence.number}",
-                       headers=headers | {"If-None-Match": first.headers["ETag"]})
+    again = client.get(
+        f"/api/v1/licences/{licence.number}",
+        headers=headers | {"If-None-Match": first.headers["ETag"]},
+    )
     assert again.status_code == 304
 
 
 def test_licence_shows_its_history(client):
     licence = make_licence()
-    body = client.get(f"/api/v1/licences/{licence.number}", headers=login("licensing", "ASC")).get_json()
+    body = client.get(
+        f"/api/v1/licences/{licence.number}", headers=login("licensing", "ASC")
+    ).get_json()
     assert body["status"] == "ACTIVE"
     assert [e["kind"] for e in body["events"]] == ["NEW"]
     assert {p["permit_code"] for p in body["permits"]} == {"IC-P1", "IC-P2"}

@@ -14,15 +14,29 @@ def _licence_body(entity_code: str, number: str = "BS-IC-2026-000001") -> dict:
         "industry": "IC",
         "valid_until": "2031-04-30",
         "permits": [
-            {"permit_code": "IC-P1", "permit_number": "WWW310113000123", "valid_from": "2026-05-01", "valid_until": "2031-04-30"},
-            {"permit_code": "IC-P2", "permit_number": "XF310113000123", "valid_from": "2026-05-01", "valid_until": "2031-04-30"},
+            {
+                "permit_code": "IC-P1",
+                "permit_number": "WWW310113000123",
+                "valid_from": "2026-05-01",
+                "valid_until": "2031-04-30",
+            },
+            {
+                "permit_code": "IC-P2",
+                "permit_number": "XF310113000123",
+                "valid_from": "2026-05-01",
+                "valid_until": "2031-04-30",
+            },
         ],
     }
 
 
 def test_licensing_issues_a_new_licence(client):
     entity = make_entity()
-    response = client.post("/api/v1/licences", json=_licence_body(entity.credit_code), headers=login("licensing", "ASC"))
+    response = client.post(
+        "/api/v1/licences",
+        json=_licence_body(entity.credit_code),
+        headers=login("licensing", "ASC"),
+    )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["status"] == "ACTIVE" and body["holder_name"] == entity.name
@@ -33,21 +47,36 @@ def test_event_history_folds_to_the_stored_status(client):
     licence = make_licence()
     headers = login("licensing", "ASC")
     for kind in ("SUSPEND", "RESUME", "REPLACE", "CANCEL"):
-        response = client.post(f"/api/v1/licences/{licence.number}/events", json={"kind": kind, "reason": "依申请办理"}, headers=headers)
+        response = client.post(
+            f"/api/v1/licences/{licence.number}/events",
+            json={"kind": kind, "reason": "依申请办理"},
+            headers=headers,
+        )
         assert response.status_code == 201, (kind, response.get_json())
     stored = Licence.get_by_id(licence.id)
     assert stored.status == "CANCELLED"
     assert replay_status(stored).status == "CANCELLED"
-    assert [e.kind for e in LicenceEvent.select().where(LicenceEvent.licence == licence).order_by(LicenceEvent.seq)] == [
-        "NEW", "SUSPEND", "RESUME", "REPLACE", "CANCEL"]
+    assert [
+        e.kind
+        for e in LicenceEvent.select()
+        .where(LicenceEvent.licence == licence)
+        .order_by(LicenceEvent.seq)
+    ] == ["NEW", "SUSPEND", "RESUME", "REPLACE", "CANCEL"]
 
 
 def test_renewing_a_cancelled_licence_is_refused(client):
     licence = make_licence()
     headers = login("licensing", "ASC")
-    client.post(f"/api/v1/licences/{licence.number}/events", json={"kind": "CANCEL", "reason": "申请注销"}, headers=headers)
-    response = client.post(f"/api/v1/licences/{licence.number}/events",
-                           json={"kind": "RENEW", "reason": "延续", "changes": {"valid_until": "2035-01-01"}}, headers=headers)
+    client.post(
+        f"/api/v1/licences/{licence.number}/events",
+        json={"kind": "CANCEL", "reason": "申请注销"},
+        headers=headers,
+    )
+    response = client.post(
+        f"/api/v1/licences/{licence.number}/events",
+        json={"kind": "RENEW", "reason": "延续", "changes": {"valid_until": "2035-01-01"}},
+        headers=headers,
+    )
     assert response.status_code == 409
     body = response.get_json()
     assert body["status"] == "ILLEGAL_TRANSITION"
@@ -58,9 +87,20 @@ def test_renewing_a_cancelled_licence_is_refused(client):
 def test_changing_a_suspended_licence_is_refused(client):
     licence = make_licence()
     headers = login("licensing", "ASC")
-    client.post(f"/api/v1/licences/{licence.number}/events", json={"kind": "SUSPEND", "reason": "停业整顿"}, headers=headers)
-    response = client.post(f"/api/v1/licences/{licence.number}/events",
-                           json={"kind": "CHANGE", "reason": "名称变更", "changes": {"holder_name": "上海宝山区新名称网络有限公司"}}, headers=headers)
+    client.post(
+        f"/api/v1/licences/{licence.number}/events",
+        json={"kind": "SUSPEND", "reason": "停业整顿"},
+        headers=headers,
+    )
+    response = client.post(
+        f"/api/v1/licences/{licence.number}/events",
+        json={
+            "kind": "CHANGE",
+            "reason": "名称变更",
+            "changes": {"holder_name": "上海宝山区新名称网络有限公司"},
+        },
+        headers=headers,
+    )
     assert response.status_code == 409
     assert response.get_json()["status"] == "ILLEGAL_TRANSITION"
 
@@ -68,8 +108,11 @@ def test_changing_a_suspended_licence_is_refused(client):
 def test_renewal_moves_validity_of_licence_and_permits(client):
     licence = make_licence()
     headers = login("licensing", "ASC")
-    response = client.post(f"/api/v1/licences/{licence.number}/events",
-                           json={"kind": "RENEW", "reason": "到期延续", "changes": {"valid_until": "2034-04-30"}}, headers=headers)
+    response = client.post(
+        f"/api/v1/licences/{licence.number}/events",
+        json={"kind": "RENEW", "reason": "到期延续", "changes": {"valid_until": "2034-04-30"}},
+        headers=headers,
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert body["valid_until"] == "2034-04-30"
@@ -79,13 +122,26 @@ def test_renewal_moves_validity_of_licence_and_permits(client):
 def test_change_event_records_who_when_why_and_what(client):
     licence = make_licence()
     headers = login("licensing", "ASC")
-    client.post(f"/api/v1/licences/{licence.number}/events",
-                json={"kind": "CHANGE", "reason": "经营场所地址变更", "changes": {"address": "上海市宝山区友谊路街道同济路99号"}}, headers=headers)
-    event = LicenceEvent.select().where(LicenceEvent.licence == licence, LicenceEvent.kind == "CHANGE").get()
+    client.post(
+        f"/api/v1/licences/{licence.number}/events",
+        json={
+            "kind": "CHANGE",
+            "reason": "经营场所地址变更",
+            "changes": {"address": "上海市宝山区友谊路街道同济路99号"},
+        },
+        headers=headers,
+    )
+    event = (
+        LicenceEvent.select()
+        .where(LicenceEvent.licence == licence, LicenceEvent.kind == "CHANGE")
+        .get()
+    )
     assert event.reason == "经营场所地址变更"
     assert event.changes == {"address": "上海市宝山区友谊路街道同济路99号"}
     assert event.actor.startswith("licensing-ASC") and event.at is not None
-    entity = client.get(f"/api/v1/entities/{licence.holder.credit_code}", headers=headers).get_json()
+    entity = client.get(
+        f"/api/v1/entities/{licence.holder.credit_code}", headers=headers
+    ).get_json()
     assert entity["address"] == "上海市宝山区友谊路街道同济路99号"
 
 
@@ -106,8 +162,14 @@ def test_entity_update_needs_the_current_etag(client):
 
 def test_registering_an_entity_twice_is_a_conflict(client):
     headers = login("licensing", "ASC")
-    body = {"credit_code": credit_code(), "name": "上海宝山区顾村便利店", "address": "上海市宝山区顾村镇菊联路88号",
-            "street": "BS09", "lat": 31.352, "lon": 121.383}
+    body = {
+        "credit_code": credit_code(),
+        "name": "上海宝山区顾村便利店",
+        "address": "上海市宝山区顾村镇菊联路88号",
+        "street": "BS09",
+        "lat": 31.352,
+        "lon": 121.383,
+    }
     assert client.post("/api/v1/entities", json=body, headers=headers).status_code == 201
     again = client.post("/api/v1/entities", json=body, headers=headers)
     assert again.status_code == 409 and again.get_json()["status"] == "DUPLICATE"
@@ -116,9 +178,15 @@ def test_registering_an_entity_twice_is_a_conflict(client):
 def test_every_write_is_audited(client):
     before = AuditEntry.select().count()
     licence = make_licence()
-    client.post(f"/api/v1/licences/{licence.number}/events", json={"kind": "SUSPEND", "reason": "停业整顿"},
-                headers=login("licensing", "ASC"))
-    actions = [e.action for e in AuditEntry.select().where(AuditEntry.seq > before).order_by(AuditEntry.seq)]
+    client.post(
+        f"/api/v1/licences/{licence.number}/events",
+        json={"kind": "SUSPEND", "reason": "停业整顿"},
+        headers=login("licensing", "ASC"),
+    )
+    actions = [
+        e.action
+        for e in AuditEntry.select().where(AuditEntry.seq > before).order_by(AuditEntry.seq)
+    ]
     assert actions == ["entity.create", "licence.NEW", "licence.SUSPEND"]
     last = AuditEntry.select().order_by(AuditEntry.seq.desc()).get()
     assert last.before["status"] == "ACTIVE" and last.after["status"] == "SUSPENDED"

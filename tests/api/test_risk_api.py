@@ -16,7 +16,9 @@ def test_risk_map_of_internet_cafes_shows_who_checks_what(client):
 
 
 def test_risk_points_filter_by_industry_and_department(client):
-    rows = client.get("/api/v1/risk-points?industry=FS&department=EE&page_size=50", headers=login("planner", "MS")).get_json()
+    rows = client.get(
+        "/api/v1/risk-points?industry=FS&department=EE&page_size=50", headers=login("planner", "MS")
+    ).get_json()
     assert rows and all(r["industry"] == "FS" and r["department"] == "EE" for r in rows)
 
 
@@ -25,14 +27,18 @@ def test_owner_edits_a_point_and_a_task_keeps_the_version_it_chose(client):
     code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct).get_json()["code"]
     url = "/api/v1/risk-points/IC-02"
     etag = client.get(url, headers=ct).headers["ETag"]
-    edited = client.patch(url, json={"method": "查看入口标志，抽查在场人员身份证件"}, headers=ct | {"If-Match": etag})
+    edited = client.patch(
+        url, json={"method": "查看入口标志，抽查在场人员身份证件"}, headers=ct | {"If-Match": etag}
+    )
     assert edited.status_code == 200 and edited.get_json()["version"] == 2
     versions = {r.version: r.current for r in RiskPoint.select().where(RiskPoint.code == "IC-02")}
     assert versions == {1: False, 2: True}
     task_point = RiskPoint.select().join(TaskRiskPoint).where(RiskPoint.code == "IC-02").get()
     assert task_point.version == 1
     task = client.get(f"/api/v1/tasks/{code}", headers=ct).get_json()
-    assert {"code": "IC-02", "version": 1} in [{"code": p["code"], "version": p["version"]} for p in task["risk_points"]]
+    assert {"code": "IC-02", "version": 1} in [
+        {"code": p["code"], "version": p["version"]} for p in task["risk_points"]
+    ]
 
 
 def test_another_department_may_not_edit_a_point(client):
@@ -46,7 +52,9 @@ def test_another_department_may_not_edit_a_point(client):
 
 def test_grade_comes_with_its_reasons(client):
     licence = make_licence()
-    body = client.get(f"/api/v1/entities/{licence.holder.credit_code}/grade", headers=login("planner", "CT")).get_json()
+    body = client.get(
+        f"/api/v1/entities/{licence.holder.credit_code}/grade", headers=login("planner", "CT")
+    ).get_json()
     assert body["grade"] in "ABCD"
     codes = {f["code"] for f in body["factors"]}
     assert {"industry_base", "credit_class"} <= codes
@@ -58,8 +66,11 @@ def test_complaints_raise_the_grade_score(client):
     url = f"/api/v1/entities/{licence.holder.credit_code}"
     before = client.get(f"{url}/grade", headers=login("planner", "CT")).get_json()["score"]
     for day in ("2026-10-01", "2026-10-15", "2026-11-01"):
-        response = client.post(f"{url}/complaints", json={"received_on": day, "summary": "群众举报接纳未成年人上网"},
-                               headers=login("licensing", "ASC"))
+        response = client.post(
+            f"{url}/complaints",
+            json={"received_on": day, "summary": "群众举报接纳未成年人上网"},
+            headers=login("licensing", "ASC"),
+        )
         assert response.status_code == 201
     after = response.get_json()
     assert after["score"] > before

@@ -17,8 +17,13 @@ LIANJIAN = str(Path(sys.executable).with_name("lianjian"))
 
 
 def test_help_lists_the_operator_commands(tmp_path):
-    result = subprocess.run([LIANJIAN, "--help"], capture_output=True, text=True, check=True,
-                            env=os.environ | {"LIANJIAN_HOME": str(tmp_path)})
+    result = subprocess.run(
+        [LIANJIAN, "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ | {"LIANJIAN_HOME": str(tmp_path)},
+    )
     for command in ("init", "seed", "import", "serve", "audit"):
         assert f"  {command} " in result.stdout
 
@@ -65,8 +70,10 @@ def test_audit_verify_detects_an_edited_row(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
     entry = AuditEntry.select().order_by(AuditEntry.seq).offset(1).get()
-    database.execute_sql("UPDATE audit_entry SET actor = %s WHERE id = %s".replace("%s", database.param),
-                         ("someone-else", entry.id))
+    database.execute_sql(
+        "UPDATE audit_entry SET actor = %s WHERE id = %s".replace("%s", database.param),
+        ("someone-else", entry.id),
+    )
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert f"entry {entry.seq}" in result.output

@@ -9,9 +9,19 @@ from tests.cli.test_cli import LIANJIAN
 
 
 def test_demo_runs_on_embedded_defaults_and_verifies_its_draws(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "LIANJIAN_HOME")}
-    result = subprocess.run([LIANJIAN, "demo", "--entities", "400"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=300)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "LIANJIAN_HOME")
+    }
+    result = subprocess.run(
+        [LIANJIAN, "demo", "--entities", "400"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "instance" / "lianjian.db").exists()
     assert result.stdout.count("一致 yes") == 2

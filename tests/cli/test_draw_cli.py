@@ -16,10 +16,32 @@ def _district():
 
 
 def _create(runner):
-    result = runner.invoke(args=[
-        "task", "create", "--name", "网吧联合抽查（控制台）", "--industry", "IC", "--lead", "CT",
-        "--partners", "PS,FR", "--points", "IC-01,IC-03,IC-08", "--fixed-count", "3", "--team-size", "3",
-        "--period-start", "2026-12-01", "--period-end", "2026-12-31", "--deadline", "2027-01-10"])
+    result = runner.invoke(
+        args=[
+            "task",
+            "create",
+            "--name",
+            "网吧联合抽查（控制台）",
+            "--industry",
+            "IC",
+            "--lead",
+            "CT",
+            "--partners",
+            "PS,FR",
+            "--points",
+            "IC-01,IC-03,IC-08",
+            "--fixed-count",
+            "3",
+            "--team-size",
+            "3",
+            "--period-start",
+            "2026-12-01",
+            "--period-end",
+            "2026-12-31",
+            "--deadline",
+            "2027-01-10",
+        ]
+    )
     assert result.exit_code == 0, result.output
     return json.loads(result.output)["code"]
 
@@ -30,7 +52,17 @@ def test_console_draw_from_plan_to_verification(app, tmp_path):
     code = _create(runner)
     frozen = runner.invoke(args=["task", "freeze", code])
     assert frozen.exit_code == 0 and len(json.loads(frozen.output)["commitment_hash"]) == 64
-    drawn = runner.invoke(args=["draw", "run", code, "--values", "5 11 23 37 40", "--provenance", "上证指数收盘价 2026-11-30"])
+    drawn = runner.invoke(
+        args=[
+            "draw",
+            "run",
+            code,
+            "--values",
+            "5 11 23 37 40",
+            "--provenance",
+            "上证指数收盘价 2026-11-30",
+        ]
+    )
     assert drawn.exit_code == 0, drawn.output
     assert drawn.output.count("CT:") == 3
     shown = runner.invoke(args=["draw", "show", code])
@@ -44,12 +76,16 @@ def test_console_verify_of_a_published_record_file_detects_a_change(app, client,
     runner = app.test_cli_runner()
     code = _create(runner)
     runner.invoke(args=["task", "freeze", code])
-    runner.invoke(args=["draw", "run", code, "--values", "5 11 23 37 40", "--provenance", "公开摇号"])
+    runner.invoke(
+        args=["draw", "run", code, "--values", "5 11 23 37 40", "--provenance", "公开摇号"]
+    )
     record = client.get(f"/api/v1/public/draws/{code}").get_json()
     good = tmp_path / "record.json"
     good.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     assert runner.invoke(args=["draw", "verify", str(good)]).exit_code == 0
-    record["result"]["assignments"][0]["entity_id"] = record["result"]["assignments"][1]["entity_id"]
+    record["result"]["assignments"][0]["entity_id"] = record["result"]["assignments"][1][
+        "entity_id"
+    ]
     bad = tmp_path / "tampered.json"
     bad.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     result = runner.invoke(args=["draw", "verify", str(bad)])

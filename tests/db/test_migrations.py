@@ -42,9 +42,16 @@ def fresh_db(request, tmp_path):
 
 def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp_path):
     database.initialize(fresh_db)
-    assert schema.migrate(fresh_db) == ["0001_initial", "0002_supervision", "0003_fieldwork"]
+    assert schema.migrate(fresh_db) == [
+        "0001_initial",
+        "0002_supervision",
+        "0003_fieldwork",
+        "0004_followup",
+    ]
     with fresh_db.connection_context():
-        fresh_db.execute_sql("INSERT INTO department (code, name, short_name, kind) VALUES ('CT', '区文化旅游局', '文旅局', 'bureau')")
+        fresh_db.execute_sql(
+            "INSERT INTO department (code, name, short_name, kind) VALUES ('CT', '区文化旅游局', '文旅局', 'bureau')"
+        )
     later = tmp_path / "migrations"
     shutil.copytree(schema.MIGRATIONS, later)
     (later / "9001_entity_note.py").write_text(ADD_NOTE, encoding="utf-8")
@@ -56,7 +63,13 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         names = [r[0] for r in fresh_db.execute_sql("SELECT name FROM schema_version ORDER BY id")]
         kept = fresh_db.execute_sql("SELECT name FROM department WHERE code = 'CT'").fetchone()
     assert "note" in columns
-    assert names == ["0001_initial", "0002_supervision", "0003_fieldwork", "9001_entity_note"]
+    assert names == [
+        "0001_initial",
+        "0002_supervision",
+        "0003_fieldwork",
+        "0004_followup",
+        "9001_entity_note",
+    ]
     assert kept == ("区文化旅游局",)
 
 
@@ -68,7 +81,9 @@ def test_the_models_match_the_migrated_schema(fresh_db):
     database.initialize(fresh_db)
     schema.migrate(fresh_db)
     with fresh_db.connection_context():
-        assert not diff_models(fresh_db, ALL_MODELS), "models and migrations disagree: generate a migration"
+        assert not diff_models(fresh_db, ALL_MODELS), (
+            "models and migrations disagree: generate a migration"
+        )
 
 
 def test_a_bad_database_url_fails_clearly():

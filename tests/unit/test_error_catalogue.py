@@ -22,3 +22,12 @@ def test_every_catalogue_entry_speaks_both_languages():
     for kind in CATALOGUE.values():
         assert kind.zh and kind.en and 400 <= kind.http < 600
         assert re.search(r"[\u4e00-\u9fff]", kind.zh), kind.code
+
+
+def test_framework_errors_map_to_the_generic_code_of_their_status():
+    from inspect_app.errors import kind_for_http
+
+    assert kind_for_http(422).code == "VALIDATION_FAILED"
+    assert kind_for_http(409).code == "CONFLICT"
+    assert kind_for_http(412).code == "STALE_VERSION"
+    assert kind_for_http(503).code == "INTERNAL"

@@ -1,0 +1,106 @@
+"""The licensing inbox (/api/v1/licensing): feedback from inspections, acknowledged and acted on."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from marshmallow import validate
+
+from inspect_app.api.base import Blueprint, QueryPage
+from inspect_app.api.fields import Strict, Text
+from inspect_app.auth import current_actor, require
+from inspect_app.clock import local, utcnow
+from inspect_app.services import feedback
+
+blp = Blueprint(
+    "licensing", __name__, url_prefix="/api/v1/licensing", description="审批反馈 Licensing inbox"
+)
+
+
+class FeedbackSchema(ma.Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String()
+    outcome = ma.fields.String()
+    inspection = ma.fields.Function(lambda f: f.inspection_id)
+    credit_code = ma.fields.Function(lambda f: f.entity.credit_code)
+    entity_name = ma.fields.Function(lambda f: f.entity.name)
+    licence = ma.fields.Function(lambda f: f.licence.number if f.licence_id else None)
+    status = ma.fields.String()
+    details = ma.fields.Dict()
+    due_on = ma.fields.Date(allow_none=True)
+    delivered_at = ma.fields.DateTime(allow_none=True)
+    acknowledged_at = ma.fields.DateTime(allow_none=True)
+    action = ma.fields.String(allow_none=True)
+    action_reason = ma.fields.String(allow_none=True)
+    acted_at = ma.fields.DateTime(allow_none=True)
+    licence_event = ma.fields.Function(lambda f: f.licence_event_id)
+    version = ma.fields.Integer()
+
+
+class InboxFilterSchema(Strict):
+    status = ma.fields.String(
+        validate=validate.OneOf(["DELIVERED", "ACKNOWLEDGED", "ESCALATED", "ACTED"])
+    )
+    outcome = ma.fields.String(validate=validate.OneOf(["NOBIZ", "NOADDR", "CLOSED"]))
+    overdue = ma.fields.Boolean()
+
+
+class AcknowledgeSchema(Strict):
+    expected_version = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class ActSchema(AcknowledgeSchema):
+    action = ma.fields.String(
+        required=True, validate=validate.OneOf(list(feedback.rules()["licensing_actions"]))
+    )
+    reason = Text(max_length=256, required=True)
+
+
+@blp.route("/feedback")
+class Inbox(MethodView):
+    @require()
+    @blp.etag
+    @blp.arguments(InboxFilterSchema, location="query")
+    @blp.response(200, FeedbackSchema(many=True))
+    @blp.paginate(QueryPage)
+    def get(self, args):
+        """Feedback for licensing, newest first; filter by status, outcome, overdue."""
+        return feedback.inbox(current_actor(), args | {"today": local(utcnow()).date()})
+
+
+@blp.route("/feedback/<int:feedback_id>")
+class OneFeedback(MethodView):
+    @require()
+    @blp.etag
+    @blp.response(200, FeedbackSchema)
+    def get(self, feedback_id):
+        return feedback.get_feedback(current_actor(), feedback_id)
+
+
+@blp.route("/feedback/<int:feedback_id>/acknowledge")
+class Acknowledge(MethodView):
+    @require()
+    @blp.arguments(AcknowledgeSchema)
+    @blp.response(200, FeedbackSchema)
+    def post(self, data, feedback_id):
+        """Acknowledge receipt."""
+        return feedback.acknowledge(
+            current_actor(), feedback_id, data["expected_version"], utcnow()
+        )
+
+
+@blp.route("/feedback/<int:feedback_id>/act")
+class Act(MethodView):
+    @require()
+    @blp.arguments(ActSchema)
+    @blp.response(200, FeedbackSchema)
+    def post(self, data, feedback_id):
+        """Act: SUSPEND_PERMIT, START_CANCELLATION or NO_ACTION (with a reason) — a licence event."""
+        return feedback.act(
+            current_actor(),
+            feedback_id,
+            data["action"],
+            data["reason"],
+            data["expected_version"],
+            utcnow(),
+        )

@@ -1,0 +1,212 @@
+"""一公开: each task's draw record and per-entity results, published within a deadline counted
+in working days after the task's period (the holiday calendar is data)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+from inspect_app import audit
+from inspect_app.auth import Actor
+from inspect_app.clock import local
+from inspect_app.db import database
+from inspect_app.domain.calendar import add_working_days
+from inspect_app.errors import AppError
+from inspect_app.models import Disclosure, Draw, Entity, Inspection, SpotCheckTask, Street, User
+from inspect_app.services import draws, tasks
+from inspect_app.services.feedback import holiday_calendar, rules
+
+OUTCOME_LABELS = {
+    "OK": "未发现问题",
+    "FIXED": "发现问题已责令改正",
+    "CASE": "发现问题待后续处理",
+    "NOBIZ": "未发现开展本次抽查涉及的经营活动",
+    "NOADDR": "通过登记的住所（经营场所）无法联系",
+    "REFUSE": "不配合检查，情节严重",
+    "CLOSED": "已关闭停业或正在组织清算",
+}
+CSV_COLUMNS = (
+    "task",
+    "sequence",
+    "credit_code",
+    "name",
+    "street",
+    "grade",
+    "team_departments",
+    "shortfall",
+    "outcome",
+    "outcome_label",
+    "checked_on",
+)
+
+
+def disclosure_for(task: SpotCheckTask) -> Disclosure:
+    """The task's disclosure record, its due date = period end + N working days."""
+    row = Disclosure.get_or_none(Disclosure.task == task)
+    if row is None:
+        due = add_working_days(
+            task.period_end, rules()["disclosure_working_days"], holiday_calendar()
+        )
+        Disclosure.insert(task=task, due_on=due).on_conflict_ignore().execute()
+        row = Disclosure.get(Disclosure.task == task)
+    return row
+
+
+def publish(actor: Actor, code: str, now: datetime) -> Disclosure:
+    """The lead department publishes the task's results (一公开)."""
+    with database.atomic():
+        task = tasks.get_task(code)
+        tasks.ensure_can_see(actor, task)
+        tasks.ensure_lead_planner(actor, task)
+        if task.status != tasks.DRAWN:
+            raise AppError(
+                "TASK_NOT_FROZEN",
+                zh="任务尚未抽取，无可公示结果",
+                en="The task has not been drawn yet",
+            )
+        row = disclosure_for(task)
+        if row.published_at is None:
+            (
+                Disclosure.update(published_at=now, published_by=actor.label)
+                .where((Disclosure.id == row.id) & Disclosure.published_at.is_null())
+                .execute()
+            )
+            audit.record(
+                actor.label,
+                "task.publish",
+                "task",
+                code,
+                after={"due_on": row.due_on.isoformat()},
+                at=now,
+            )
+        return Disclosure.get_by_id(row.id)
+
+
+def flag_late(now: datetime) -> int:
+    """Drawn tasks not published by their due date are flagged once, and their lead planners told."""
+    from inspect_app.services.dispatch import notify
+
+    today = local(now).date()
+    flagged = 0
+    with database.atomic():
+        for task in SpotCheckTask.select().where(
+            (SpotCheckTask.status == tasks.DRAWN) & (SpotCheckTask.period_end < today)
+        ):
+            row = disclosure_for(task)
+            if row.published_at is not None or row.late or row.due_on >= today:
+                continue
+            Disclosure.update(late=True, flagged_at=now).where(
+                (Disclosure.id == row.id) & ~Disclosure.late
+            ).execute()
+            for user in User.select().where(
+                (User.role == "planner") & (User.department == task.lead_id)
+            ):
+                notify(
+                    f"DISCLOSURE_LATE:{task.id}:{user.id}",
+                    "DISCLOSURE_LATE",
+                    user=user.id,
+                    task=task.id,
+                    now=now,
+                    payload={"task": task.code, "due_on": row.due_on.isoformat()},
+                )
+            flagged += 1
+    return flagged
+
+
+def _team_departments(team: Any) -> list[str]:
+    items = team.items() if isinstance(team, dict) else team
+    return [department for department, ids in items if ids]
+
+
+def public_record(task: SpotCheckTask) -> dict[str, Any]:
+    """What the public sees: the plan, the commitment and seed, the picks with teams by department
+    (not by person), and — once published — each entity's result category."""
+    row = Draw.get_or_none(Draw.task == task)
+    disclosure = disclosure_for(task) if task.status == tasks.DRAWN else None
+    published = bool(disclosure and disclosure.published_at)
+    plan = tasks.task_snapshot(task)
+    record: dict[str, Any] = {
+        "task": {
+            k: plan[k]
+            for k in (
+                "code",
+                "name",
+                "industry",
+                "lead",
+                "partners",
+                "risk_points",
+                "scope",
+                "ratios",
+                "fixed_count",
+                "team_size",
+                "period_start",
+                "period_end",
+                "status",
+            )
+        },
+        "commitment": draws.commitment_of(row) if row else None,
+        "seed": {"source_values": row.seed_source, "provenance": row.provenance, "value": row.seed}
+        if row and row.seed
+        else None,
+        "disclosure": {
+            "due_on": disclosure.due_on.isoformat(),
+            "published_at": disclosure.published_at.isoformat() if published else None,
+            "late": disclosure.late,
+        }
+        if disclosure
+        else None,
+        "picks": _picks(task, row, published) if row and row.result else [],
+    }
+    return record
+
+
+def _picks(task: SpotCheckTask, row: Draw, published: bool) -> list[dict[str, Any]]:
+    assignments = row.result["assignments"]
+    codes = [a["entity_id"] for a in assignments]
+    entities = {
+        e.credit_code: e
+        for e in Entity.select(Entity, Street).join(Street).where(Entity.credit_code.in_(codes))
+    }
+    results = {}
+    if published:
+        results = {
+            i.entity_id: i
+            for i in Inspection.select().where((Inspection.task == task) & (Inspection.round == 0))
+        }
+    picks = []
+    for a in assignments:
+        entity = entities.get(a["entity_id"])
+        inspection = results.get(entity.id) if entity else None
+        submitted = inspection is not None and inspection.status == "SUBMITTED"
+        picks.append(
+            {
+                "sequence": a["sequence"],
+                "credit_code": a["entity_id"],
+                "name": entity.name if entity else None,
+                "street": entity.street.name if entity else None,
+                "grade": a["grade"],
+                "team_departments": _team_departments(a["team"]),
+                "shortfall": a["shortfall"],
+                "outcome": inspection.outcome if submitted else None,
+                "outcome_label": OUTCOME_LABELS.get(inspection.outcome) if submitted else None,
+                "checked_on": inspection.checked_on.isoformat()
+                if submitted and inspection.checked_on
+                else None,
+            }
+        )
+    return picks
+
+
+def public_csv(task: SpotCheckTask) -> str:
+    """The same picks and results as CSV (UTF-8 with BOM, so spreadsheet software reads the Chinese)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for pick in public_record(task)["picks"]:
+        writer.writerow(
+            pick | {"task": task.code, "team_departments": ";".join(pick["team_departments"])}
+        )
+    return out.getvalue()

@@ -1,0 +1,249 @@
+"""What a submitted result leads to, by configuration (seeds/catalogue/feedback_rules.json):
+rectification with re-inspection, referral, credit record, and feedback to licensing — who
+acknowledges and acts in their inbox, each act a licence event linked to the inspection."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from inspect_app import audit
+from inspect_app.auth import Actor
+from inspect_app.clock import local
+from inspect_app.db import database
+from inspect_app.domain.calendar import add_working_days
+from inspect_app.domain.lifecycle import EventKind, Status
+from inspect_app.errors import AppError
+from inspect_app.models import Entity, Feedback, Holiday, Inspection, Licence, SpotCheckTask
+from inspect_app.services import licences
+from scheduler import outbox
+
+RULES_FILE = Path(__file__).resolve().parents[2] / "seeds" / "catalogue" / "feedback_rules.json"
+LICENSING = "LICENSING"
+INBOX_STATES = ("DELIVERED", "ACKNOWLEDGED", "ESCALATED")
+DELIVERY = outbox.JobPolicy(timeout=60, max_retries=5, intervals=(5, 30, 120, 600, 1800))
+
+
+@cache
+def rules() -> dict[str, Any]:
+    return json.loads(RULES_FILE.read_text(encoding="utf-8"))
+
+
+def holiday_calendar() -> dict:
+    return {h.date: h.kind for h in Holiday.select()}
+
+
+def _licence_for(inspection: Inspection) -> Licence | None:
+    task = SpotCheckTask.get_by_id(inspection.task_id)
+    return (
+        Licence.select()
+        .where((Licence.holder == inspection.entity_id) & (Licence.industry == task.industry_id))
+        .order_by(Licence.issued_at.desc())
+        .first()
+    )
+
+
+def record_followups(inspection: Inspection, now: datetime) -> list[Feedback]:
+    """In the submission's transaction: one Feedback per configured follow-up, and its jobs."""
+    today = local(now).date()
+    licence = _licence_for(inspection)
+    created = []
+    for rule in rules()["outcomes"].get(inspection.outcome, []):
+        details = {"label_zh": rule["label_zh"], "label_en": rule["label_en"]}
+        due_on = None
+        if rule["kind"] == "RECTIFICATION":
+            due_on = today + timedelta(days=rule["rectification_days"])
+            details["rectification_deadline"] = due_on.isoformat()
+        if rule["kind"] == LICENSING:
+            due_on = add_working_days(today, rule["answer_working_days"], holiday_calendar())
+        row = Feedback.create(
+            inspection=inspection,
+            kind=rule["kind"],
+            outcome=inspection.outcome,
+            entity=inspection.entity_id,
+            licence=licence,
+            details=details,
+            due_on=due_on,
+            created_at=now,
+            updated_at=now,
+        )
+        outbox.add(
+            "scheduler.followup_jobs.deliver_feedback",
+            [row.id],
+            dedup_key=f"deliver-feedback:{row.id}",
+            policy=DELIVERY,
+        )
+        if rule["kind"] == "RECTIFICATION" and rule.get("reinspect"):
+            from scheduler import jobs
+
+            jobs.add_reinspection(inspection.id, due_on)
+        created.append(row)
+    return created
+
+
+def deliver(feedback_id: int, now: datetime) -> bool:
+    """The delivery job: the follow-up reaches its inbox (once)."""
+    delivered = (
+        Feedback.update(
+            status="DELIVERED", delivered_at=now, updated_at=now, version=Feedback.version + 1
+        )
+        .where((Feedback.id == feedback_id) & (Feedback.status == "RECORDED"))
+        .execute()
+    )
+    return bool(delivered)
+
+
+def ensure_licensing(actor: Actor) -> None:
+    if actor.role not in ("licensing", "admin"):
+        raise AppError(
+            "FORBIDDEN",
+            zh="只有审批（许可）人员处理反馈",
+            en="Only licensing staff handle feedback",
+        )
+
+
+def inbox(actor: Actor, filters: dict[str, Any]):
+    """Feedback for licensing that has been delivered, newest first."""
+    ensure_licensing(actor)
+    query = (
+        Feedback.select(Feedback, Entity)
+        .join(Entity)
+        .where((Feedback.kind == LICENSING) & Feedback.status.in_([*INBOX_STATES, "ACTED"]))
+    )
+    if filters.get("status"):
+        query = query.where(Feedback.status == filters["status"])
+    if filters.get("outcome"):
+        query = query.where(Feedback.outcome == filters["outcome"])
+    if filters.get("overdue"):
+        query = query.where(Feedback.due_on < filters["today"]).where(Feedback.status != "ACTED")
+    return query.order_by(Feedback.id.desc())
+
+
+def get_feedback(actor: Actor, feedback_id: int) -> Feedback:
+    ensure_licensing(actor)
+    row = Feedback.get_or_none(
+        (Feedback.id == feedback_id)
+        & (Feedback.kind == LICENSING)
+        & Feedback.status.in_([*INBOX_STATES, "ACTED"])
+    )
+    if row is None:
+        raise AppError("NOT_FOUND", zh="未找到该反馈", en="No such feedback")
+    return row
+
+
+def _bump(row: Feedback, expected_version: int, now: datetime, **values) -> Feedback:
+    updated = (
+        Feedback.update(**values, version=Feedback.version + 1, updated_at=now)
+        .where((Feedback.id == row.id) & (Feedback.version == expected_version))
+        .execute()
+    )
+    if not updated:
+        raise AppError("STALE_VERSION")
+    return Feedback.get_by_id(row.id)
+
+
+def acknowledge(actor: Actor, feedback_id: int, expected_version: int, now: datetime) -> Feedback:
+    with database.atomic():
+        row = get_feedback(actor, feedback_id)
+        if row.status == "ACTED":
+            return row
+        row = _bump(
+            row,
+            expected_version,
+            now,
+            status="ACKNOWLEDGED",
+            acknowledged_at=now,
+            acknowledged_by=actor.label,
+        )
+        audit.record(
+            actor.label,
+            "feedback.acknowledge",
+            "feedback",
+            row.id,
+            after={"status": row.status},
+            at=now,
+        )
+    return row
+
+
+def act(
+    actor: Actor, feedback_id: int, action: str, reason: str, expected_version: int, now: datetime
+) -> Feedback:
+    """Suspend, start cancellation, or record 'no action' with a reason: a licence event linked
+    to the inspection."""
+    spec = rules()["licensing_actions"][action]
+    with database.atomic():
+        row = get_feedback(actor, feedback_id)
+        if row.status == "ACTED":
+            raise AppError(
+                "CONFLICT", zh="该反馈已处理", en="This feedback has already been acted on"
+            )
+        if row.licence_id is None:
+            raise AppError("CONFLICT", zh="该市场主体无对应许可证", en="No licence to act on")
+        licence = Licence.get_by_id(row.licence_id)
+        kind = EventKind(spec["event"])
+        if kind == EventKind.SUSPEND and licence.status != Status.ACTIVE:
+            kind = EventKind.NOTE
+        event = licences.post_event(
+            actor,
+            licence.number,
+            kind,
+            reason,
+            {"inspection": row.inspection_id, "feedback": row.id, "action": action},
+            now,
+        )
+        row = _bump(
+            row,
+            expected_version,
+            now,
+            status="ACTED",
+            action=action,
+            action_reason=reason,
+            acted_at=now,
+            acted_by=actor.label,
+            licence_event=event.id,
+        )
+        audit.record(
+            actor.label,
+            "feedback.act",
+            "feedback",
+            row.id,
+            after={"action": action, "licence_event": event.id, "licence": licence.number},
+            at=now,
+        )
+    return row
+
+
+def escalate_overdue(now: datetime) -> int:
+    """Unanswered licensing feedback past its due date escalates, once, to licensing's users."""
+    from inspect_app.models import Department, User
+    from inspect_app.services.dispatch import notify
+
+    today = local(now).date()
+    count = 0
+    with database.atomic():
+        overdue = list(
+            Feedback.select().where(
+                (Feedback.kind == LICENSING)
+                & Feedback.status.in_(["DELIVERED", "ACKNOWLEDGED"])
+                & (Feedback.due_on < today)
+            )
+        )
+        staff = list(User.select().join(Department).where((User.role == "licensing") & User.active))
+        for row in overdue:
+            Feedback.update(
+                status="ESCALATED", escalated_at=now, updated_at=now, version=Feedback.version + 1
+            ).where(Feedback.id == row.id).execute()
+            for user in staff:
+                notify(
+                    f"FEEDBACK_ESCALATED:{row.id}:{user.id}",
+                    "FEEDBACK_ESCALATED",
+                    user=user.id,
+                    now=now,
+                    payload={"feedback": row.id, "due_on": row.due_on.isoformat()},
+                )
+            count += 1
+    return count

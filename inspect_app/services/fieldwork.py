@@ -1,0 +1,372 @@
+"""Recording an inspection: check-in, items, evidence, outcome, signatures, submission, amendment.
+
+Each function is one write on one version of the inspection, called inside the operation's
+transaction (services.idempotency.run_once), and returns the inspection's new state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from inspect_app import audit
+from inspect_app.clock import local
+from inspect_app.errors import AppError
+from inspect_app.models import (
+    Amendment,
+    Entity,
+    Evidence,
+    Inspection,
+    Inspector,
+    ItemResult,
+    RiskPoint,
+    Signature,
+    TaskRiskPoint,
+)
+from inspect_app.services import feedback
+from inspect_app.services import inspections as views
+from inspect_app.services.grades import refresh_grades
+from inspect_app.services.licence_codes import answer_scan
+
+EARTH_RADIUS_M = 6_371_008.8
+IMAGE_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+@dataclass(frozen=True)
+class FieldSettings:
+    far_check_in_m: float
+    evidence_dir: Path
+    evidence_max_bytes: int
+    keys_dir: Path
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine) between two WGS-84 points, in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def check_in(
+    inspector: Inspector,
+    inspection: Inspection,
+    qr_payload: str,
+    lat: float,
+    lon: float,
+    now: datetime,
+    settings: FieldSettings,
+) -> Inspection:
+    """At the premises: the licence's QR code must be genuine and this entity's; the GPS distance
+    to the registered location is kept, and a far check-in is flagged."""
+    views.ensure_open(inspection)
+    entity = Entity.get_by_id(inspection.entity_id)
+    answer = answer_scan(qr_payload, settings.keys_dir, local(now).date())
+    claimed = answer["licence"] or {}
+    if (
+        answer["status"] not in ("genuine", "expired", "suspended")
+        or claimed.get("holder_code") != entity.credit_code
+    ):
+        raise AppError(
+            "QR_REJECTED",
+            errors={
+                "qr_payload": [answer["message"]]
+                if answer["status"] != "genuine"
+                else [{"zh": "二维码属于其他市场主体", "en": "The code belongs to another entity"}]
+            },
+        )
+    distance = distance_m(lat, lon, entity.lat, entity.lon)
+    updated = views.bump(
+        inspection,
+        now,
+        status="CHECKED_IN" if inspection.status == "ASSIGNED" else inspection.status,
+        checked_in_at=now,
+        check_in_lat=lat,
+        check_in_lon=lon,
+        check_in_distance_m=round(distance, 1),
+        far_check_in=distance > settings.far_check_in_m,
+    )
+    audit.record(
+        inspector.code,
+        "inspection.check_in",
+        "inspection",
+        inspection.id,
+        after={
+            "distance_m": round(distance, 1),
+            "far": updated.far_check_in,
+            "qr": answer["status"],
+            "licence": claimed.get("licence_number"),
+        },
+        at=now,
+    )
+    return updated
+
+
+def _task_point(inspection: Inspection, code: str) -> RiskPoint:
+    point = (
+        RiskPoint.select()
+        .join(TaskRiskPoint)
+        .where((TaskRiskPoint.task == inspection.task_id) & (RiskPoint.code == code))
+        .first()
+    )
+    if point is None:
+        raise AppError(
+            "NOT_FOUND", zh="该检查事项不在本任务中", en="This check item is not in the task"
+        )
+    return point
+
+
+def record_item(
+    inspector: Inspector,
+    inspection: Inspection,
+    code: str,
+    result: str,
+    notes: str,
+    base_version: int,
+    now: datetime,
+) -> Inspection:
+    """符合 / 不符合 / 不适用 for one check item. Items carry their own version (0 before the first
+    record), so members of different departments record their items side by side."""
+    views.ensure_open(inspection)
+    point = _task_point(inspection, code)
+    existing = ItemResult.get_or_none(
+        (ItemResult.inspection == inspection) & (ItemResult.risk_point == point)
+    )
+    current = existing.version if existing else 0
+    if base_version != current:
+        raise AppError(
+            "STALE_WRITE",
+            errors={"current": views.summary(inspection) | {"item": _item(code, existing)}},
+        )
+    if existing is None:
+        ItemResult.create(
+            inspection=inspection,
+            risk_point=point,
+            result=result,
+            notes=notes,
+            recorded_by=inspector,
+            recorded_at=now,
+            version=1,
+        )
+    else:
+        changed = (
+            ItemResult.update(
+                result=result,
+                notes=notes,
+                recorded_by=inspector,
+                recorded_at=now,
+                version=ItemResult.version + 1,
+            )
+            .where((ItemResult.id == existing.id) & (ItemResult.version == current))
+            .execute()
+        )
+        if not changed:
+            raise AppError("STALE_WRITE", errors={"current": views.summary(inspection)})
+    status = "RECORDING" if inspection.status in ("ASSIGNED", "CHECKED_IN") else inspection.status
+    return views.bump_any(inspection, now, status=status)
+
+
+def _item(code: str, row: ItemResult | None) -> dict[str, Any]:
+    if row is None:
+        return {"code": code, "version": 0, "result": None, "notes": ""}
+    return {
+        "code": code,
+        "version": row.version,
+        "result": row.result,
+        "notes": row.notes,
+        "recorded_by": Inspector.get_by_id(row.recorded_by_id).code,
+    }
+
+
+def sniff_image(data: bytes) -> str | None:
+    return next((kind for magic, kind in IMAGE_SIGNATURES.items() if data.startswith(magic)), None)
+
+
+def add_evidence(
+    inspector: Inspector,
+    inspection: Inspection,
+    data: bytes,
+    code: str | None,
+    now: datetime,
+    settings: FieldSettings,
+) -> tuple[Inspection, str]:
+    """A photo, checked by size and content (not by its claimed type), stored once by SHA-256."""
+    views.ensure_open(inspection)
+    if len(data) > settings.evidence_max_bytes:
+        raise AppError(
+            "TOO_LARGE",
+            zh=f"照片不能超过 {settings.evidence_max_bytes // 1024 // 1024} MB",
+            en=f"A photo may be at most {settings.evidence_max_bytes // 1024 // 1024} MB",
+        )
+    content_type = sniff_image(data)
+    if content_type is None or len(data) < 32:
+        raise AppError(
+            "UNSUPPORTED_MEDIA_TYPE", zh="只接受 JPEG 或 PNG 照片", en="Only JPEG or PNG photos"
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    path = settings.evidence_dir / digest[:2] / digest
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(path)
+    point = _task_point(inspection, code) if code else None
+    if (
+        Evidence.select()
+        .where((Evidence.inspection == inspection) & (Evidence.sha256 == digest))
+        .exists()
+    ):
+        return inspection, digest
+    Evidence.create(
+        inspection=inspection,
+        risk_point=point,
+        sha256=digest,
+        size=len(data),
+        content_type=content_type,
+        uploaded_by=inspector,
+        uploaded_at=now,
+    )
+    return views.bump(inspection, now), digest
+
+
+def set_outcome(inspection: Inspection, outcome: str, notes: str, now: datetime) -> Inspection:
+    """The overall result in DOMAIN.md's categories."""
+    views.ensure_open(inspection)
+    return views.bump(inspection, now, outcome=outcome, outcome_notes=notes)
+
+
+def sign(inspector: Inspector, inspection: Inspection, now: datetime) -> Inspection:
+    """This member signs the content as it stands; any later change voids the signature."""
+    views.ensure_open(inspection)
+    digest = views.content_hash(inspection)
+    Signature.delete().where(
+        (Signature.inspection == inspection) & (Signature.inspector == inspector)
+    ).execute()
+    Signature.create(inspection=inspection, inspector=inspector, content_hash=digest, signed_at=now)
+    audit.record(
+        inspector.code,
+        "inspection.sign",
+        "inspection",
+        inspection.id,
+        after={"content_hash": digest},
+        at=now,
+    )
+    return views.bump(inspection, now)
+
+
+def missing_for_submission(inspection: Inspection) -> dict[str, list[dict[str, str]]]:
+    """What still stands between this inspection and its submission."""
+    missing: dict[str, list[dict[str, str]]] = {}
+    if inspection.checked_in_at is None and inspection.outcome not in (
+        "NOADDR",
+        "CLOSED",
+        "REFUSE",
+    ):
+        missing["check_in"] = [{"zh": "尚未扫码签到", "en": "Not checked in"}]
+    if inspection.outcome is None:
+        missing["outcome"] = [{"zh": "尚未填写检查结果", "en": "No outcome yet"}]
+    needs_items = inspection.outcome not in ("NOADDR", "CLOSED", "REFUSE", "NOBIZ")
+    recorded = {
+        r.risk_point_id
+        for r in ItemResult.select(ItemResult.risk_point).where(ItemResult.inspection == inspection)
+    }
+    open_items = [
+        p.code
+        for p in RiskPoint.select(RiskPoint.id, RiskPoint.code)
+        .join(TaskRiskPoint)
+        .where(TaskRiskPoint.task == inspection.task_id)
+        if p.id not in recorded
+    ]
+    if needs_items and open_items:
+        missing["items"] = [
+            {
+                "zh": f"未记录：{'、'.join(open_items)}",
+                "en": f"Not recorded: {', '.join(open_items)}",
+            }
+        ]
+    unsigned = [m["code"] for m in views.team(inspection) if not m["signed"]]
+    if unsigned:
+        missing["signatures"] = [
+            {"zh": f"待签名：{'、'.join(unsigned)}", "en": f"Not signed by: {', '.join(unsigned)}"}
+        ]
+    return missing
+
+
+def submit(inspector: Inspector, inspection: Inspection, now: datetime) -> Inspection:
+    """Every item, the outcome and every member's signature on the same content: then it is final."""
+    views.ensure_open(inspection)
+    missing = missing_for_submission(inspection)
+    if missing:
+        raise AppError("NOT_READY", errors=missing)
+    updated = views.bump(
+        inspection, now, status=views.SUBMITTED, submitted_at=now, checked_on=local(now).date()
+    )
+    feedback.record_followups(updated, now)  # follow-ups and their jobs commit with the submission
+    refresh_grades([Entity.get_by_id(updated.entity_id)], now)  # the next draw sees the result
+    audit.record(
+        inspector.code,
+        "inspection.submit",
+        "inspection",
+        inspection.id,
+        after={"outcome": updated.outcome, "content_hash": views.content_hash(updated)},
+        at=now,
+    )
+    return updated
+
+
+def amend(
+    inspector: Inspector,
+    inspection: Inspection,
+    changes: dict[str, Any],
+    reason: str,
+    now: datetime,
+) -> Inspection:
+    """Correct a submitted inspection: the original content is kept with the reason."""
+    if inspection.status != views.SUBMITTED:
+        raise AppError("NOT_SUBMITTED")
+    original = views.content(inspection)
+    for code, item in (changes.get("items") or {}).items():
+        point = _task_point(inspection, code)
+        (
+            ItemResult.update(
+                result=item["result"],
+                notes=item.get("notes", ""),
+                recorded_by=inspector,
+                recorded_at=now,
+            )
+            .where((ItemResult.inspection == inspection) & (ItemResult.risk_point == point))
+            .execute()
+        )
+    values = {k: changes[k] for k in ("outcome", "outcome_notes") if k in changes}
+    Amendment.create(
+        inspection=inspection,
+        version_before=inspection.version,
+        original=original,
+        changes=_plain(changes),
+        reason=reason,
+        amended_by=inspector,
+        amended_at=now,
+    )
+    updated = views.bump(inspection, now, **values)
+    audit.record(
+        inspector.code,
+        "inspection.amend",
+        "inspection",
+        inspection.id,
+        before=original,
+        after=views.content(updated),
+        at=now,
+    )
+    return updated
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value

@@ -1,0 +1,75 @@
+"""Offline clients replay: the same operation id has one effect, whatever the number of replays.
+
+The unique key on ClientOperation.op_id is what enforces it: the write and the operation's
+record commit together, so a concurrent replay either finds the record or fails its insert
+and then finds it. Same id with the same content is answered like the first time; the same
+id with other content is a 409 OPERATION_REUSED.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import peewee
+
+from inspect_app.auth import Actor
+from inspect_app.db import database
+from inspect_app.errors import AppError
+from inspect_app.models import ClientOperation
+
+
+def fingerprint(method: str, path: str, body: dict[str, Any]) -> str:
+    """What makes two requests 'the same operation': method, path and content (op_id aside)."""
+    content = {k: v for k, v in body.items() if k != "op_id"}
+    canonical = json.dumps(
+        [method, path, content],
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(actor: Actor, op_id: str, request_hash: str) -> tuple[dict, int] | None:
+    done = ClientOperation.get_or_none(ClientOperation.op_id == op_id)
+    if done is None:
+        return None
+    if done.user_id != actor.user_id or done.request_hash != request_hash:
+        raise AppError("OPERATION_REUSED")
+    return done.response, done.status_code
+
+
+def run_once(
+    actor: Actor,
+    op_id: str,
+    request_hash: str,
+    now: datetime,
+    write: Callable[[], tuple[dict, int]],
+) -> tuple[dict, int]:
+    """Run `write` (which returns the response body and status) once per op_id; replays get the
+    stored answer."""
+    replayed = _replay(actor, op_id, request_hash)
+    if replayed is not None:
+        return replayed
+    try:
+        with database.atomic():
+            body, status = write()
+            ClientOperation.create(
+                op_id=op_id,
+                user=actor.user_id,
+                request_hash=request_hash,
+                status_code=status,
+                response=body,
+                created_at=now,
+            )
+        return body, status
+    except peewee.IntegrityError:
+        replayed = _replay(actor, op_id, request_hash)
+        if replayed is None:
+            raise
+        return replayed

@@ -1,0 +1,161 @@
+"""Plain rows for the map builders (maps/), read from the registry in a few set-wise queries."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from peewee import JOIN
+
+from inspect_app.domain.lifecycle import Status
+from inspect_app.models import (
+    Draw,
+    Entity,
+    EntityGrade,
+    Industry,
+    Inspection,
+    Licence,
+    SpotCheckTask,
+    Street,
+)
+from seeds.catalogue_loader import load_catalogue
+
+FAILING_OUTCOMES = ("FIXED", "CASE", "REFUSE")
+
+
+def labels():
+    from maps import Labels
+
+    return Labels.from_catalogue(load_catalogue())
+
+
+def entity_rows(industry: str | None = None) -> list[dict[str, Any]]:
+    """Every holder of a live licence (of one industry, if given) with its grade and place."""
+    query = (
+        Entity.select(
+            Entity.credit_code,
+            Entity.name,
+            Entity.lat,
+            Entity.lon,
+            Street.code,
+            Industry.code,
+            EntityGrade.grade,
+        )
+        .join(Street)
+        .switch(Entity)
+        .join(Licence, on=(Licence.holder == Entity.id))
+        .join(Industry)
+        .switch(Entity)
+        .join(EntityGrade, join_type=JOIN.LEFT_OUTER, on=(EntityGrade.entity == Entity.id))
+        .where(Licence.status.in_([Status.ACTIVE, Status.SUSPENDED]))
+    )
+    if industry:
+        query = query.where(Industry.code == industry)
+    return [
+        {
+            "credit_code": code,
+            "name": name,
+            "lat": lat,
+            "lon": lon,
+            "street": street,
+            "industry": ind,
+            "grade": grade,
+        }
+        for code, name, lat, lon, street, ind, grade in query.tuples().iterator()
+    ]
+
+
+def _entities(codes: list[str]) -> dict[str, dict[str, Any]]:
+    rows = {}
+    for start in range(0, len(codes), 5000):
+        query = (
+            Entity.select(
+                Entity.id, Entity.credit_code, Entity.name, Entity.lat, Entity.lon, Street.code
+            )
+            .join(Street)
+            .where(Entity.credit_code.in_(codes[start : start + 5000]))
+            .tuples()
+        )
+        for ident, code, name, lat, lon, street in query:
+            rows[code] = {
+                "id": ident,
+                "credit_code": code,
+                "name": name,
+                "lat": lat,
+                "lon": lon,
+                "street": street,
+            }
+    return rows
+
+
+def draw_rows(task: SpotCheckTask) -> list[dict[str, Any]]:
+    """The task's frame, with the picked entities and their teams."""
+    row = Draw.get(Draw.task == task)
+    industry = task.industry.code
+    picked = {a["entity_id"]: a for a in (row.result or {}).get("assignments", [])}
+    entities = _entities([e["entity_id"] for e in row.frame])
+    return [
+        entities[e["entity_id"]]
+        | {
+            "industry": industry,
+            "grade": e["grade"],
+            "picked": e["entity_id"] in picked,
+            "team": picked[e["entity_id"]]["team"] if e["entity_id"] in picked else (),
+            "shortfall": picked.get(e["entity_id"], {}).get("shortfall", False),
+        }
+        for e in row.frame
+        if e["entity_id"] in entities
+    ]
+
+
+def progress_rows(task: SpotCheckTask, today: date) -> list[dict[str, Any]]:
+    """Each inspection of the task: to do, checked, or overdue."""
+    rows = []
+    query = (
+        Inspection.select(Inspection, Entity, Street)
+        .join(Entity)
+        .join(Street)
+        .where(Inspection.task == task)
+    )
+    for inspection in query:
+        if inspection.status == "SUBMITTED":
+            state = "checked"
+        elif inspection.status == "OVERDUE" or (inspection.due_on and inspection.due_on < today):
+            state = "overdue"
+        else:
+            state = "todo"
+        entity = inspection.entity
+        rows.append(
+            {
+                "credit_code": entity.credit_code,
+                "name": entity.name,
+                "lat": entity.lat,
+                "lon": entity.lon,
+                "street": entity.street.code,
+                "industry": task.industry.code,
+                "state": state,
+                "due": inspection.due_on.isoformat() if inspection.due_on else None,
+                "result": inspection.outcome if state == "checked" else None,
+            }
+        )
+    return rows
+
+
+def failure_rows() -> tuple[list[dict[str, Any]], dict[str, int], list[dict[str, Any]]]:
+    """Streets, failure counts per street, and the failing entities' points."""
+    streets = [
+        {"code": s.code, "name": s.name, "lat": s.lat, "lon": s.lon} for s in Street.select()
+    ]
+    counts: dict[str, int] = {}
+    points = []
+    query = (
+        Inspection.select(Street.code, Entity.lat, Entity.lon)
+        .join(Entity)
+        .join(Street)
+        .where((Inspection.status == "SUBMITTED") & Inspection.outcome.in_(FAILING_OUTCOMES))
+        .tuples()
+    )
+    for street, lat, lon in query:
+        counts[street] = counts.get(street, 0) + 1
+        points.append({"lat": lat, "lon": lon})
+    return streets, counts, points

@@ -1,0 +1,229 @@
+"""Tablet rules: team-only access on every route, read-only after submission, evidence limits,
+delta sync, small gzip'd answers, revoked devices."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+
+from inspect_app.models import Amendment, Evidence, Inspection
+from tests.factories import PNG_1PX, inspector_with_login
+from tests.tablet.test_joint_inspection import BAOSHAN_SHOP
+
+ROUTES = [
+    ("get", "", None),
+    ("post", "/check-in", {"base_version": 1, "qr_payload": "LJ1.X.Y", "lat": 31.4, "lon": 121.4}),
+    ("put", "/items/IC-01", {"base_version": 0, "result": "PASS"}),
+    ("put", "/outcome", {"base_version": 1, "outcome": "OK"}),
+    ("post", "/signatures", {"content_hash": "0" * 64}),
+    ("post", "/submit", {"base_version": 1}),
+    ("post", "/amendments", {"base_version": 1, "reason": "更正", "changes": {"outcome": "OK"}}),
+]
+
+
+def op() -> str:
+    return str(uuid.uuid4())
+
+
+@pytest.mark.parametrize(("method", "tail", "body"), ROUTES)
+def test_an_inspector_off_the_team_gets_404_on_every_route(client, joint, method, tail, body):
+    _, stranger = inspector_with_login("PS0009", "PS", name="赵刚")
+    url = f"/api/v1/tablet/inspections/{joint.inspection.id}{tail}"
+    kwargs = {"json": body | {"op_id": op()}} if body is not None else {}
+    response = getattr(client, method)(url, headers=stranger, **kwargs)
+    assert response.status_code == 404, response.get_json()
+    assert joint.licence.holder.name not in response.get_data(as_text=True)
+    assert Inspection.get_by_id(joint.inspection.id).version == joint.inspection.version
+
+
+def test_evidence_upload_of_another_team_is_404(client, joint):
+    _, stranger = inspector_with_login("PS0009", "PS")
+    response = client.post(
+        f"/api/v1/tablet/inspections/{joint.inspection.id}/evidence",
+        headers=stranger,
+        content_type="multipart/form-data",
+        data={"op_id": op(), "photo": (io.BytesIO(PNG_1PX), "a.png")},
+    )
+    assert response.status_code == 404 and Evidence.select().count() == 0
+
+
+def test_the_list_shows_only_my_inspections(client, joint):
+    _, stranger = inspector_with_login("PS0009", "PS")
+    assert client.get("/api/v1/tablet/inspections", headers=stranger).get_json()["items"] == []
+
+
+@pytest.mark.parametrize("role", ["planner", "licensing"])
+def test_other_roles_do_not_use_the_tablet_api(client, joint, role):
+    from tests.factories import login
+
+    assert client.get("/api/v1/tablet/inspections", headers=login(role, "CT")).status_code == 403
+
+
+def _submit(client, joint):
+    url = f"/api/v1/tablet/inspections/{joint.inspection.id}"
+    version = client.get(url, headers=joint.ct).get_json()["version"]
+    client.post(
+        f"{url}/check-in",
+        headers=joint.ct,
+        json={
+            "op_id": op(),
+            "base_version": version,
+            "qr_payload": joint.qr,
+            "lat": BAOSHAN_SHOP[0],
+            "lon": BAOSHAN_SHOP[1],
+        },
+    )
+    for code in ("IC-01", "IC-02", "IC-08"):
+        client.put(
+            f"{url}/items/{code}",
+            headers=joint.ct,
+            json={"op_id": op(), "base_version": 0, "result": "FAIL"},
+        )
+    version = client.get(url, headers=joint.ct).get_json()["version"]
+    detail = client.put(
+        f"{url}/outcome",
+        headers=joint.ct,
+        json={"op_id": op(), "base_version": version, "outcome": "FIXED", "notes": "责令7日内整改"},
+    ).get_json()
+    for headers in (joint.ct, joint.fr):
+        detail = client.post(
+            f"{url}/signatures",
+            headers=headers,
+            json={"op_id": op(), "content_hash": detail["content_hash"]},
+        ).get_json()
+    submitted = client.post(
+        f"{url}/submit", headers=joint.ct, json={"op_id": op(), "base_version": detail["version"]}
+    )
+    assert submitted.status_code == 200, submitted.get_json()
+    return url, submitted.get_json()
+
+
+def test_a_submitted_inspection_is_read_only(client, joint):
+    url, _ = _submit(client, joint)
+    response = client.put(
+        f"{url}/items/IC-01",
+        headers=joint.fr,
+        json={"op_id": op(), "base_version": 1, "result": "PASS"},
+    )
+    assert response.status_code == 409 and response.get_json()["status"] == "INSPECTION_SUBMITTED"
+    photo = client.post(
+        f"{url}/evidence",
+        headers=joint.fr,
+        content_type="multipart/form-data",
+        data={"op_id": op(), "photo": (io.BytesIO(PNG_1PX), "late.png")},
+    )
+    assert photo.status_code == 409
+
+
+def test_an_amendment_keeps_the_original(client, joint):
+    url, submitted = _submit(client, joint)
+    amended = client.post(
+        f"{url}/amendments",
+        headers=joint.ct,
+        json={
+            "op_id": op(),
+            "base_version": submitted["version"],
+            "reason": "录入错误，IC-01 实为符合",
+            "changes": {"items": {"IC-01": {"result": "PASS", "notes": "复核照片后更正"}}},
+        },
+    )
+    assert amended.status_code == 200, amended.get_json()
+    record = Amendment.get()
+    assert record.original["items"]["IC-01@v1"][0] == "FAIL"
+    ct_items = next(g for g in amended.get_json()["checklist"] if g["department"] == "CT")["items"]
+    assert next(i for i in ct_items if i["code"] == "IC-01")["result"] == "PASS"
+    assert amended.get_json()["status"] == "SUBMITTED"
+
+
+def test_evidence_is_deduplicated_by_content(client, joint, app):
+    url = f"/api/v1/tablet/inspections/{joint.inspection.id}/evidence"
+    for _ in range(2):
+        response = client.post(
+            url,
+            headers=joint.ct,
+            content_type="multipart/form-data",
+            data={"op_id": op(), "photo": (io.BytesIO(PNG_1PX), "same.png")},
+        )
+        assert response.status_code == 201
+    assert Evidence.select().count() == 1
+    stored = list((__import__("pathlib").Path(app.config["EVIDENCE_DIR"])).rglob("*"))
+    assert len([p for p in stored if p.is_file()]) == 1
+
+
+def test_evidence_must_be_a_real_photo(client, joint):
+    url = f"/api/v1/tablet/inspections/{joint.inspection.id}/evidence"
+    fake = client.post(
+        url,
+        headers=joint.ct,
+        content_type="multipart/form-data",
+        data={"op_id": op(), "photo": (io.BytesIO(b"%PDF-1.7 not a photo" * 10), "x.jpg")},
+    )
+    assert fake.status_code == 415 and Evidence.select().count() == 0
+
+
+def test_evidence_has_a_size_limit(client, joint, app):
+    app.config["EVIDENCE_MAX_BYTES"] = 1024
+    big = PNG_1PX + b"\0" * 4096
+    response = client.post(
+        f"/api/v1/tablet/inspections/{joint.inspection.id}/evidence",
+        headers=joint.ct,
+        content_type="multipart/form-data",
+        data={"op_id": op(), "photo": (io.BytesIO(big), "big.png")},
+    )
+    assert response.status_code == 413 and Evidence.select().count() == 0
+
+
+def test_delta_sync_returns_only_what_changed(client, joint):
+    first = client.get("/api/v1/tablet/inspections", headers=joint.ct).get_json()
+    cursor = first["next_cursor"]
+    assert (
+        client.get(f"/api/v1/tablet/inspections?cursor={cursor}", headers=joint.ct).get_json()[
+            "items"
+        ]
+        == []
+    )
+    client.put(
+        f"/api/v1/tablet/inspections/{joint.inspection.id}/items/IC-08",
+        headers=joint.fr,
+        json={"op_id": op(), "base_version": 0, "result": "PASS"},
+    )
+    changed = client.get(f"/api/v1/tablet/inspections?cursor={cursor}", headers=joint.ct).get_json()
+    assert [i["id"] for i in changed["items"]] == [joint.inspection.id]
+
+
+def test_updated_since_filters(client, joint):
+    response = client.get(
+        "/api/v1/tablet/inspections",
+        query_string={"updated_since": "2099-01-01T00:00:00+08:00"},
+        headers=joint.ct,
+    )
+    assert response.get_json()["items"] == []
+
+
+def test_a_bad_cursor_is_a_422(client, joint):
+    response = client.get("/api/v1/tablet/inspections?cursor=not-a-cursor!!", headers=joint.ct)
+    assert response.status_code == 422
+
+
+def test_unchanged_list_is_304_and_answers_are_gzipped(client, joint):
+    first = client.get("/api/v1/tablet/inspections", headers=joint.ct | {"Accept-Encoding": "gzip"})
+    detail = client.get(
+        f"/api/v1/tablet/inspections/{joint.inspection.id}",
+        headers=joint.ct | {"Accept-Encoding": "gzip"},
+    )
+    assert detail.headers.get("Content-Encoding") == "gzip"
+    again = client.get(
+        "/api/v1/tablet/inspections", headers=joint.ct | {"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+
+
+def test_a_revoked_tablet_is_refused_at_once(client, joint):
+    devices = client.get("/api/v1/auth/devices", headers=joint.fr).get_json()
+    assert (
+        client.delete(f"/api/v1/auth/devices/{devices[0]['id']}", headers=joint.fr).status_code
+        == 204
+    )
+    assert client.get("/api/v1/tablet/inspections", headers=joint.fr).status_code == 401
