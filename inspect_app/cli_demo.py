@@ -1,26 +1,32 @@
-"""`lianjian demo`: the loop on the embedded defaults, from an empty folder to a verified draw.
+"""`lianjian demo`: the whole loop on the embedded defaults (or on DATABASE_URL and REDIS_URL).
 
-Each step goes through the same services the API uses, acting as the synthetic district's
-own planners, so the demo shows the product rather than a script beside it.
+Registry → synthetic district → two joint checks committed and drawn → dispatched through the
+queue → inspections recorded with a mix of outcomes → feedback → licensing acts → results
+published → a redraw that sees the changed grades → maps. Each step goes through the
+services the API uses, acting as the district's own planners, inspectors and licensing staff.
 """
 
 from __future__ import annotations
 
+import random
 import time
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask import current_app
 
-from inspect_app import audit, schema
+import maps
+from inspect_app import audit, demo, schema
 from inspect_app.auth import actor_for
 from inspect_app.cli_registry import progress_bar
 from inspect_app.clock import local, utcnow
 from inspect_app.db import database
 from inspect_app.domain import signing_keys
-from inspect_app.models import Entity, Inspector, Licence, User
-from inspect_app.services import draws, seeding, tasks
+from inspect_app.models import Draw, Entity, Inspection, Licence, User
+from inspect_app.services import disclosure, draws, map_rows, seeding, tasks
+from inspect_app.services.fieldwork import FieldSettings
 from inspect_app.services.synthetic_load import DEMO_PASSWORD, load_synthetic_district
 from seeds.catalogue_loader import load_catalogue
 
@@ -32,6 +38,7 @@ DEMO_TASKS = (
         "partners": ["PS", "FR"],
         "risk_points": ["IC-01", "IC-02", "IC-03", "IC-05", "IC-08", "IC-09", "IC-10"],
         "team_size": 3,
+        "ratios": {"A": "0.10", "B": "0.15", "C": "0.30", "D": "0.60"},
     },
     {
         "name": "现制现售食品 部门联合抽查（演示）",
@@ -43,7 +50,11 @@ DEMO_TASKS = (
     },
 )
 # Public values fixed before the draw, as a public session would announce them (RFC 3797 style).
-DEMO_SEED = (["7 13 21 28 34", "4 9"], "演示：宝山区双随机公开摇号（示例数值，非真实开奖）")
+DEMO_SEEDS = (
+    (["7 13 21 28 34", "4 9"], "演示：宝山区双随机公开摇号（示例数值）"),
+    (["2 11 19 26 33", "8 12"], "演示：第二轮公开摇号（示例数值）"),
+)
+OUTCOME_SEED = 2026
 
 
 @click.command("demo")
@@ -56,77 +67,169 @@ DEMO_SEED = (["7 13 21 28 34", "4 9"], "演示：宝山区双随机公开摇号�
 )
 @click.option("--seed", "seed_value", type=int, default=2021, show_default=True)
 def demo_command(entities: int, seed_value: int) -> None:
-    """Run the loop on the embedded defaults: registry, synthetic district, joint checks, verified draws."""
+    """Run the whole loop: registry, draw, inspections, feedback, licensing, publication, redraw, maps."""
     started = time.monotonic()
-    home = Path(current_app.config["LIANJIAN_HOME"])
+    config = current_app.config
+    home = Path(config["LIANJIAN_HOME"])
     click.echo(
-        f"数据目录 instance folder: {home}\n数据库 database: {current_app.config['DATABASE_URL']}"
+        f"数据目录 instance folder: {home}\n数据库 database: {config['DATABASE_URL'].split('@')[-1]}"
+        f"\n队列 queue: {'Redis ' + config['REDIS_URL'].split('@')[-1] if config['REDIS_URL'] else 'in-process'}"
     )
     schema.migrate(database.obj)
-    keys = Path(current_app.config["KEYS_DIR"])
-    if not (keys / signing_keys.PRIVATE_KEY_FILE).exists():
-        signing_keys.generate_key_pair(keys)
+    if not (Path(config["KEYS_DIR"]) / signing_keys.PRIVATE_KEY_FILE).exists():
+        signing_keys.generate_key_pair(Path(config["KEYS_DIR"]))
     with database.connection_context():
-        counts = seeding.load_catalogue(load_catalogue(), "demo", utcnow())
-        click.echo("① 目录 catalogue: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-        loaded = load_synthetic_district(load_catalogue(), entities, seed_value, progress_bar)
+        _registry(entities, seed_value)
+        first = [_plan_and_draw(spec, *DEMO_SEEDS[0]) for spec in DEMO_TASKS]
+        before = _grades([row["task"] for row in first])
+        click.echo(f"④ 派单 dispatch: {demo.run_jobs(config, utcnow())}")
+        outcomes = _inspect(first)
+        click.echo(f"⑥ 反馈送达 feedback delivered: {demo.run_jobs(config, utcnow())}")
+        acted = demo.answer_licensing_feedback(utcnow())
+        click.echo(f"⑦ 审批处置 licensing acted: {dict(acted) or 'nothing to do'}")
+        for row in first:
+            disclosure.publish(_planner(row["lead"]), row["task"], utcnow())
         click.echo(
-            "② 模拟辖区 synthetic district: " + ", ".join(f"{v} {k}" for k, v in loaded.items())
+            "⑧ 结果公示 published: " + ", ".join(f"/api/v1/public/tasks/{r['task']}" for r in first)
         )
-        rows = [_plan_and_draw(spec) for spec in DEMO_TASKS]
+        second = [_plan_and_draw(spec, *DEMO_SEEDS[1]) for spec in DEMO_TASKS]
+        demo.run_jobs(config, utcnow())
+        written = _maps(home / "maps", first[0]["task"])
         chain = audit.verify()
-        _summary(rows, chain, home, time.monotonic() - started)
+        _summary(first, second, before, outcomes, chain, home, written, time.monotonic() - started)
 
 
-def _plan_and_draw(spec: dict) -> dict:
+def _registry(entities: int, seed_value: int) -> None:
+    counts = seeding.load_catalogue(load_catalogue(), "demo", utcnow())
+    click.echo("① 目录 catalogue: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    loaded = load_synthetic_district(load_catalogue(), entities, seed_value, progress_bar)
+    click.echo("② 模拟辖区 synthetic district: " + ", ".join(f"{v} {k}" for k, v in loaded.items()))
+
+
+def _planner(department: str):
+    return actor_for(
+        User.get((User.role == "planner") & (User.username == f"{department}-user-01"))
+    )
+
+
+def _plan_and_draw(spec: dict, values: list[str], provenance: str) -> dict:
     now = utcnow()
-    planner = User.get((User.role == "planner") & (User.username == f"{spec['lead']}-user-01"))
-    actor = actor_for(planner)
-    start = local(now).date() + timedelta(days=7)
+    actor = _planner(spec["lead"])
+    start = local(now).date() + timedelta(days=1)
     data = spec | {
         "period_start": start,
         "period_end": start + timedelta(days=30),
         "deadline": start + timedelta(days=45),
     }
     task = tasks.create_task(actor, data, now)
-    click.echo(f"③ 任务 task {task.code}: {task.name}")
     committed = draws.freeze_task(actor, task.code, utcnow())
-    click.echo(f"   承诺值 commitment (published before the seed): {committed.commitment_hash}")
-    values, provenance = DEMO_SEED
+    click.echo(f"③ {task.code} {task.name}\n   承诺值 commitment: {committed.commitment_hash}")
     drawn = draws.run_draw(actor, task.code, values, provenance, utcnow())
-    verified = draws.verify_draw(drawn)
     assignments = drawn.result["assignments"]
     return {
         "task": task.code,
+        "lead": spec["lead"],
         "industry": spec["industry"],
         "frame": len(drawn.frame),
         "pool": len(drawn.pool),
         "picked": len(assignments),
         "shortfall": sum(a["shortfall"] for a in assignments),
-        "exclusions": len(drawn.result["exclusions"]),
-        "verified": verified["ok"],
+        "verified": draws.verify_draw(drawn)["ok"],
     }
 
 
-def _summary(rows: list[dict], chain, home: Path, seconds: float) -> None:
-    click.echo("\n④ 抽取结果 draws")
-    header = f"{'task':<14}{'industry':<9}{'frame':>7}{'pool':>6}{'picked':>8}{'shortfall':>10}{'excluded':>9}  verified"
-    click.echo(header)
-    for r in rows:
+def _grades(codes: list[str]) -> dict[str, str]:
+    """Grades in the frames of these tasks' draws, by credit code."""
+    found: dict[str, str] = {}
+    for row in Draw.select().join(tasks.SpotCheckTask).where(tasks.SpotCheckTask.code.in_(codes)):
+        found |= {e["entity_id"]: e["grade"] for e in row.frame}
+    return found
+
+
+def _inspect(first: list[dict]) -> Counter:
+    config = current_app.config
+    settings = FieldSettings(
+        far_check_in_m=config["CHECKIN_FAR_METRES"],
+        evidence_dir=Path(config["EVIDENCE_DIR"]),
+        evidence_max_bytes=config["EVIDENCE_MAX_BYTES"],
+        keys_dir=Path(config["KEYS_DIR"]),
+    )
+    rng = random.Random(OUTCOME_SEED)
+    outcomes: Counter = Counter()
+    for row in first:
+        outcomes += demo.carry_out(tasks.get_task(row["task"]), utcnow(), settings, rng)
+    click.echo(f"⑤ 检查结果 outcomes: {dict(outcomes)}")
+    return outcomes
+
+
+def _maps(folder: Path, task_code: str) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    labels = map_rows.labels()
+    tiles = current_app.config["MAP_TILES"]
+    task = tasks.get_task(task_code)
+    streets, counts, points = map_rows.failure_rows()
+    pages = {
+        "entities.html": maps.entities_map(map_rows.entity_rows(), tiles=tiles, labels=labels),
+        f"draw-{task_code}.html": maps.draw_map(
+            map_rows.draw_rows(task), tiles=tiles, labels=labels
+        ),
+        f"progress-{task_code}.html": maps.progress_map(
+            map_rows.progress_rows(task, local(utcnow()).date()), tiles=tiles, labels=labels
+        ),
+        "failures-by-street.html": maps.failures_by_street(
+            streets, counts, failing_points=points, tiles=tiles
+        ),
+    }
+    return [maps.write_html(m, folder / name) for name, m in pages.items()]
+
+
+def _summary(first, second, before, outcomes, chain, home: Path, written, seconds: float) -> None:
+    click.echo("\n⑨ 抽取 draws")
+    click.echo(
+        f"{'task':<14}{'industry':<9}{'frame':>7}{'pool':>6}{'picked':>8}{'shortfall':>10}  verified"
+    )
+    for r in (*first, *second):
         click.echo(
             f"{r['task']:<14}{r['industry']:<9}{r['frame']:>7}{r['pool']:>6}{r['picked']:>8}"
-            f"{r['shortfall']:>10}{r['exclusions']:>9}  {'一致 yes' if r['verified'] else 'NO'}"
+            f"{r['shortfall']:>10}  {'一致 yes' if r['verified'] else 'NO'}"
         )
-    click.echo(
-        f"\n登记库 registry: {Entity.select().count()} entities, {Licence.select().count()} licences, "
-        f"{Inspector.select().count()} inspectors"
+    after = _grades([r["task"] for r in second])
+    inspected = {
+        e.credit_code
+        for e in Entity.select()
+        .join(Inspection, on=(Inspection.entity == Entity.id))
+        .where(Inspection.status == "SUBMITTED")
+    }
+    changed = sorted(
+        code
+        for code in inspected
+        if code in before and code in after and before[code] != after[code]
     )
+    left = sorted(code for code in before if code not in after and code in _cancelled())
     click.echo(
-        f"审计链 audit chain: {'intact' if chain.ok else 'BROKEN'} ({chain.checked} entries)"
+        f"\n⑩ 闭环 the loop closes: {sum(outcomes.values())} inspections submitted; "
+        f"{len(changed)} inspected entities changed grade in the redraw; "
+        f"{len(left)} cancelled licences left the frame"
     )
-    click.echo(f"文件 files: {home} (database, signing keys)")
+    for code in changed[:8]:
+        click.echo(f"   {code}  {before[code]} → {after[code]}")
     click.echo(
-        "下一步 next: `lianjian serve`, then sign in as e.g. CT-user-01 with password "
-        f"'{DEMO_PASSWORD}'; public records at /api/v1/public/draws/<task>"
+        f"\n审计链 audit chain: {'intact' if chain.ok else 'BROKEN'} ({chain.checked} entries)"
+    )
+    click.echo(f"地图 maps: {', '.join(str(p) for p in written)}")
+    click.echo(f"文件 files: {home} (database, signing keys, evidence, maps)")
+    click.echo(
+        "下一步 next: `lianjian serve`; sign in as CT-user-01 (planner) or ASC-user-01 (licensing), "
+        f"password '{DEMO_PASSWORD}'"
     )
     click.echo(f"用时 took {seconds:.1f} s")
+
+
+def _cancelled() -> set[str]:
+    return {
+        code
+        for (code,) in Licence.select(Entity.credit_code)
+        .join(Entity)
+        .where(Licence.status == "CANCELLED")
+        .tuples()
+    }

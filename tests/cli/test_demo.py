@@ -1,4 +1,5 @@
-"""`lianjian demo` runs the loop on the embedded defaults in an empty folder."""
+"""`lianjian demo` runs the whole loop on the embedded defaults in an empty folder (no Redis, no
+PostgreSQL): draws, dispatch, inspections, feedback, licensing, publication, redraw, maps."""
 
 from __future__ import annotations
 
@@ -24,5 +25,8 @@ def test_demo_runs_on_embedded_defaults_and_verifies_its_draws(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "instance" / "lianjian.db").exists()
-    assert result.stdout.count("一致 yes") == 2
+    assert result.stdout.count("一致 yes") == 4  # two tasks, drawn twice
     assert "audit chain: intact" in result.stdout
+    assert "inspections submitted" in result.stdout and "licensing acted" in result.stdout
+    for page in ("entities.html", "failures-by-street.html"):
+        assert (tmp_path / "instance" / "maps" / page).stat().st_size > 10_000
