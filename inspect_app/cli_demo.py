@@ -164,23 +164,21 @@ def _inspect(first: list[dict]) -> Counter:
 
 def _maps(folder: Path, task_code: str) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    labels = map_rows.labels()
-    tiles = current_app.config["MAP_TILES"]
-    task = tasks.get_task(task_code)
-    streets, counts, points = map_rows.failure_rows()
+    tiles, task, today = (
+        current_app.config["MAP_TILES"],
+        tasks.get_task(task_code),
+        local(utcnow()).date(),
+    )
     pages = {
-        "entities.html": maps.entities_map(map_rows.entity_rows(), tiles=tiles, labels=labels),
-        f"draw-{task_code}.html": maps.draw_map(
-            map_rows.draw_rows(task), tiles=tiles, labels=labels
-        ),
-        f"progress-{task_code}.html": maps.progress_map(
-            map_rows.progress_rows(task, local(utcnow()).date()), tiles=tiles, labels=labels
-        ),
-        "failures-by-street.html": maps.failures_by_street(
-            streets, counts, failing_points=points, tiles=tiles
-        ),
+        "entities.html": ("entities", {}),
+        f"draw-{task_code}.html": ("draw", {"task": task}),
+        f"progress-{task_code}.html": ("progress", {"task": task}),
+        "failures-by-street.html": ("failures", {}),
     }
-    return [maps.write_html(m, folder / name) for name, m in pages.items()]
+    return [
+        maps.write_html(map_rows.build(kind, tiles=tiles, today=today, **scope), folder / name)
+        for name, (kind, scope) in pages.items()
+    ]
 
 
 def _summary(first, second, before, outcomes, chain, home: Path, written, seconds: float) -> None:

@@ -49,10 +49,6 @@ def maps_group() -> None:
     """Write map pages (self-contained HTML, open them in any browser)."""
 
 
-def _out(path: Path | None, name: str) -> Path:
-    return path or Path(current_app.config["LIANJIAN_HOME"]) / "maps" / name
-
-
 def _tiles_option(function):
     return click.option(
         "--tiles",
@@ -66,7 +62,18 @@ def _output_option(function):
     return click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))(function)
 
 
-def _write(m, path: Path) -> None:
+def _write(kind: str, output: Path | None, name: str, tiles: str | None, **scope) -> None:
+    with database.connection_context():
+        try:
+            m = map_rows.build(
+                kind,
+                tiles=tiles or current_app.config["MAP_TILES"],
+                today=local(utcnow()).date(),
+                **scope,
+            )
+        except AppError as error:
+            _fail(error)
+    path = output or Path(current_app.config["LIANJIAN_HOME"]) / "maps" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     maps.write_html(m, path)
     click.echo(f"written {path} ({path.stat().st_size / 1024:.0f} KiB)")
@@ -78,14 +85,7 @@ def _write(m, path: Path) -> None:
 @_output_option
 def maps_entities(industry: str | None, tiles: str | None, output: Path | None) -> None:
     """Entities by industry and risk grade."""
-    with database.connection_context():
-        rows = map_rows.entity_rows(industry)
-    _write(
-        maps.entities_map(
-            rows, tiles=tiles or current_app.config["MAP_TILES"], labels=map_rows.labels()
-        ),
-        _out(output, f"entities-{industry or 'all'}.html"),
-    )
+    _write("entities", output, f"entities-{industry or 'all'}.html", tiles, industry=industry)
 
 
 @maps_group.command("draw")
@@ -94,17 +94,7 @@ def maps_entities(industry: str | None, tiles: str | None, output: Path | None) 
 @_output_option
 def maps_draw(code: str, tiles: str | None, output: Path | None) -> None:
     """A task's draw: frame, picks, teams."""
-    with database.connection_context():
-        try:
-            rows = map_rows.draw_rows(tasks.get_task(code))
-        except AppError as error:
-            _fail(error)
-    _write(
-        maps.draw_map(
-            rows, tiles=tiles or current_app.config["MAP_TILES"], labels=map_rows.labels()
-        ),
-        _out(output, f"draw-{code}.html"),
-    )
+    _write("draw", output, f"draw-{code}.html", tiles, task=_task(code))
 
 
 @maps_group.command("progress")
@@ -113,17 +103,7 @@ def maps_draw(code: str, tiles: str | None, output: Path | None) -> None:
 @_output_option
 def maps_progress(code: str, tiles: str | None, output: Path | None) -> None:
     """A task's progress: to do, checked, overdue."""
-    with database.connection_context():
-        try:
-            rows = map_rows.progress_rows(tasks.get_task(code), local(utcnow()).date())
-        except AppError as error:
-            _fail(error)
-    _write(
-        maps.progress_map(
-            rows, tiles=tiles or current_app.config["MAP_TILES"], labels=map_rows.labels()
-        ),
-        _out(output, f"progress-{code}.html"),
-    )
+    _write("progress", output, f"progress-{code}.html", tiles, task=_task(code))
 
 
 @maps_group.command("failures")
@@ -131,14 +111,15 @@ def maps_progress(code: str, tiles: str | None, output: Path | None) -> None:
 @_output_option
 def maps_failures(tiles: str | None, output: Path | None) -> None:
     """Failures by street."""
+    _write("failures", output, "failures-by-street.html", tiles)
+
+
+def _task(code: str):
     with database.connection_context():
-        streets, counts, points = map_rows.failure_rows()
-    _write(
-        maps.failures_by_street(
-            streets, counts, failing_points=points, tiles=tiles or current_app.config["MAP_TILES"]
-        ),
-        _out(output, "failures-by-street.html"),
-    )
+        try:
+            return tasks.get_task(code)
+        except AppError as error:
+            _fail(error)
 
 
 COMMANDS = (publish_command, maps_group)

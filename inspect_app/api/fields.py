@@ -68,3 +68,13 @@ class Strict(ma.Schema):
 
     class Meta:
         unknown = ma.RAISE
+
+
+LICENCE_NUMBER = validate.Regexp(
+    r"^[A-Z0-9][A-Z0-9-]{3,31}$", error="Must be 4–32 capital letters, digits or dashes."
+)
+
+
+def licence_number(**kwargs) -> ma.fields.String:
+    """A combined licence number: ASCII, as printed (e.g. BS-IC-2021-000123)."""
+    return ma.fields.String(validate=LICENCE_NUMBER, **kwargs)

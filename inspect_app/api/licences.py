@@ -11,7 +11,7 @@ from marshmallow import validate
 
 from inspect_app.access import ensure_registry_reader
 from inspect_app.api.base import Blueprint, QueryPage
-from inspect_app.api.fields import CreditCode, Strict, Text, credit_class
+from inspect_app.api.fields import CreditCode, Strict, Text, credit_class, licence_number
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import utcnow
 from inspect_app.domain.licence_qr import qr_png
@@ -25,10 +25,6 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/licences",
     description="行业综合许可证 Combined licences",
-)
-
-LICENCE_NUMBER = validate.Regexp(
-    r"^[A-Z0-9][A-Z0-9-]{3,31}$", error="Must be 4–32 capital letters, digits or dashes."
 )
 
 
@@ -51,7 +47,7 @@ def _unique_permits(rows):
 
 
 class LicenceCreateSchema(Strict):
-    number = ma.fields.String(required=True, validate=LICENCE_NUMBER)
+    number = licence_number(required=True)
     holder_code = CreditCode(required=True)
     industry = Text(max_length=4, required=True)
     valid_until = ma.fields.Date(required=True)

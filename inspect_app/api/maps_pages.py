@@ -66,6 +66,12 @@ class EntitiesMap(MethodView):
         )
 
 
+def _task_page(args, code: str, kind: str) -> Response:
+    task = tasks.get_task(code)
+    tasks.ensure_can_see(_ensure_planner(), task)
+    return _page(map_rows.build(kind, tiles=_tiles(args), task=task, today=local(utcnow()).date()))
+
+
 @blp.route("/tasks/<string:code>/draw")
 class DrawMap(MethodView):
     @require()
@@ -73,11 +79,7 @@ class DrawMap(MethodView):
     @blp.response(200, content_type="text/html")
     def get(self, args, code):
         """Who checks whom: the task's frame, picks and teams."""
-        task = tasks.get_task(code)
-        tasks.ensure_can_see(_ensure_planner(), task)
-        return _page(
-            maps.draw_map(map_rows.draw_rows(task), tiles=_tiles(args), labels=map_rows.labels())
-        )
+        return _task_page(args, code, "draw")
 
 
 @blp.route("/tasks/<string:code>/progress")
@@ -87,10 +89,7 @@ class ProgressMap(MethodView):
     @blp.response(200, content_type="text/html")
     def get(self, args, code):
         """To do, checked, overdue."""
-        task = tasks.get_task(code)
-        tasks.ensure_can_see(_ensure_planner(), task)
-        rows = map_rows.progress_rows(task, local(utcnow()).date())
-        return _page(maps.progress_map(rows, tiles=_tiles(args), labels=map_rows.labels()))
+        return _task_page(args, code, "progress")
 
 
 @blp.route("/failures")
@@ -101,7 +100,4 @@ class FailuresMap(MethodView):
     def get(self, args):
         """Failures (FIXED, CASE, REFUSE) by street."""
         _ensure_planner()
-        streets, counts, points = map_rows.failure_rows()
-        return _page(
-            maps.failures_by_street(streets, counts, failing_points=points, tiles=_tiles(args))
-        )
+        return _page(map_rows.build("failures", tiles=_tiles(args)))

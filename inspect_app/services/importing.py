@@ -24,7 +24,17 @@ from marshmallow import validate
 
 from inspect_app import audit
 from inspect_app.access import ensure_registry_writer
-from inspect_app.api.fields import CreditCode, Strict, Text, credit_class, latitude, longitude
+from inspect_app.api.fields import (
+    CreditCode,
+    Strict,
+    Text,
+    credit_class,
+    latitude,
+    longitude,
+)
+from inspect_app.api.fields import (
+    licence_number as licence_number_field,
+)
 from inspect_app.auth import Actor
 from inspect_app.db import database
 from inspect_app.domain.lifecycle import EventKind, IllegalTransition, Status
@@ -65,12 +75,7 @@ class PermitsField(ma.fields.List):
 
 
 class ImportRowSchema(Strict):
-    licence_number = ma.fields.String(
-        required=True,
-        validate=validate.Regexp(
-            r"^[A-Z0-9][A-Z0-9-]{3,31}$", error="Must be 4–32 capital letters, digits or dashes."
-        ),
-    )
+    licence_number = licence_number_field(required=True)
     credit_code = CreditCode(required=True)
     entity_name = Text(max_length=128, required=True)
     address = Text(max_length=256, required=True)

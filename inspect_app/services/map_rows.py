@@ -159,3 +159,25 @@ def failure_rows() -> tuple[list[dict[str, Any]], dict[str, int], list[dict[str,
         counts[street] = counts.get(street, 0) + 1
         points.append({"lat": lat, "lon": lon})
     return streets, counts, points
+
+
+def build(
+    kind: str,
+    *,
+    tiles: str,
+    task: SpotCheckTask | None = None,
+    industry: str | None = None,
+    today: date | None = None,
+):
+    """One map page of a kind (entities, draw, progress, failures): rows from the registry, the
+    pure builder from maps/. The app, the CLI and the demo all build maps here."""
+    import maps
+
+    if kind == "entities":
+        return maps.entities_map(entity_rows(industry), tiles=tiles, labels=labels())
+    if kind == "draw":
+        return maps.draw_map(draw_rows(task), tiles=tiles, labels=labels())
+    if kind == "progress":
+        return maps.progress_map(progress_rows(task, today), tiles=tiles, labels=labels())
+    streets, counts, points = failure_rows()
+    return maps.failures_by_street(streets, counts, failing_points=points, tiles=tiles)

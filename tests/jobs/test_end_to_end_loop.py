@@ -9,7 +9,7 @@ import uuid
 from inspect_app.models import Draw, Inspection, Licence, SpotCheckTask
 from tests.factories import inspector_with_login, internet_cafes, joint_ic_task_body, login
 from tests.jobs.workers import run_worker
-from tests.tablet.test_joint_inspection import BAOSHAN_SHOP
+from tests.tablet.conftest import SHOP as BAOSHAN_SHOP
 
 SEED = {"source_values": ["3 17 22 31 8"], "provenance": "端到端测试 公开摇号"}
 

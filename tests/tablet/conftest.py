@@ -1,7 +1,9 @@
-"""A drawn joint inspection of one internet café: a 文化旅游局 and a 消防 inspector on the team."""
+"""A drawn joint inspection of one internet café: a 文化旅游局 and a 消防 inspector on the team,
+and the way a team submits it."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -11,6 +13,7 @@ from inspect_app.models import Inspection
 from inspect_app.services import dispatch
 from tests.factories import inspector_with_login, internet_cafes, joint_ic_task_body, login
 
+SHOP = (31.40525, 121.48935)  # a few metres from the registered 友谊路街道 address
 SEED = {"source_values": ["3 17 22 31 8"], "provenance": "2026-11-30 公开摇号"}
 
 
@@ -49,3 +52,48 @@ def joint(client):
         f"/api/v1/licences/{licence.number}/qr", headers=login("licensing", "ASC")
     ).get_json()["payload"]
     return Joint(inspection, licence, ct, fr, qr)
+
+
+def op() -> str:
+    return str(uuid.uuid4())
+
+
+def submit_with(client, case, outcome: str, result: str = "FAIL") -> Inspection:
+    """Record every item, the outcome, both signatures, submit; returns the stored inspection."""
+    url = f"/api/v1/tablet/inspections/{case.inspection.id}"
+    version = client.get(url, headers=case.ct).get_json()["version"]
+    if outcome not in ("NOADDR", "CLOSED", "REFUSE"):
+        client.post(
+            f"{url}/check-in",
+            headers=case.ct,
+            json={
+                "op_id": op(),
+                "base_version": version,
+                "qr_payload": case.qr,
+                "lat": SHOP[0],
+                "lon": SHOP[1],
+            },
+        )
+        for code in ("IC-01", "IC-02", "IC-08"):
+            client.put(
+                f"{url}/items/{code}",
+                headers=case.ct,
+                json={"op_id": op(), "base_version": 0, "result": result},
+            )
+    version = client.get(url, headers=case.ct).get_json()["version"]
+    detail = client.put(
+        f"{url}/outcome",
+        headers=case.ct,
+        json={"op_id": op(), "base_version": version, "outcome": outcome},
+    ).get_json()
+    for headers in (case.ct, case.fr):
+        detail = client.post(
+            f"{url}/signatures",
+            headers=headers,
+            json={"op_id": op(), "content_hash": detail["content_hash"]},
+        ).get_json()
+    response = client.post(
+        f"{url}/submit", headers=case.ct, json={"op_id": op(), "base_version": detail["version"]}
+    )
+    assert response.status_code == 200, response.get_json()
+    return Inspection.get_by_id(case.inspection.id)

@@ -6,8 +6,7 @@ import uuid
 
 from inspect_app.models import ClientOperation, Evidence, Inspection, ItemResult
 from tests.factories import PNG_1PX
-
-BAOSHAN_SHOP = (31.40525, 121.48935)  # a few metres from the registered 友谊路街道 address
+from tests.tablet.conftest import SHOP as BAOSHAN_SHOP
 
 
 def op() -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from inspect_app.models import Amendment, Evidence, Inspection
 from tests.factories import PNG_1PX, inspector_with_login
-from tests.tablet.test_joint_inspection import BAOSHAN_SHOP
+from tests.tablet.conftest import submit_with
 
 ROUTES = [
     ("get", "", None),
@@ -62,42 +62,10 @@ def test_other_roles_do_not_use_the_tablet_api(client, joint, role):
 
 
 def _submit(client, joint):
+    """FIXED, as a team would submit it: (url, the submitted inspection as the tablet sees it)."""
+    submit_with(client, joint, "FIXED")
     url = f"/api/v1/tablet/inspections/{joint.inspection.id}"
-    version = client.get(url, headers=joint.ct).get_json()["version"]
-    client.post(
-        f"{url}/check-in",
-        headers=joint.ct,
-        json={
-            "op_id": op(),
-            "base_version": version,
-            "qr_payload": joint.qr,
-            "lat": BAOSHAN_SHOP[0],
-            "lon": BAOSHAN_SHOP[1],
-        },
-    )
-    for code in ("IC-01", "IC-02", "IC-08"):
-        client.put(
-            f"{url}/items/{code}",
-            headers=joint.ct,
-            json={"op_id": op(), "base_version": 0, "result": "FAIL"},
-        )
-    version = client.get(url, headers=joint.ct).get_json()["version"]
-    detail = client.put(
-        f"{url}/outcome",
-        headers=joint.ct,
-        json={"op_id": op(), "base_version": version, "outcome": "FIXED", "notes": "责令7日内整改"},
-    ).get_json()
-    for headers in (joint.ct, joint.fr):
-        detail = client.post(
-            f"{url}/signatures",
-            headers=headers,
-            json={"op_id": op(), "content_hash": detail["content_hash"]},
-        ).get_json()
-    submitted = client.post(
-        f"{url}/submit", headers=joint.ct, json={"op_id": op(), "base_version": detail["version"]}
-    )
-    assert submitted.status_code == 200, submitted.get_json()
-    return url, submitted.get_json()
+    return url, client.get(url, headers=joint.ct).get_json()
 
 
 def test_a_submitted_inspection_is_read_only(client, joint):
