@@ -22,7 +22,7 @@ from rq.utils import import_attribute, now
 from inspect_app import config
 from inspect_app.clock import utcnow
 from inspect_app.models import OutboxJob
-from scheduler import jobs, outbox
+from scheduler import followup_jobs, jobs, outbox
 
 NO_REDIS = (
     "未设置 REDIS_URL：没有 Redis 时作业在应用进程内运行，无需 worker（可用 `lianjian outbox relay --once` 补跑）。"
@@ -67,6 +67,14 @@ def build_cron(connection: Redis, queue_name: str, settings: dict[str, Any]) -> 
         job_timeout=jobs.OVERDUE_TIMEOUT,
         name="mark_overdue",
     )
+    for function in (followup_jobs.escalate_feedback, followup_jobs.flag_late_disclosures):
+        cron.register(
+            function,
+            queue_name,
+            cron=settings["FOLLOWUP_CRON"],
+            job_timeout=followup_jobs.CRON_TIMEOUT,
+            name=function.__name__,
+        )
     return cron
 
 

@@ -71,9 +71,21 @@ def test_overdue_is_escalated_once_to_each_planner_of_the_lead_department(late, 
 
 @pytest.mark.redis
 def test_the_overdue_check_is_registered_with_rqs_cron_every_quarter_hour(redis):
-    (cron_job,) = build_cron(redis, "default", config.job_settings()).get_jobs()
+    registered = {
+        job.name: job for job in build_cron(redis, "default", config.job_settings()).get_jobs()
+    }
+    cron_job = registered["mark_overdue"]
     assert (cron_job.func_name, cron_job.cron) == ("scheduler.jobs.mark_overdue", "*/15 * * * *")
     assert cron_job.job_options["job_timeout"] == jobs.OVERDUE_TIMEOUT
+
+
+@pytest.mark.redis
+def test_feedback_escalation_and_late_disclosures_are_registered_hourly(redis):
+    registered = {
+        job.name: job for job in build_cron(redis, "default", config.job_settings()).get_jobs()
+    }
+    assert registered["escalate_feedback"].func_name == "scheduler.followup_jobs.escalate_feedback"
+    assert registered["flag_late_disclosures"].cron == "5 * * * *"
 
 
 @pytest.mark.redis
@@ -108,7 +120,11 @@ def test_lianjian_worker_starts_the_cron_beside_it_and_stops_it_with_it(redis, w
     try:
         wait_until(lambda: CronScheduler.all(redis), "the worker's cron scheduler to register")
         (cron,) = CronScheduler.all(redis)
-        assert [job.func_name for job in cron.get_jobs()] == ["scheduler.jobs.mark_overdue"]
+        assert [job.func_name for job in cron.get_jobs()] == [
+            "scheduler.jobs.mark_overdue",
+            "scheduler.followup_jobs.escalate_feedback",
+            "scheduler.followup_jobs.flag_late_disclosures",
+        ]
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=WAIT_SECONDS)
