@@ -108,7 +108,7 @@ def _record(inspection, members, points, outcome, now, settings, rng) -> None:
             inspection = fieldwork.record_item(
                 recorder, inspection, point.code, result, "演示记录", 0, now
             )
-    inspection = fieldwork.set_outcome(inspection, outcome, "演示：" + outcome, now)
+    inspection = fieldwork.set_outcome(inspection, outcome, "演示：" + outcome, now, lead.code)
     for member in members:
         inspection = fieldwork.sign(member, inspection, now)
     fieldwork.submit(lead, inspection, now)

@@ -283,7 +283,9 @@ class Outcome(MethodView):
 
         def action(inspector, inspection, now):
             inspections.ensure_version(inspection, body["base_version"])
-            return fieldwork.set_outcome(inspection, body["outcome"], body["notes"], now)
+            return fieldwork.set_outcome(
+                inspection, body["outcome"], body["notes"], now, inspector.code
+            )
 
         return _write(inspection_id, body, action)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from inspect_app import audit
 from inspect_app.db import database
 from inspect_app.models import (
     Department,
@@ -64,6 +65,15 @@ def create_inspections(draw_id: int, now: datetime) -> dict[str, int]:
                             "due_on": task.deadline.isoformat(),
                         },
                     )
+        if any(created.values()):  # a re-run creates nothing and writes nothing
+            audit.record(
+                "system:jobs",
+                "draw.dispatch",
+                "task",
+                task.code,
+                after=created | {"draw": draw_id},
+                at=now,
+            )
     return created
 
 

@@ -167,6 +167,15 @@ def record_item(
         if not changed:
             raise AppError("STALE_WRITE", errors={"current": views.summary(inspection)})
     status = "RECORDING" if inspection.status in ("ASSIGNED", "CHECKED_IN") else inspection.status
+    audit.record(
+        inspector.code,
+        "inspection.item",
+        "inspection",
+        inspection.id,
+        before=_item(code, existing) if existing else None,
+        after={"code": code, "result": result, "notes": notes, "version": current + 1},
+        at=now,
+    )
     return views.bump_any(inspection, now, status=status)
 
 
@@ -221,6 +230,14 @@ def add_evidence(
         .exists()
     ):
         return inspection, digest
+    audit.record(
+        inspector.code,
+        "inspection.evidence",
+        "inspection",
+        inspection.id,
+        after={"sha256": digest, "size": len(data), "risk_point": code},
+        at=now,
+    )
     Evidence.create(
         inspection=inspection,
         risk_point=point,
@@ -233,9 +250,20 @@ def add_evidence(
     return views.bump(inspection, now), digest
 
 
-def set_outcome(inspection: Inspection, outcome: str, notes: str, now: datetime) -> Inspection:
+def set_outcome(
+    inspection: Inspection, outcome: str, notes: str, now: datetime, actor: str = "tablet"
+) -> Inspection:
     """The overall result in DOMAIN.md's categories."""
     views.ensure_open(inspection)
+    audit.record(
+        actor,
+        "inspection.outcome",
+        "inspection",
+        inspection.id,
+        before={"outcome": inspection.outcome},
+        after={"outcome": outcome, "notes": notes},
+        at=now,
+    )
     return views.bump(inspection, now, outcome=outcome, outcome_notes=notes)
 
 
