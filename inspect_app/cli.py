@@ -83,12 +83,25 @@ def init_command(admin_password: str | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve_command(host: str, port: int, threads: int) -> None:
+@click.option(
+    "--connection-limit",
+    default=400,
+    show_default=True,
+    type=int,
+    help="open connections waitress accepts (tablets keep theirs alive)",
+)
+def serve_command(host: str, port: int, threads: int, connection_limit: int) -> None:
     """Serve the API (and its OpenAPI document at /api/openapi.json) with waitress."""
     import waitress
 
     click.echo(f"serving on http://{host}:{port}  (docs: /api/docs, OpenAPI: /api/openapi.json)")
-    waitress.serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+    waitress.serve(
+        current_app._get_current_object(),
+        host=host,
+        port=port,
+        threads=threads,
+        connection_limit=connection_limit,
+    )
 
 
 @click.group("audit")

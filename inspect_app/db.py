@@ -26,7 +26,9 @@ def open_database(url: str) -> peewee.Database:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        return peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS)
+        # IMMEDIATE: a write transaction takes the write lock when it begins, so concurrent writers
+        # wait (busy_timeout) instead of failing on a stale WAL snapshot ("database is locked").
+        return peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
     return connect(url)
 
 

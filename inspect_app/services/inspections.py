@@ -12,6 +12,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from peewee import fn
+
 from inspect_app.auth import Actor
 from inspect_app.errors import AppError
 from inspect_app.models import (
@@ -107,10 +109,10 @@ def bump_any(inspection: Inspection, now: datetime, **values) -> Inspection:
 
 
 def summary(inspection: Inspection) -> dict[str, Any]:
-    entity = Entity.get_by_id(inspection.entity_id)
+    entity = inspection.entity  # joined by my_inspections(); loaded once otherwise
     return {
         "id": inspection.id,
-        "task": SpotCheckTask.get_by_id(inspection.task_id).code,
+        "task": inspection.task.code,
         "kind": inspection.kind,
         "round": inspection.round,
         "entity": {
@@ -129,9 +131,26 @@ def summary(inspection: Inspection) -> dict[str, Any]:
     }
 
 
+def freshness(inspection: Inspection) -> tuple:
+    """What a tablet's copy of this inspection depends on beyond the inspection's own version:
+    the entity, its licences, and its other submitted results (two aggregate queries)."""
+    entity = inspection.entity
+    licences = (
+        Licence.select(fn.MAX(Licence.version), fn.MAX(Licence.updated_at), fn.COUNT(Licence.id))
+        .where(Licence.holder == entity)
+        .scalar(as_tuple=True)
+    )
+    others = (
+        Inspection.select(fn.MAX(Inspection.updated_at))
+        .where((Inspection.entity == entity) & (Inspection.status == SUBMITTED))
+        .scalar()
+    )
+    return inspection.version, inspection.updated_at, entity.version, *licences, others
+
+
 def checklist(inspection: Inspection) -> list[dict[str, Any]]:
     """The task's risk points (at the versions the task chose), grouped by owning department, lead first."""
-    task = SpotCheckTask.get_by_id(inspection.task_id)
+    task = inspection.task
     lead = Department.get_by_id(task.lead_id).code
     recorded = {
         r.risk_point_id: r for r in ItemResult.select().where(ItemResult.inspection == inspection)
@@ -167,8 +186,9 @@ def checklist(inspection: Inspection) -> list[dict[str, Any]]:
     ]
 
 
-def team(inspection: Inspection) -> list[dict[str, Any]]:
-    current = content_hash(inspection)
+def team(inspection: Inspection, current: str | None = None) -> list[dict[str, Any]]:
+    """The members, each with whether they signed the content as it stands (`current`)."""
+    current = current or content_hash(inspection)
     signed = {
         s.inspector_id: s for s in Signature.select().where(Signature.inspection == inspection)
     }
@@ -193,8 +213,8 @@ def team(inspection: Inspection) -> list[dict[str, Any]]:
 
 def detail(inspection: Inspection) -> dict[str, Any]:
     """Everything a tablet needs offline: entity, licence and permits, past results, checklist, team."""
-    entity = Entity.get_by_id(inspection.entity_id)
-    task = SpotCheckTask.get_by_id(inspection.task_id)
+    entity, task = inspection.entity, inspection.task
+    digest = content_hash(inspection)
     licence = (
         Licence.select()
         .where((Licence.holder == entity) & (Licence.industry == task.industry_id))
@@ -207,7 +227,7 @@ def detail(inspection: Inspection) -> dict[str, Any]:
         .where(
             (Inspection.entity == entity)
             & (Inspection.id != inspection.id)
-            & Inspection.outcome.is_null(False)
+            & (Inspection.status == SUBMITTED)
         )
         .order_by(Inspection.checked_on.desc())
         .limit(5)
@@ -241,8 +261,8 @@ def detail(inspection: Inspection) -> dict[str, Any]:
             .order_by(Evidence.id)
         ],
         "outcome_notes": inspection.outcome_notes,
-        "team": team(inspection),
-        "content_hash": content_hash(inspection),
+        "team": team(inspection, digest),
+        "content_hash": digest,
         "submitted_at": inspection.submitted_at.isoformat() if inspection.submitted_at else None,
     }
 

@@ -195,3 +195,24 @@ def test_a_revoked_tablet_is_refused_at_once(client, joint):
         == 204
     )
     assert client.get("/api/v1/tablet/inspections", headers=joint.fr).status_code == 401
+
+
+def test_an_unchanged_detail_is_304_until_the_licence_changes(client, joint):
+    url = f"/api/v1/tablet/inspections/{joint.inspection.id}"
+    first = client.get(url, headers=joint.ct | {"Accept-Encoding": "gzip"})
+    etag = first.headers["ETag"]
+    assert client.get(url, headers=joint.ct | {"If-None-Match": etag}).status_code == 304
+    from tests.factories import login
+
+    client.post(
+        f"/api/v1/licences/{joint.licence.number}/events",
+        headers=login("licensing", "ASC"),
+        json={
+            "kind": "CHANGE",
+            "reason": "名称变更",
+            "changes": {"holder_name": "上海宝山区星际电竞有限公司"},
+        },
+    )
+    changed = client.get(url, headers=joint.ct | {"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.get_json()["entity"]["name"] == "上海宝山区星际电竞有限公司"
