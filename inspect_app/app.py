@@ -23,7 +23,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    bind(app.config["DATABASE_URL"])
+    bind(app.config["DATABASE_URL"], pooled=app.config.get("DATABASE_POOL", True))
     Compress(app)
     _manage_connections(app)
     _relay_jobs_after_commit(app)

@@ -11,6 +11,7 @@ from functools import wraps
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from flask import current_app, g, request
+from peewee import JOIN
 
 from inspect_app.clock import utcnow
 from inspect_app.errors import AppError
@@ -78,13 +79,19 @@ def authenticate_request() -> None:
     if not raw:
         return
     token = (
-        Token.select(Token, User).join(User).where(Token.token_hash == token_digest(raw)).first()
+        Token.select(Token, User, Department)
+        .join(User)
+        .join(Department, JOIN.LEFT_OUTER)
+        .where(Token.token_hash == token_digest(raw))
+        .first()
     )
     if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
         return
     if not token.user.active:
         return
-    g.actor, g.token = actor_for(token.user), token
+    user = token.user
+    department = user.department.code if user.department_id else None
+    g.actor, g.token = Actor(user.id, user.username, user.role, department), token
 
 
 def current_actor() -> Actor:

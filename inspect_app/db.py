@@ -8,6 +8,7 @@ from pathlib import Path
 
 import peewee
 from playhouse.db_url import connect
+from playhouse.pool import PooledSqliteDatabase
 
 from inspect_app.clock import as_utc
 
@@ -21,22 +22,42 @@ SQLITE_PRAGMAS = {
 }
 
 
-def open_database(url: str) -> peewee.Database:
-    """Connect-on-demand database for the URL, with SQLite pragmas that make it a real server's peer."""
+POOL = {"max_connections": 32, "stale_timeout": 300, "timeout": 10}
+
+
+def open_database(url: str, *, pooled: bool = False) -> peewee.Database:
+    """A connect-on-demand database for the URL, with SQLite pragmas that make it a real server's
+    peer. `pooled` keeps connections between requests (playhouse.pool): the app's choice, since
+    opening one per request costs more than most queries."""
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
         # IMMEDIATE: a write transaction takes the write lock when it begins, so concurrent writers
         # wait (busy_timeout) instead of failing on a stale WAL snapshot ("database is locked").
-        return peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+        kind = PooledSqliteDatabase if pooled else peewee.SqliteDatabase
+        extra = POOL if pooled else {}
+        return kind(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", **extra)
+    if pooled:
+        scheme, rest = url.split("://", 1)
+        return connect(f"{scheme.split('+')[0]}+pool://{rest}", **POOL)
     return connect(url)
 
 
-def bind(url: str) -> peewee.Database:
+def bind(url: str, *, pooled: bool = False) -> peewee.Database:
     """Open the database for the URL and point the proxy at it."""
-    db = open_database(url)
+    db = open_database(url, pooled=pooled)
     database.initialize(db)
     return db
+
+
+def release(db: peewee.Database | None) -> None:
+    """Close a database's connections, pooled ones included (app shutdown, tests)."""
+    if db is None:
+        return
+    if hasattr(db, "close_all"):
+        db.close_all()
+    elif not db.is_closed():
+        db.close()
 
 
 def is_postgres() -> bool:

@@ -18,7 +18,7 @@ import pytest
 
 from inspect_app import schema
 from inspect_app.clock import utcnow
-from inspect_app.db import database, open_database
+from inspect_app.db import database, open_database, release
 from inspect_app.domain import signing_keys
 from inspect_app.services import seeding
 from seeds.catalogue_loader import load_catalogue
@@ -128,6 +128,7 @@ def app(db_url, tmp_path, keys_dir):
         yield app
         if not database.is_closed():
             database.close()
+    release(database.obj)
 
 
 @pytest.fixture
