@@ -35,7 +35,8 @@ def open_database(url: str, *, pooled: bool = False) -> peewee.Database:
         # IMMEDIATE: a write transaction takes the write lock when it begins, so concurrent writers
         # wait (busy_timeout) instead of failing on a stale WAL snapshot ("database is locked").
         kind = PooledSqliteDatabase if pooled else peewee.SqliteDatabase
-        extra = POOL if pooled else {}
+        # A pooled connection serves one thread at a time, but not always the thread that opened it.
+        extra = POOL | {"check_same_thread": False} if pooled else {}
         return kind(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", **extra)
     if pooled:
         scheme, rest = url.split("://", 1)
