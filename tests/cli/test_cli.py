@@ -95,3 +95,39 @@ def test_audit_verify_detects_a_truncated_tail(app):
     AuditEntry.delete().where(AuditEntry.id == last.id).execute()
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and "deleted" in result.output
+
+
+def test_serve_answers_over_http_with_its_openapi_document(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = os.environ | {"LIANJIAN_HOME": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    subprocess.run([LIANJIAN, "init"], env=env, capture_output=True, check=True)
+    server = subprocess.Popen(
+        [LIANJIAN, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        spec = None
+        for _ in range(100):  # until it listens (bounded), never a timed assertion
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/openapi.json", timeout=2
+                ) as answer:
+                    spec = json.loads(answer.read())
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert spec is not None, "lianjian serve never answered"
+        assert "/api/v1/tablet/inspections" in spec["paths"]
+        assert spec["info"]["title"].startswith("一业一证")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
