@@ -225,10 +225,11 @@ class OneInspection(MethodView):
         """Entity, licence and permits, last results, the checklist by department, the team.
         The ETag follows the inspection's, the entity's and its licences' versions."""
         inspector = inspections.inspector_of(current_actor())
-        inspection = inspections.get_for(inspector, inspection_id)
-        tag = _tag("detail", inspection.id, *inspections.freshness(inspection))
-        if (unchanged := _conditional(tag)) is not None:
+        stamp = inspections.version_stamp(inspector, inspection_id)
+        tag = _tag("detail", inspection_id, *stamp) if stamp else None
+        if tag and (unchanged := _conditional(tag)) is not None:
             return unchanged
+        inspection = inspections.get_for(inspector, inspection_id)  # 404 when not mine
         return inspections.detail(inspection), 200, {"ETag": f'"{tag}"'}
 
 

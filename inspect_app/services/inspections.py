@@ -131,21 +131,25 @@ def summary(inspection: Inspection) -> dict[str, Any]:
     }
 
 
-def freshness(inspection: Inspection) -> tuple:
-    """What a tablet's copy of this inspection depends on beyond the inspection's own version:
-    the entity, its licences, and its other submitted results (two aggregate queries)."""
-    entity = inspection.entity
-    licences = (
-        Licence.select(fn.MAX(Licence.version), fn.MAX(Licence.updated_at), fn.COUNT(Licence.id))
-        .where(Licence.holder == entity)
-        .scalar(as_tuple=True)
+def version_stamp(inspector: Inspector, inspection_id: int) -> tuple | None:
+    """What a tablet's copy of one of my inspections depends on, in one narrow query: its own
+    version, the entity's, its licences' and its other submitted results'. None: not mine."""
+    licences = Licence.select(fn.MAX(Licence.updated_at)).where(Licence.holder == Entity.id)
+    others = Inspection.alias()
+    results = others.select(fn.MAX(others.updated_at)).where(
+        (others.entity == Entity.id) & (others.status == SUBMITTED)
     )
-    others = (
-        Inspection.select(fn.MAX(Inspection.updated_at))
-        .where((Inspection.entity == entity) & (Inspection.status == SUBMITTED))
-        .scalar()
+    return (
+        Inspection.select(
+            Inspection.version, Inspection.updated_at, Entity.version, licences, results
+        )
+        .join(Entity)
+        .switch(Inspection)
+        .join(InspectionMember)
+        .where((Inspection.id == inspection_id) & (InspectionMember.inspector == inspector))
+        .tuples()
+        .first()
     )
-    return inspection.version, inspection.updated_at, entity.version, *licences, others
 
 
 def checklist(inspection: Inspection) -> list[dict[str, Any]]:
