@@ -12,6 +12,7 @@ from inspect_app import auth, cli, config
 from inspect_app.api.base import Api
 from inspect_app.clock import utcnow
 from inspect_app.db import bind, database
+from inspect_app.requests import refuse_nul_characters
 from inspect_app.services import jobs_wiring
 
 
@@ -41,6 +42,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _manage_connections(app: Flask) -> None:
     @app.before_request
     def _open():
+        refuse_nul_characters()
         database.connect(reuse_if_open=True)
         auth.authenticate_request()
 
