@@ -29,6 +29,11 @@ def job_settings() -> dict[str, Any]:
     }
 
 
+def task_defaults() -> dict[str, int]:
+    """Defaults of a spot-check task a planner leaves out (services read these, not Flask)."""
+    return {"workload_cap": int(os.environ.get("LIANJIAN_WORKLOAD_CAP", 10))}
+
+
 def from_environment() -> dict[str, Any]:
     home = instance_dir()
     return {
@@ -48,9 +53,7 @@ def from_environment() -> dict[str, Any]:
         "EVIDENCE_MAX_BYTES": int(os.environ.get("LIANJIAN_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)),
         "COMPRESS_ALGORITHM": ["gzip"],
         "COMPRESS_MIMETYPES": ["application/json", "text/html", "text/csv"],
-        "TASK_DEFAULTS": {
-            "workload_cap": int(os.environ.get("LIANJIAN_WORKLOAD_CAP", 10)),
-        },
+        "TASK_DEFAULTS": task_defaults(),
         "API_TITLE": "一业一证 综合监管平台 API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from inspect_app import audit
+from inspect_app import audit, config
 from inspect_app.auth import Actor
 from inspect_app.db import database
 from inspect_app.errors import AppError
@@ -242,9 +242,7 @@ def _plan_values(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def config_default(name: str) -> int:
-    from flask import current_app
-
-    return current_app.config["TASK_DEFAULTS"][name]
+    return config.task_defaults()[name]
 
 
 def _set_points(task: SpotCheckTask, codes: list[str]) -> None:
