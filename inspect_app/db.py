@@ -61,10 +61,6 @@ def release(db: peewee.Database | None) -> None:
         db.close()
 
 
-def is_postgres() -> bool:
-    return isinstance(database.obj, peewee.PostgresqlDatabase)
-
-
 class BaseModel(peewee.Model):
     class Meta:
         database = database
