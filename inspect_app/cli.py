@@ -7,6 +7,7 @@ import json
 import secrets
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -16,12 +17,20 @@ from inspect_app import audit, schema
 from inspect_app.auth import Actor, hash_password
 from inspect_app.clock import utcnow
 from inspect_app.db import database
+from inspect_app.errors import AppError
 from inspect_app.models import Department, User
 
 
 def system_actor() -> Actor:
     """The operator at the console acts as an admin named after their OS account."""
     return Actor(user_id=0, username=f"cli:{getpass.getuser()}"[:32], role="admin", department=None)
+
+
+def fail(error: AppError) -> NoReturn:
+    """A service's refusal, said at the console in both languages (and its field errors)."""
+    kind = error.kind
+    details = json.dumps(error.errors, ensure_ascii=False) if error.errors else ""
+    raise click.ClickException(f"{error.zh or kind.zh} / {error.en or kind.en} {details}".strip())
 
 
 def register(app) -> None:

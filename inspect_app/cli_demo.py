@@ -148,12 +148,7 @@ def _grades(codes: list[str]) -> dict[str, str]:
 
 def _inspect(first: list[dict]) -> Counter:
     config = current_app.config
-    settings = FieldSettings(
-        far_check_in_m=config["CHECKIN_FAR_METRES"],
-        evidence_dir=Path(config["EVIDENCE_DIR"]),
-        evidence_max_bytes=config["EVIDENCE_MAX_BYTES"],
-        keys_dir=Path(config["KEYS_DIR"]),
-    )
+    settings = FieldSettings.from_config(config)
     rng = random.Random(OUTCOME_SEED)
     outcomes: Counter = Counter()
     for row in first:

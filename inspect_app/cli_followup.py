@@ -9,15 +9,11 @@ import click
 from flask import current_app
 
 import maps
-from inspect_app.cli import system_actor
+from inspect_app.cli import fail, system_actor
 from inspect_app.clock import local, utcnow
 from inspect_app.db import database
 from inspect_app.errors import AppError
 from inspect_app.services import disclosure, map_rows, tasks
-
-
-def _fail(error: AppError) -> None:
-    raise click.ClickException(f"{error.zh or error.kind.zh} / {error.en or error.kind.en}")
 
 
 @click.command("publish")
@@ -28,7 +24,7 @@ def publish_command(code: str) -> None:
         try:
             row = disclosure.publish(system_actor(), code, utcnow())
         except AppError as error:
-            _fail(error)
+            fail(error)
     click.echo(
         json.dumps(
             {
@@ -72,7 +68,7 @@ def _write(kind: str, output: Path | None, name: str, tiles: str | None, **scope
                 **scope,
             )
         except AppError as error:
-            _fail(error)
+            fail(error)
     path = output or Path(current_app.config["LIANJIAN_HOME"]) / "maps" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     maps.write_html(m, path)
@@ -119,7 +115,7 @@ def _task(code: str):
         try:
             return tasks.get_task(code)
         except AppError as error:
-            _fail(error)
+            fail(error)
 
 
 COMMANDS = (publish_command, maps_group)

@@ -8,18 +8,12 @@ from pathlib import Path
 
 import click
 
-from inspect_app.cli import system_actor
+from inspect_app.cli import fail, system_actor
 from inspect_app.clock import utcnow
 from inspect_app.db import database
 from inspect_app.errors import AppError
 from inspect_app.services import draws, grades, tasks
 from inspect_app.services.entities import get_entity
-
-
-def _fail(error: AppError) -> None:
-    kind = error.kind
-    details = json.dumps(error.errors, ensure_ascii=False) if error.errors else ""
-    raise click.ClickException(f"{error.zh or kind.zh} / {error.en or kind.en} {details}".strip())
 
 
 @click.group("risk")
@@ -35,7 +29,7 @@ def risk_grade(credit_code: str) -> None:
         try:
             grade = grades.grade_of(get_entity(credit_code.upper()), utcnow())
         except AppError as error:
-            _fail(error)
+            fail(error)
     if grade is None:
         raise click.ClickException(
             "该市场主体没有有效许可证，不参与分级 / no live licence, no grade"
@@ -99,7 +93,7 @@ def task_create(**options) -> None:
         try:
             task = tasks.create_task(system_actor(), data, utcnow())
         except AppError as error:
-            _fail(error)
+            fail(error)
         click.echo(json.dumps(tasks.task_snapshot(task), ensure_ascii=False, indent=2))
 
 
@@ -111,7 +105,7 @@ def task_freeze(code: str) -> None:
         try:
             row = draws.freeze_task(system_actor(), code, utcnow())
         except AppError as error:
-            _fail(error)
+            fail(error)
         click.echo(
             json.dumps(
                 draws.commitment_of(row)
@@ -143,7 +137,7 @@ def draw_run(code: str, source_values: tuple[str, ...], provenance: str) -> None
         try:
             row = draws.run_draw(system_actor(), code, list(source_values), provenance, utcnow())
         except AppError as error:
-            _fail(error)
+            fail(error)
         _print_draw(row)
 
 
@@ -155,7 +149,7 @@ def draw_show(code: str) -> None:
         try:
             _print_draw(draws.draw_of(tasks.get_task(code)))
         except AppError as error:
-            _fail(error)
+            fail(error)
 
 
 def _print_draw(row) -> None:
@@ -165,7 +159,7 @@ def _print_draw(row) -> None:
     if not row.result:
         return
     for a in row.result["assignments"]:
-        team = "  ".join(f"{dept}:{','.join(ids) or '—'}" for dept, ids in _team_items(a["team"]))
+        team = "  ".join(f"{dept}:{','.join(ids) or '—'}" for dept, ids in a["team"].items())
         flag = "  ⚠ 人员不足 shortfall" if a["shortfall"] else ""
         click.echo(f"{a['sequence']:>4}  {a['entity_id']}  {a['grade']}  {team}{flag}")
     exclusions = row.result["exclusions"]
@@ -174,10 +168,6 @@ def _print_draw(row) -> None:
         click.echo(
             f"  {x['reason']:<24} entity {x['entity_id'] or '-'}  inspector {x['inspector_id'] or '-'}"
         )
-
-
-def _team_items(team):
-    return team.items() if isinstance(team, dict) else team
 
 
 @draw_group.command("verify")
@@ -195,7 +185,7 @@ def draw_verify(record: str) -> None:
             try:
                 answer = draws.verify_draw(draws.draw_of(tasks.get_task(record)))
             except AppError as error:
-                _fail(error)
+                fail(error)
     click.echo(json.dumps(answer, ensure_ascii=False, indent=2, default=str))
     if not answer["ok"]:
         click.echo("不一致 MISMATCH", err=True)

@@ -7,7 +7,6 @@ import base64
 import binascii
 import hashlib
 from datetime import datetime
-from pathlib import Path
 
 import marshmallow as ma
 from flask import Response, current_app, request
@@ -130,13 +129,7 @@ class EvidenceFormSchema(Operation):
 
 
 def settings() -> fieldwork.FieldSettings:
-    config = current_app.config
-    return fieldwork.FieldSettings(
-        far_check_in_m=config["CHECKIN_FAR_METRES"],
-        evidence_dir=Path(config["EVIDENCE_DIR"]),
-        evidence_max_bytes=config["EVIDENCE_MAX_BYTES"],
-        keys_dir=Path(config["KEYS_DIR"]),
-    )
+    return fieldwork.FieldSettings.from_config(current_app.config)
 
 
 def _cursor(inspection: Inspection) -> str:

@@ -57,9 +57,7 @@ def disclosure_for(task: SpotCheckTask) -> Disclosure:
 def publish(actor: Actor, code: str, now: datetime) -> Disclosure:
     """The lead department publishes the task's results (一公开)."""
     with database.atomic():
-        task = tasks.get_task(code)
-        tasks.ensure_can_see(actor, task)
-        tasks.ensure_lead_planner(actor, task)
+        task = tasks.task_for_lead(actor, code)
         if task.status != tasks.DRAWN:
             raise AppError(
                 "TASK_NOT_FROZEN",
@@ -113,11 +111,6 @@ def flag_late(now: datetime) -> int:
                 )
             flagged += 1
     return flagged
-
-
-def _team_departments(team: Any) -> list[str]:
-    items = team.items() if isinstance(team, dict) else team
-    return [department for department, ids in items if ids]
 
 
 def public_record(task: SpotCheckTask) -> dict[str, Any]:
@@ -187,7 +180,7 @@ def _picks(task: SpotCheckTask, row: Draw, published: bool) -> list[dict[str, An
                 "name": entity.name if entity else None,
                 "street": entity.street.name if entity else None,
                 "grade": a["grade"],
-                "team_departments": _team_departments(a["team"]),
+                "team_departments": [department for department, ids in a["team"].items() if ids],
                 "shortfall": a["shortfall"],
                 "outcome": inspection.outcome if submitted else None,
                 "outcome_label": OUTCOME_LABELS.get(inspection.outcome) if submitted else None,

@@ -7,7 +7,6 @@ Idempotent by construction: an inspection is unique per (task, entity, round), a
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from inspect_app import audit
 from inspect_app.db import database
@@ -23,10 +22,6 @@ from inspect_app.models import (
 )
 
 
-def _team_items(team: Any):
-    return team.items() if isinstance(team, dict) else team
-
-
 def create_inspections(draw_id: int, now: datetime) -> dict[str, int]:
     """One inspection per picked entity, its team as drawn, and an assignment notice per member."""
     created = {"inspections": 0, "members": 0, "notifications": 0}
@@ -39,7 +34,7 @@ def create_inspections(draw_id: int, now: datetime) -> dict[str, int]:
             .where(Entity.credit_code.in_([a["entity_id"] for a in assignments]))
             .tuples()
         )
-        codes = sorted({i for a in assignments for _, ids in _team_items(a["team"]) for i in ids})
+        codes = sorted({i for a in assignments for _, ids in a["team"].items() for i in ids})
         inspectors = {i.code: i for i in Inspector.select().where(Inspector.code.in_(codes))}
         departments = {d.code: d.id for d in Department.select()}
         for assignment in assignments:
@@ -47,7 +42,7 @@ def create_inspections(draw_id: int, now: datetime) -> dict[str, int]:
                 task, row, entities[assignment["entity_id"]], assignment, now
             )
             created["inspections"] += new
-            for department, ids in _team_items(assignment["team"]):
+            for department, ids in assignment["team"].items():
                 for code in ids:
                     created["members"] += _member(
                         inspection, inspectors[code], departments[department]
@@ -119,9 +114,7 @@ def notify(
     inspection: int | None = None,
     task: int | None = None,
 ) -> int:
-    """Record a notice once: a second call with the same key changes nothing."""
-    if Notification.select().where(Notification.dedup_key == dedup_key).exists():
-        return 0
+    """Record a notice once: a second call with the same key changes nothing (the unique key)."""
     inserted = (
         Notification.insert(
             dedup_key=dedup_key,

@@ -179,9 +179,7 @@ def _as_app_error(error: published.DrawInputError) -> AppError:
 def freeze_task(actor: Actor, code: str, now: datetime) -> Draw:
     """DRAFT -> FROZEN: snapshot the frame and pool, publish their hashes (the commitment)."""
     with database.atomic():
-        task = tasks.get_task(code)
-        tasks.ensure_can_see(actor, task)
-        tasks.ensure_lead_planner(actor, task)
+        task = tasks.task_for_lead(actor, code)
         if task.status != tasks.DRAFT:
             raise AppError("TASK_NOT_DRAFT")
         try:
@@ -234,9 +232,7 @@ def run_draw(
 ) -> Draw:
     """FROZEN -> DRAWN: derive the seed from the public values and the commitment, and draw."""
     with database.atomic():
-        task = tasks.get_task(code)
-        tasks.ensure_can_see(actor, task)
-        tasks.ensure_lead_planner(actor, task)
+        task = tasks.task_for_lead(actor, code)
         if task.status == tasks.DRAWN:
             raise AppError("ALREADY_DRAWN")
         if task.status != tasks.FROZEN:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -42,6 +43,16 @@ class FieldSettings:
     evidence_dir: Path
     evidence_max_bytes: int
     keys_dir: Path
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> FieldSettings:
+        """The settings as the app's configuration gives them (the API and the demo alike)."""
+        return cls(
+            far_check_in_m=config["CHECKIN_FAR_METRES"],
+            evidence_dir=Path(config["EVIDENCE_DIR"]),
+            evidence_max_bytes=config["EVIDENCE_MAX_BYTES"],
+            keys_dir=Path(config["KEYS_DIR"]),
+        )
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -75,6 +75,14 @@ def ensure_lead_planner(actor: Actor, task: SpotCheckTask) -> None:
     )
 
 
+def task_for_lead(actor: Actor, code: str) -> SpotCheckTask:
+    """A task the actor may see and act on as its lead department's planner."""
+    task = get_task(code)
+    ensure_can_see(actor, task)
+    ensure_lead_planner(actor, task)
+    return task
+
+
 def task_snapshot(task: SpotCheckTask) -> dict[str, Any]:
     points = (
         RiskPoint.select(RiskPoint.code, RiskPoint.version)
@@ -145,9 +153,7 @@ def update_task(
 ) -> SpotCheckTask:
     """Change a DRAFT task (If-Match guarded); a frozen one is immutable."""
     with database.atomic():
-        task = get_task(code)
-        ensure_can_see(actor, task)
-        ensure_lead_planner(actor, task)
+        task = task_for_lead(actor, code)
         if task.status != DRAFT:
             raise AppError("TASK_NOT_DRAFT")
         before = task_snapshot(task)
