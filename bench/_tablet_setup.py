@@ -3,7 +3,7 @@
 Built through the services (entities, licences, tasks, draws, dispatch) so the rows are the
 ones the app makes itself. Inspectors and their accounts are created with the models (the app
 has no service for them) and share one cheap password hash: signing in is not what is measured,
-tokens are issued with auth.issue_token. Both servers are the same waitress with the same
+tokens are issued with auth.issue_token. Both servers are the same gunicorn with the same
 settings, each in a process of its own.
 """
 
@@ -42,10 +42,13 @@ from inspect_app.models import (
     Inspector,
     InspectorQualification,
     Licence,
+    OfflineCopy,
+    OutboxJob,
     Street,
     User,
 )
-from inspect_app.services import dispatch, draws, entities, licence_codes, licences, seeding, tasks
+from inspect_app.services import draws, entities, licence_codes, licences, seeding, tasks
+from scheduler import jobs
 from seeds.catalogue_loader import load_catalogue
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -124,8 +127,9 @@ class World:
         return min(counts), statistics.median(counts), max(counts)
 
 
-def build_world(tablets: int, cafes: int, workload_cap: int, seed: int) -> World:
-    """A fresh registry in a temp folder (or a fresh PostgreSQL schema from DATABASE_URL)."""
+def build_world(tablets: int, cafes: int, workload_cap: int, seed: int, cold: bool) -> World:
+    """A fresh registry in a temp folder (or a fresh PostgreSQL schema from DATABASE_URL).
+    `cold`: drop the offline copies the dispatch job rendered, so every first read renders."""
     started = time.perf_counter()
     home = Path(tempfile.mkdtemp(prefix="lianjian-tablet-bench-"))
     url, drop = _database_url(home)
@@ -141,7 +145,7 @@ def build_world(tablets: int, cafes: int, workload_cap: int, seed: int) -> World
             numbers = _cafes(cafes, random.Random(seed), now)
             world.tablets = _inspectors(tablets, now)
             draw_id = _joint_task(cafes, workload_cap, now)
-            dispatch.create_inspections(draw_id, now)
+            _dispatch(draw_id, cold)
             world.visits = _visits(numbers, keys, world.tablets)
         db.close()
     except BaseException:
@@ -243,6 +247,14 @@ def _joint_task(cafes: int, workload_cap: int, now) -> int:
     return draws.run_draw(PLANNER, task.code, SEED_VALUES, PROVENANCE, now).id
 
 
+def _dispatch(draw_id: int, cold: bool) -> None:
+    """What the worker does after a draw: the dispatch job, from its outbox row."""
+    row = OutboxJob.get(OutboxJob.dedup_key == f"dispatch_draw:{draw_id}")
+    jobs.dispatch_draw(row.id, draw_id)
+    if cold:
+        OfflineCopy.delete().execute()
+
+
 def _visits(numbers: list[str], keys: Path, specs: list[TabletSpec]) -> dict[int, Visit]:
     by_code = {s.code: s for s in specs}
     members: dict[int, dict[str, str]] = defaultdict(dict)
@@ -323,9 +335,16 @@ class Server:
     log: Path
 
     def cpu_seconds(self) -> float:
-        """User + system CPU of the server process so far (Linux /proc)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU so far of the server process and its workers (Linux /proc)."""
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # a process that ended while we looked
+                continue
+            if stat.parent.name == str(self.process.pid) or fields[1] == str(self.process.pid):
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -341,26 +360,33 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-APP_SERVER = """
-import waitress
-from inspect_app.app import create_app
-waitress.serve(create_app(), **{settings!r})
-"""
+LIANJIAN = Path(sys.executable).with_name("lianjian")
 BASELINE_SERVER = """
 import sys
 sys.path.insert(0, {bench!r})
-import waitress, _tablet_setup
-waitress.serve(_tablet_setup.baseline_app(), **{settings!r})
+import _tablet_setup
+from inspect_app import serving
+serving.serve(_tablet_setup.baseline_app, serving.options("127.0.0.1", {port}, {w}, {t}, {c}))
 """
 
 
-def start_server(name: str, world: World, waitress_settings: dict[str, Any]) -> Server:
-    """The app (or the baseline) under waitress in a process of its own, on a free loopback port."""
-    port = free_port()
-    settings = {"host": "127.0.0.1", "port": port, **waitress_settings}
-    code = (APP_SERVER if name == "app" else BASELINE_SERVER).format(
-        settings=settings, bench=str(BENCH_DIR)
+def server_command(name: str, port: int, workers: int, threads: int, connections: int) -> list:
+    """The app exactly as `lianjian serve` runs it; the baseline through the same serving code."""
+    if name == "app":
+        return [
+            str(LIANJIAN), "serve", "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(workers), "--threads", str(threads),
+            "--connection-limit", str(connections),
+        ]  # fmt: skip
+    code = BASELINE_SERVER.format(
+        bench=str(BENCH_DIR), port=port, w=workers, t=threads, c=connections
     )
+    return [sys.executable, "-c", code]
+
+
+def start_server(name: str, world: World, settings: dict[str, int]) -> Server:
+    """The app (or the baseline) in a process of its own, on a free loopback port."""
+    port = free_port()
     env = os.environ | {
         "LIANJIAN_HOME": str(world.home),
         "DATABASE_URL": world.database_url,
@@ -370,11 +396,15 @@ def start_server(name: str, world: World, waitress_settings: dict[str, Any]) -> 
     log = world.home / f"{name}-server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-c", code], cwd=PROJECT_DIR, env=env, stdout=out, stderr=out
+            server_command(name, port, **settings),
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=out,
+            stderr=out,
         )
-    server = Server(name, port, process, log)
-    _wait_ready(server)
-    return server
+    started = Server(name, port, process, log)
+    _wait_ready(started)
+    return started
 
 
 def _wait_ready(server: Server) -> None:

@@ -46,6 +46,8 @@ from importlib.metadata import version
 
 import _tablet_setup as setup
 
+from inspect_app import serving
+
 API = "/api/v1/tablet/inspections"
 TARGET_RATIO = 0.5
 REQUEST_TIMEOUT_SECONDS = 60
@@ -138,6 +140,7 @@ class Tablet:
             self.call("bare GET", "GET", setup.BASELINE_PATH, port=self.baseline_port)
 
     def stage_read(self, reads: int) -> None:
+        self.etags.clear()  # every round is a first sync: the tablet holds no ETag yet
         paths = [API] + [f"{API}/{i}" for i in self.spec.inspections]
         for n in range(reads):
             path = paths[n % len(paths)]
@@ -259,7 +262,8 @@ class StageTiming:
 
 
 def run_stages(tablets: list[Tablet], stages: list[str], reads: int, servers) -> dict:
-    """Every tablet runs each stage at once; a stage ends when the last tablet is done."""
+    """Every tablet runs each stage at once; a stage ends when the last tablet is done.
+    Returns each stage name's timings, one per time it ran."""
     start = threading.Barrier(len(tablets) + 1, timeout=BARRIER_TIMEOUT_SECONDS)
     done = threading.Barrier(len(tablets) + 1, timeout=BARRIER_TIMEOUT_SECONDS)
 
@@ -275,7 +279,7 @@ def run_stages(tablets: list[Tablet], stages: list[str], reads: int, servers) ->
     threads = [threading.Thread(target=work, args=(t,), daemon=True) for t in tablets]
     for thread in threads:
         thread.start()
-    timings = {}
+    timings: dict[str, list[StageTiming]] = {}
     for stage in stages:
         cpu = {name: server.cpu_seconds() for name, server in servers.items()}
         own = sum(os.times()[:2])
@@ -284,10 +288,12 @@ def run_stages(tablets: list[Tablet], stages: list[str], reads: int, servers) ->
         done.wait()
         seconds = time.perf_counter() - began
         server = servers["baseline" if stage == "baseline" else "app"]
-        timings[stage] = StageTiming(
-            seconds,
-            (server.cpu_seconds() - cpu[server.name]) / seconds,
-            (sum(os.times()[:2]) - own) / seconds,
+        timings.setdefault(stage, []).append(
+            StageTiming(
+                seconds,
+                (server.cpu_seconds() - cpu[server.name]) / seconds,
+                (sum(os.times()[:2]) - own) / seconds,
+            )
         )
     for thread in threads:
         thread.join()
@@ -341,24 +347,26 @@ def _line(row: dict) -> str:
     ))  # fmt: skip
 
 
-def merged(timings: dict[str, StageTiming], stages) -> StageTiming:
-    seconds = sum(timings[s].seconds for s in stages)
+def merged(timings: dict[str, list[StageTiming]], stages) -> StageTiming:
+    """The stages' runs as one: wall time added up, CPU shares weighted by it."""
+    runs = [t for stage in stages for t in timings[stage]]
+    seconds = sum(t.seconds for t in runs)
     return StageTiming(
         seconds,
-        sum(timings[s].server_cpu * timings[s].seconds for s in stages) / seconds,
-        sum(timings[s].client_cpu * timings[s].seconds for s in stages) / seconds,
+        sum(t.server_cpu * t.seconds for t in runs) / seconds,
+        sum(t.client_cpu * t.seconds for t in runs) / seconds,
     )
 
 
-def report(samples: list[Sample], timings: dict[str, StageTiming]) -> dict[str, dict]:
+def report(samples: list[Sample], timings: dict[str, list[StageTiming]]) -> dict[str, dict]:
     by_stage: dict[str, list[Sample]] = {}
     for sample in samples:
         by_stage.setdefault(sample.stage, []).append(sample)
     rows = {
         "baseline": summarise(
-            "baseline: bare Flask GET", by_stage["baseline"], timings["baseline"]
+            "baseline: bare Flask GET", by_stage["baseline"], merged(timings, ["baseline"])
         ),
-        "read": summarise("read: sync list + detail", by_stage["read"], timings["read"]),
+        "read": summarise("read: sync list + detail", by_stage["read"], merged(timings, ["read"])),
     }
     writes = [s for stage in WRITE_STAGES for s in by_stage.get(stage, [])]
     rows["write"] = summarise("write: all stages", writes, merged(timings, WRITE_STAGES))
@@ -372,7 +380,7 @@ def report(samples: list[Sample], timings: dict[str, StageTiming]) -> dict[str, 
     for stage in WRITE_STAGES:
         part = by_stage.get(stage, [])
         kinds = "+".join(sorted({s.kind.split()[0] for s in part}))
-        print(_line(summarise(f"  {stage} ({kinds})", part, timings[stage])))
+        print(_line(summarise(f"  {stage} ({kinds})", part, merged(timings, [stage]))))
     mutating = [s for s in writes if not s.kind.startswith("re-read")]
     print(_line(summarise("  writes only (no re-reads)", mutating, None)))
     return rows
@@ -397,33 +405,32 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--tablets", type=int, default=200, help="inspectors, half CT half FR")
     parser.add_argument("--cafes", type=int, help="drawn cafés (default 1.75 per tablet)")
     parser.add_argument("--reads", type=int, default=12, help="sync GETs per tablet (and bare)")
-    parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
-    parser.add_argument("--connection-limit", type=int, help="waitress (default tablets × 2)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="baseline and read phases, alternating; each read is a first sync")  # fmt: skip
+    parser.add_argument("--workers", type=int, default=serving.default_workers(),
+                        help="worker processes (lianjian serve's default: 2 per core)")  # fmt: skip
+    parser.add_argument("--threads", type=int, default=1, help="request threads per worker")
+    parser.add_argument("--connection-limit", type=int, default=1000, help="per worker")
     parser.add_argument("--workload-cap", type=int, default=5, help="inspections per inspector")
     parser.add_argument("--submit-share", type=float, default=0.5, help="inspections submitted")
     parser.add_argument("--no-gzip", action="store_true", help="tablets ask for identity")
+    parser.add_argument("--cold", action="store_true",
+                        help="no offline copies rendered ahead: the first read round renders them")  # fmt: skip
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--keep", action="store_true", help="keep the temp folder and schema")
     return parser.parse_args()
 
 
-def waitress_settings(args: argparse.Namespace) -> dict:
+def server_settings(args: argparse.Namespace) -> dict[str, int]:
     """The same for both servers; see bench/README.md for why these."""
-    return {
-        "threads": args.threads,
-        # waitress's default (100) would leave half the tablets' keep-alive connections waiting
-        "connection_limit": args.connection_limit or 2 * args.tablets,
-        "channel_timeout": 120,
-        "asyncore_use_poll": True,  # poll(), not select(): no FD_SETSIZE ceiling
-        "ident": "lianjian",
-    }
+    return {"workers": args.workers, "threads": args.threads, "connections": args.connection_limit}
 
 
 def main() -> None:
     args = arguments()
     cafes = args.cafes or round(1.75 * args.tablets)
-    world = setup.build_world(args.tablets, cafes, args.workload_cap, args.seed)
-    settings = waitress_settings(args)
+    world = setup.build_world(args.tablets, cafes, args.workload_cap, args.seed, args.cold)
+    settings = server_settings(args)
     servers = {}
     try:
         for name in ("app", "baseline"):
@@ -435,10 +442,10 @@ def main() -> None:
             Tablet(t, world, servers["app"].port, servers["baseline"].port, not args.no_gzip, share)
             for t in world.tablets
         ]
-        timings = run_stages(tablets, ["warm-up", "baseline", "read", *WRITE_STAGES], args.reads,
-                             servers)  # fmt: skip
+        rounds = ["baseline", "read"] * args.rounds
+        timings = run_stages(tablets, ["warm-up", *rounds, *WRITE_STAGES], args.reads, servers)
         samples = [s for t in tablets for s in t.samples]
-        print_verdict(report(samples, timings))
+        print_verdict(report(samples, timings), per_round(timings))
         print(setup.state_check(world, len(share)))
         print_errors(samples, servers["app"])
     finally:
@@ -451,23 +458,33 @@ def main() -> None:
 
 def print_header(args: argparse.Namespace, world: setup.World, settings: dict) -> None:
     fewest, median, most = world.workload()
-    shown = ", ".join(f"{k}={v}" for k, v in settings.items() if k != "ident")
+    shown = ", ".join(f"{k}={v}" for k, v in settings.items())
     print(f"setup: {args.cafes or round(1.75 * args.tablets)} internet cafés, {args.tablets} "
           f"inspectors (CT/FR) signed in, {len(world.visits)} joint inspections; per inspector "
           f"{fewest}–{most} (median {median:g}); {world.database_url.split(':', 1)[0]}; "
           f"{world.seconds:.1f} s")  # fmt: skip
-    print(f"server: waitress {version('waitress')} ({shown}), one process each for app and "
+    print(f"server: gunicorn {version('gunicorn')} gthread ({shown}, keep-alive "
+          f"{serving.KEEP_ALIVE_SECONDS} s), the same for app (lianjian serve) and "
           f"baseline on 127.0.0.1; Python {platform.python_version()}, {os.cpu_count()} cores "
           f"shared with the client (load average {os.getloadavg()[0]:.1f} at start)")  # fmt: skip
     print(f"client: {args.tablets} threads, http.client keep-alive, {args.reads} GETs each in "
           f"baseline and read, Accept-Encoding: {'identity' if args.no_gzip else 'gzip'}\n")  # fmt: skip
 
 
-def print_verdict(rows: dict[str, dict]) -> None:
+def per_round(timings: dict[str, list[StageTiming]]) -> list[float]:
+    """Read over baseline throughput in each round (each phase has the same requests)."""
+    return [
+        b.seconds / r.seconds for b, r in zip(timings["baseline"], timings["read"], strict=True)
+    ]
+
+
+def print_verdict(rows: dict[str, dict], ratios: list[float]) -> None:
     ratio = rows["read"]["rate"] / rows["baseline"]["rate"]
     met = "met" if ratio >= TARGET_RATIO else "NOT met"
     errors = sum(row["errors"] for row in rows.values())
-    print(f"\nread throughput / baseline: {ratio:.1%} (target ≥ {TARGET_RATIO:.0%}: {met}); "
+    print(f"\nper round (baseline, then read): {', '.join(f'{r:.0%}' for r in ratios)}; "
+          f"median {statistics.median(ratios):.1%}")  # fmt: skip
+    print(f"read throughput / baseline: {ratio:.1%} (target ≥ {TARGET_RATIO:.0%}: {met}); "
           f"errors: {errors} (target 0); deliberate stale writes answered 409: "
           f"{rows['write']['expected_409']}")  # fmt: skip
 

@@ -15,7 +15,8 @@ from peewee import JOIN
 
 from inspect_app.clock import utcnow
 from inspect_app.errors import AppError
-from inspect_app.models import Department, Token, User
+from inspect_app.models import Department, Inspector, Token, User
+from inspect_app.prepared import Prepared
 
 ROLES = ("admin", "planner", "inspector", "licensing")
 TOKEN_BYTES = 32
@@ -29,6 +30,7 @@ class Actor:
     username: str
     role: str
     department: str | None
+    inspector_id: int | None = None  # the active inspector record of an inspector's account
 
     @property
     def label(self) -> str:
@@ -66,32 +68,57 @@ def issue_token(user: User, device: str, now: datetime, ttl: timedelta) -> tuple
 
 def actor_for(user: User) -> Actor:
     department = Department.get_by_id(user.department_id).code if user.department_id else None
-    return Actor(user.id, user.username, user.role, department)
+    inspector = Inspector.get_or_none((Inspector.user == user.id) & Inspector.active)
+    return Actor(user.id, user.username, user.role, department, inspector and inspector.id)
+
+
+# Every signed-in request asks this, so it is built once (see inspect_app/prepared.py).
+SIGN_IN = Prepared(
+    lambda digest: (
+        Token.select(
+            Token.id,
+            Token.expires_at,
+            Token.revoked_at,
+            User.id,
+            User.username,
+            User.role,
+            User.active,
+            Department.code,
+            Inspector.id,
+            Inspector.active,
+        )
+        .join(User)
+        .join(Department, JOIN.LEFT_OUTER)
+        .switch(User)
+        .join(Inspector, JOIN.LEFT_OUTER, on=(Inspector.user == User.id))
+        .where(Token.token_hash == digest)
+        .tuples()
+    ),
+    digest=str,
+)
 
 
 def authenticate_request() -> None:
-    """Resolve the bearer token, if any, into g.actor and g.token."""
-    g.actor, g.token = None, None
+    """Resolve the bearer token, if any, into g.actor and g.token_id: one query, so a revoked
+    token is refused from the next request on."""
+    g.actor, g.token_id = None, None
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return
     raw = header[7:].strip()
     if not raw:
         return
-    token = (
-        Token.select(Token, User, Department)
-        .join(User)
-        .join(Department, JOIN.LEFT_OUTER)
-        .where(Token.token_hash == token_digest(raw))
-        .first()
-    )
-    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
+    row = SIGN_IN.first(digest=token_digest(raw))
+    if row is None:
         return
-    if not token.user.active:
+    token_id, expires_at, revoked_at, user_id, username, role, active, department = row[:8]
+    inspector_id, inspector_active = row[8:]
+    if revoked_at is not None or Token.expires_at.python_value(expires_at) <= utcnow():
         return
-    user = token.user
-    department = user.department.code if user.department_id else None
-    g.actor, g.token = Actor(user.id, user.username, user.role, department), token
+    if not active:
+        return
+    inspector_id = inspector_id if inspector_active else None
+    g.actor, g.token_id = Actor(user_id, username, role, department, inspector_id), token_id
 
 
 def current_actor() -> Actor:

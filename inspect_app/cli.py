@@ -13,7 +13,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup
 
-from inspect_app import audit, schema
+from inspect_app import audit, schema, serving
 from inspect_app.auth import Actor, hash_password
 from inspect_app.clock import utcnow
 from inspect_app.db import database
@@ -91,26 +91,32 @@ def init_command(admin_password: str | None) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=serving.default_workers(),
+    show_default="2 per core",
+    type=click.IntRange(min=1),
+    help="worker processes",
+)
+@click.option(
+    "--threads", default=1, show_default=True, type=click.IntRange(min=1), help="per worker"
+)
 @click.option(
     "--connection-limit",
-    default=400,
+    default=1000,
     show_default=True,
-    type=int,
-    help="open connections waitress accepts (tablets keep theirs alive)",
+    type=click.IntRange(min=1),
+    help="open connections per worker (tablets keep theirs alive)",
 )
-def serve_command(host: str, port: int, threads: int, connection_limit: int) -> None:
-    """Serve the API (and its OpenAPI document at /api/openapi.json) with waitress."""
-    import waitress
+def serve_command(host: str, port: int, workers: int, threads: int, connection_limit: int) -> None:
+    """Serve the API (and its OpenAPI document at /api/openapi.json) with gunicorn."""
+    from inspect_app.app import create_app
 
-    click.echo(f"serving on http://{host}:{port}  (docs: /api/docs, OpenAPI: /api/openapi.json)")
-    waitress.serve(
-        current_app._get_current_object(),
-        host=host,
-        port=port,
-        threads=threads,
-        connection_limit=connection_limit,
+    click.echo(
+        f"serving on http://{host}:{port} with {workers} workers "
+        "(docs: /api/docs, OpenAPI: /api/openapi.json)"
     )
+    serving.serve(create_app, serving.options(host, port, workers, threads, connection_limit))
 
 
 @click.group("audit")

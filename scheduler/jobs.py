@@ -26,7 +26,7 @@ from inspect_app.models import (
     SpotCheckTask,
     User,
 )
-from inspect_app.services import dispatch
+from inspect_app.services import dispatch, offline_copies
 from scheduler import outbox
 from scheduler.outbox import JobPolicy
 
@@ -110,13 +110,17 @@ def add_reinspection(inspection_id: int, rectify_by: date) -> None:
 
 
 def dispatch_draw(outbox_id: int, draw_id: int) -> dict[str, int]:
-    """Create the draw's inspections and tell every team member (services.dispatch)."""
-    with job_database(), database.atomic():
-        if outbox.is_done(outbox_id):
-            return {"skipped": 1}
-        now = utcnow()
-        created = dispatch.create_inspections(draw_id, now)
-        outbox.mark_done(outbox_id, now)
+    """Create the draw's inspections and tell every team member (services.dispatch), then render
+    each inspection's offline copy before the tablets come for it (services.offline_copies; a
+    retry renders only what is missing)."""
+    with job_database():
+        with database.atomic():
+            done = outbox.is_done(outbox_id)
+            now = utcnow()
+            created = {"skipped": 1} if done else dispatch.create_inspections(draw_id, now)
+            if not done:
+                outbox.mark_done(outbox_id, now)
+        created["offline_copies"] = offline_copies.prepare(dispatch.inspections_of(draw_id))
     log.info("job.dispatch_draw draw_id=%s outbox_id=%s created=%s", draw_id, outbox_id, created)
     return created
 

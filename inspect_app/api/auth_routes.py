@@ -82,7 +82,7 @@ class Tokens(MethodView):
     @blp.response(204)
     def delete(self):
         """Sign out: this token stops working at once."""
-        _revoke(g.token, current_actor().label)
+        _revoke(Token.get_by_id(g.token_id), current_actor().label)
 
 
 @blp.route("/devices")

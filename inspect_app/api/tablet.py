@@ -12,7 +12,6 @@ import marshmallow as ma
 from flask import Response, current_app, request
 from flask.views import MethodView
 from marshmallow import validate
-from peewee import fn
 
 from inspect_app.api.base import Blueprint
 from inspect_app.api.fields import Strict, Text
@@ -20,7 +19,7 @@ from inspect_app.auth import current_actor, require
 from inspect_app.clock import as_utc, utcnow
 from inspect_app.errors import AppError
 from inspect_app.models import Inspection
-from inspect_app.services import fieldwork, inspections
+from inspect_app.services import fieldwork, inspections, offline_copies, sync
 from inspect_app.services.idempotency import fingerprint, run_once
 
 blp = Blueprint(
@@ -157,7 +156,7 @@ def _write(inspection_id: int, body: dict, action) -> tuple[dict, int]:
 
     def write():
         inspection = inspections.get_for(inspector, inspection_id)
-        return inspections.detail(action(inspector, inspection, now)), 200
+        return offline_copies.render(action(inspector, inspection, now)), 200
 
     return run_once(
         actor, body["op_id"], fingerprint(request.method, request.path, body), now, write
@@ -172,10 +171,6 @@ def _conditional(tag: str) -> Response | None:
     return None
 
 
-def _tag(*parts: object) -> str:
-    return hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()
-
-
 @blp.route("/inspections")
 class MyInspections(MethodView):
     @require("inspector")
@@ -184,23 +179,14 @@ class MyInspections(MethodView):
     def get(self, args):
         """My inspections, oldest change first; pass next_cursor back for the next page (delta sync).
         The ETag changes when any of my inspections does: an unchanged list costs one query."""
-        inspector = inspections.inspector_of(current_actor())
-        query = inspections.my_inspections(inspector)
-        if "updated_since" in args:
-            query = query.where(Inspection.updated_at > args["updated_since"])
-        if "cursor" in args:
-            stamp, ident = _parse_cursor(args["cursor"])
-            query = query.where(
-                (Inspection.updated_at > stamp)
-                | ((Inspection.updated_at == stamp) & (Inspection.id > ident))
-            )
-        newest, count = query.select(fn.MAX(Inspection.updated_at), fn.COUNT(Inspection.id)).scalar(
-            as_tuple=True
-        )
-        tag = _tag("list", inspector.id, sorted(args.items()), newest, count)
+        inspector = inspections.inspector_id_of(current_actor())
+        after, after_id = _parse_cursor(args["cursor"]) if "cursor" in args else (None, None)
+        window = sync.Window(inspector, args.get("updated_since"), after, after_id)
+        newest, count = sync.newest(window)
+        tag = offline_copies.etag("list", inspector, sorted(args.items()), newest, count)
         if (unchanged := _conditional(tag)) is not None:
             return unchanged
-        rows = list(query.order_by(Inspection.updated_at, Inspection.id).limit(args["limit"] + 1))
+        rows = sync.page(window, args["limit"] + 1)
         page, more = rows[: args["limit"]], len(rows) > args["limit"]
         body = {
             "items": [inspections.summary(r) for r in page],
@@ -216,14 +202,16 @@ class OneInspection(MethodView):
     @blp.response(200, InspectionSchema)
     def get(self, inspection_id):
         """Entity, licence and permits, last results, the checklist by department, the team.
-        The ETag follows the inspection's, the entity's and its licences' versions."""
-        inspector = inspections.inspector_of(current_actor())
-        stamp = inspections.version_stamp(inspector, inspection_id)
-        tag = _tag("detail", inspection_id, *stamp) if stamp else None
-        if tag and (unchanged := _conditional(tag)) is not None:
+        The ETag follows the inspection's, the entity's and its licences' versions; the body is
+        the inspection's offline copy for that state, rendered once."""
+        inspector = inspections.inspector_id_of(current_actor())
+        state = offline_copies.state_for(inspector, inspection_id)  # 404 when not mine
+        if (unchanged := _conditional(state.etag)) is not None:
             return unchanged
-        inspection = inspections.get_for(inspector, inspection_id)  # 404 when not mine
-        return inspections.detail(inspection), 200, {"ETag": f'"{tag}"'}
+        text = state.copy or offline_copies.render_for_read(
+            inspections.get_for(inspector, inspection_id), state
+        )
+        return Response(text, mimetype="application/json", headers={"ETag": f'"{state.etag}"'})
 
 
 @blp.route("/inspections/<int:inspection_id>/check-in")

@@ -78,6 +78,17 @@ class ClientOperation(BaseModel):
     created_at = UTCDateTimeField(default=utcnow)
 
 
+class OfflineCopy(BaseModel):
+    """What a tablet downloads for one inspection, rendered once per state: `etag` names the
+    state (the inspection's, the entity's and its licences' versions), so a stale copy is never
+    served, only rendered again."""
+
+    inspection = pw.ForeignKeyField(Inspection, primary_key=True, on_delete="CASCADE")
+    etag = pw.CharField(max_length=40)
+    body = pw.TextField()
+    rendered_at = UTCDateTimeField(default=utcnow)
+
+
 class Notification(BaseModel):
     """Something the platform told someone; the dedup key makes every notice go out once."""
 
@@ -118,6 +129,7 @@ FIELDWORK_MODELS = [
     Signature,
     Amendment,
     ClientOperation,
+    OfflineCopy,
     Notification,
     OutboxJob,
 ]

@@ -72,6 +72,12 @@ def create_inspections(draw_id: int, now: datetime) -> dict[str, int]:
     return created
 
 
+def inspections_of(draw_id: int) -> list[int]:
+    return [
+        i for (i,) in Inspection.select(Inspection.id).where(Inspection.draw == draw_id).tuples()
+    ]
+
+
 def _inspection(task: SpotCheckTask, row: Draw, entity_id: int, assignment: dict, now: datetime):
     existing = Inspection.get_or_none(
         (Inspection.task == task) & (Inspection.entity == entity_id) & (Inspection.round == 0)

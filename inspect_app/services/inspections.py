@@ -12,7 +12,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from peewee import fn
+from peewee import JOIN
 
 from inspect_app.auth import Actor
 from inspect_app.errors import AppError
@@ -20,6 +20,7 @@ from inspect_app.models import (
     Department,
     Entity,
     Evidence,
+    Industry,
     Inspection,
     InspectionMember,
     Inspector,
@@ -39,41 +40,56 @@ RESULT_LABELS = {"PASS": "符合", "FAIL": "不符合", "NA": "不适用"}
 OUTCOMES = ("OK", "FIXED", "CASE", "NOBIZ", "NOADDR", "REFUSE", "CLOSED")
 
 
-def inspector_of(actor: Actor) -> Inspector:
-    """The inspector record behind a signed-in inspector."""
-    inspector = (
-        Inspector.get_or_none(Inspector.user == actor.user_id)
-        if actor.role == "inspector"
-        else None
-    )
-    if inspector is None or not inspector.active:
+def inspector_id_of(actor: Actor) -> int:
+    """The inspector record behind a signed-in, active inspector (found at sign-in)."""
+    if actor.role != "inspector" or actor.inspector_id is None:
         raise AppError(
             "FORBIDDEN",
             zh="只有在册执法检查人员可以使用平板端",
             en="Only active inspectors use the tablet API",
         )
-    return inspector
+    return actor.inspector_id
 
 
-def my_inspections(inspector: Inspector):
-    """Inspections whose team this inspector is on."""
+def inspector_of(actor: Actor) -> Inspector:
+    return Inspector.get_by_id(inspector_id_of(actor))
+
+
+def _with_entity_and_task():
     return (
         Inspection.select(Inspection, Entity, SpotCheckTask)
         .join(Entity)
         .switch(Inspection)
         .join(SpotCheckTask)
         .switch(Inspection)
+    )
+
+
+def my_inspections(inspector: Inspector | int):
+    """Inspections whose team this inspector is on."""
+    return (
+        _with_entity_and_task()
         .join(InspectionMember)
         .where(InspectionMember.inspector == inspector)
     )
 
 
-def get_for(inspector: Inspector, inspection_id: int) -> Inspection:
-    """One of my inspections, or 404 (another team's id tells nothing)."""
+def not_found() -> AppError:
+    """What any inspection that is not mine looks like: another team's id tells nothing."""
+    return AppError("NOT_FOUND", zh="未找到该检查任务", en="No such inspection")
+
+
+def get_for(inspector: Inspector | int, inspection_id: int) -> Inspection:
+    """One of my inspections, or 404."""
     inspection = my_inspections(inspector).where(Inspection.id == inspection_id).first()
     if inspection is None:
-        raise AppError("NOT_FOUND", zh="未找到该检查任务", en="No such inspection")
+        raise not_found()
     return inspection
+
+
+def get(inspection_id: int) -> Inspection:
+    """An inspection with its entity and task (for jobs, which act for no inspector)."""
+    return _with_entity_and_task().where(Inspection.id == inspection_id).get()
 
 
 def ensure_version(inspection: Inspection, base_version: int) -> None:
@@ -108,6 +124,15 @@ def bump_any(inspection: Inspection, now: datetime, **values) -> Inspection:
     return Inspection.get_by_id(inspection.id)
 
 
+# What summary() reads: a sync page selects only these.
+SUMMARY_COLUMNS = (
+    *(Inspection.id, Inspection.kind, Inspection.round, Inspection.status, Inspection.due_on),
+    *(Inspection.shortfall, Inspection.outcome, Inspection.version, Inspection.updated_at),
+    *(Entity.id, Entity.credit_code, Entity.name, Entity.address, Entity.lat, Entity.lon),
+    *(SpotCheckTask.id, SpotCheckTask.code),
+)
+
+
 def summary(inspection: Inspection) -> dict[str, Any]:
     entity = inspection.entity  # joined by my_inspections(); loaded once otherwise
     return {
@@ -131,34 +156,28 @@ def summary(inspection: Inspection) -> dict[str, Any]:
     }
 
 
-def version_stamp(inspector: Inspector, inspection_id: int) -> tuple | None:
-    """What a tablet's copy of one of my inspections depends on, in one narrow query: its own
-    version, the entity's, its licences' and its other submitted results'. None: not mine."""
-    licences = Licence.select(fn.MAX(Licence.updated_at)).where(Licence.holder == Entity.id)
-    others = Inspection.alias()
-    results = others.select(fn.MAX(others.updated_at)).where(
-        (others.entity == Entity.id) & (others.status == SUBMITTED)
-    )
-    return (
-        Inspection.select(
-            Inspection.version, Inspection.updated_at, Entity.version, licences, results
-        )
-        .join(Entity)
-        .switch(Inspection)
-        .join(InspectionMember)
-        .where((Inspection.id == inspection_id) & (InspectionMember.inspector == inspector))
-        .tuples()
-        .first()
+def _recorded(inspection: Inspection) -> list[ItemResult]:
+    return list(
+        ItemResult.select(ItemResult, RiskPoint)
+        .join(RiskPoint)
+        .where(ItemResult.inspection == inspection)
     )
 
 
-def checklist(inspection: Inspection) -> list[dict[str, Any]]:
+def _evidence(inspection: Inspection) -> list[Evidence]:
+    return list(
+        Evidence.select(Evidence, RiskPoint)
+        .join(RiskPoint, JOIN.LEFT_OUTER)
+        .where(Evidence.inspection == inspection)
+        .order_by(Evidence.id)
+    )
+
+
+def checklist(inspection: Inspection, recorded: list[ItemResult]) -> list[dict[str, Any]]:
     """The task's risk points (at the versions the task chose), grouped by owning department, lead first."""
     task = inspection.task
     lead = Department.get_by_id(task.lead_id).code
-    recorded = {
-        r.risk_point_id: r for r in ItemResult.select().where(ItemResult.inspection == inspection)
-    }
+    results = {r.risk_point_id: r for r in recorded}
     points = (
         RiskPoint.select(RiskPoint, Department)
         .join(TaskRiskPoint)
@@ -169,7 +188,7 @@ def checklist(inspection: Inspection) -> list[dict[str, Any]]:
     )
     groups: dict[str, list] = {}
     for point in points:
-        result = recorded.get(point.id)
+        result = results.get(point.id)
         groups.setdefault(point.department.code, []).append(
             {
                 "code": point.code,
@@ -193,14 +212,19 @@ def checklist(inspection: Inspection) -> list[dict[str, Any]]:
 def team(inspection: Inspection, current: str | None = None) -> list[dict[str, Any]]:
     """The members, each with whether they signed the content as it stands (`current`)."""
     current = current or content_hash(inspection)
-    signed = {
-        s.inspector_id: s for s in Signature.select().where(Signature.inspection == inspection)
-    }
     members = (
-        InspectionMember.select(InspectionMember, Inspector, Department)
+        InspectionMember.select(InspectionMember, Inspector, Department, Signature.content_hash)
         .join(Inspector)
         .switch(InspectionMember)
         .join(Department)
+        .switch(InspectionMember)
+        .join(
+            Signature,
+            JOIN.LEFT_OUTER,
+            on=(Signature.inspection == InspectionMember.inspection)
+            & (Signature.inspector == InspectionMember.inspector),
+            attr="signature",
+        )
         .where(InspectionMember.inspection == inspection)
         .order_by(Department.code, Inspector.code)
     )
@@ -209,7 +233,7 @@ def team(inspection: Inspection, current: str | None = None) -> list[dict[str, A
             "code": m.inspector.code,
             "name": m.inspector.name,
             "department": m.department.code,
-            "signed": m.inspector_id in signed and signed[m.inspector_id].content_hash == current,
+            "signed": m.signature is not None and m.signature.content_hash == current,
         }
         for m in members
     ]
@@ -218,13 +242,17 @@ def team(inspection: Inspection, current: str | None = None) -> list[dict[str, A
 def detail(inspection: Inspection) -> dict[str, Any]:
     """Everything a tablet needs offline: entity, licence and permits, past results, checklist, team."""
     entity, task = inspection.entity, inspection.task
-    digest = content_hash(inspection)
+    recorded, evidence = _recorded(inspection), _evidence(inspection)
+    digest = _digest(_content(inspection, recorded, evidence))
     licence = (
-        Licence.select()
+        Licence.select(Licence, Industry)
+        .join(Industry)
         .where((Licence.holder == entity) & (Licence.industry == task.industry_id))
         .order_by(Licence.issued_at.desc())
         .first()
     )
+    if licence is not None:
+        licence.holder = entity
     history = (
         Inspection.select(Inspection, SpotCheckTask)
         .join(SpotCheckTask)
@@ -252,7 +280,7 @@ def detail(inspection: Inspection) -> dict[str, Any]:
             "distance_m": inspection.check_in_distance_m,
             "far": inspection.far_check_in,
         },
-        "checklist": checklist(inspection),
+        "checklist": checklist(inspection, recorded),
         "evidence": [
             {
                 "sha256": e.sha256,
@@ -260,9 +288,7 @@ def detail(inspection: Inspection) -> dict[str, Any]:
                 "content_type": e.content_type,
                 "risk_point": e.risk_point.code if e.risk_point_id else None,
             }
-            for e in Evidence.select()
-            .where(Evidence.inspection == inspection)
-            .order_by(Evidence.id)
+            for e in evidence
         ],
         "outcome_notes": inspection.outcome_notes,
         "team": team(inspection, digest),
@@ -273,31 +299,29 @@ def detail(inspection: Inspection) -> dict[str, Any]:
 
 def content(inspection: Inspection) -> dict[str, Any]:
     """What the team signs: check-in, every item, the evidence, the outcome."""
-    items = {
-        f"{p.code}@v{p.version}": [r.result, r.notes]
-        for r, p in (
-            (r, r.risk_point)
-            for r in ItemResult.select(ItemResult, RiskPoint)
-            .join(RiskPoint)
-            .where(ItemResult.inspection == inspection)
-        )
-    }
-    evidence = sorted(
-        e.sha256 for e in Evidence.select(Evidence.sha256).where(Evidence.inspection == inspection)
-    )
+    return _content(inspection, _recorded(inspection), _evidence(inspection))
+
+
+def _content(
+    inspection: Inspection, recorded: list[ItemResult], evidence: list[Evidence]
+) -> dict[str, Any]:
     return {
         "inspection": inspection.id,
         "checked_in_at": inspection.checked_in_at.isoformat() if inspection.checked_in_at else None,
         "distance_m": inspection.check_in_distance_m,
-        "items": items,
-        "evidence": evidence,
+        "items": {
+            f"{r.risk_point.code}@v{r.risk_point.version}": [r.result, r.notes] for r in recorded
+        },
+        "evidence": sorted(e.sha256 for e in evidence),
         "outcome": inspection.outcome,
         "outcome_notes": inspection.outcome_notes,
     }
 
 
 def content_hash(inspection: Inspection) -> str:
-    canonical = json.dumps(
-        content(inspection), ensure_ascii=False, sort_keys=True, separators=(",", ":")
-    )
+    return _digest(content(inspection))
+
+
+def _digest(content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -59,12 +59,12 @@ def permit_rows(licence: Licence) -> list[dict[str, Any]]:
 
 
 def licence_snapshot(licence: Licence) -> dict[str, Any]:
-    holder = Entity.get_by_id(licence.holder_id)
+    holder = licence.holder  # loaded here unless the caller set it
     return {
         "number": licence.number,
         "holder_code": holder.credit_code,
         "holder_name": holder.name,
-        "industry": Industry.get_by_id(licence.industry_id).code,
+        "industry": licence.industry.code,
         "status": licence.status,
         "issued_at": licence.issued_at.isoformat(),
         "valid_until": licence.valid_until.isoformat(),

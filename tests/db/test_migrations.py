@@ -47,6 +47,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0002_supervision",
         "0003_fieldwork",
         "0004_followup",
+        "0005_offline_copies",
     ]
     with fresh_db.connection_context():
         fresh_db.execute_sql(
@@ -68,6 +69,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0002_supervision",
         "0003_fieldwork",
         "0004_followup",
+        "0005_offline_copies",
         "9001_entity_note",
     ]
     assert kept == ("区文化旅游局",)

@@ -163,10 +163,13 @@ def test_running_the_same_dispatch_twice_through_rq_changes_nothing(
 
     run_worker(worker_env)
 
-    assert (
-        Job.fetch(outbox.job_id(row.id), connection=redis).return_value()["inspections"] == PICKED
-    )
-    assert Job.fetch(duplicate.id, connection=redis).return_value() == {"skipped": 1}
+    first = Job.fetch(outbox.job_id(row.id), connection=redis).return_value()
+    assert first["inspections"] == PICKED
+    assert first["offline_copies"] == PICKED
+    assert Job.fetch(duplicate.id, connection=redis).return_value() == {
+        "skipped": 1,
+        "offline_copies": 0,  # the first run rendered them all
+    }
     assert_dispatched_exactly_once(draw)
 
 

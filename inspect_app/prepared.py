@@ -1,0 +1,83 @@
+"""Queries built once and run many times: the tablet's hot reads skip peewee's SQL building.
+
+Building the SQL string is most of what a small peewee query costs (~0.2 ms, against ~0.03 ms for
+SQLite to run it), and a tablet's sync asks the same few questions thousands of times an hour. A
+`Prepared` query is written with peewee as usual, so its SQL stays portable between SQLite and
+PostgreSQL; it is compiled once per kind of database with a marker in place of each value, and each
+run swaps the markers in the compiled parameters for the values given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import peewee
+
+from inspect_app.db import database
+
+# Markers cannot be real values: requests carrying a NUL character are refused before any view,
+# and no key in the registry is negative.
+# A datetime value is passed as its field's db_value (what peewee would have sent).
+_MARKERS = {
+    int: lambda n: -(2**62) - n,
+    str: lambda n: f"\x00prepared-value-{n}\x00",
+    datetime: lambda n: datetime(1, 1, 1, 0, 0, n),
+}
+
+
+class Prepared:
+    """A peewee query with named values, compiled once per database class.
+
+    `build` receives one marker per name (of the type given in `kinds`, matching the field it is
+    compared with) and returns the query; the markers must reach the SQL as plain parameters.
+    rows() come back as the query would give them (models, tuples or dicts, values converted by
+    their fields, through peewee's own cursor wrapper); first() gives the driver's raw tuple.
+    """
+
+    def __init__(self, build: Callable[..., peewee.BaseQuery], **kinds: type) -> None:
+        self.build = build
+        self.markers = {name: _MARKERS[kind](n) for n, (name, kind) in enumerate(kinds.items())}
+        self._compiled: dict[type, _Compiled] = {}
+
+    def _compile(self) -> _Compiled:
+        query = self.build(**self.markers)
+        sql, params = query.sql()  # in the bound database's dialect
+        slots = {
+            name: [i for i, p in enumerate(params) if p == m] for name, m in self.markers.items()
+        }
+        missing = [name for name, where in slots.items() if not where]
+        if missing:
+            raise ValueError(f"prepared query: no parameter carries {missing}")
+        return _Compiled(query, sql, tuple(params), slots)
+
+    def _execute(self, values: dict[str, Any]) -> tuple[_Compiled, Any]:
+        db = database.obj
+        compiled = self._compiled.get(type(db))
+        if compiled is None:
+            compiled = self._compiled[type(db)] = self._compile()
+        params = list(compiled.params)
+        for name, where in compiled.slots.items():
+            for i in where:
+                params[i] = values[name]
+        return compiled, db.execute_sql(compiled.sql, params)
+
+    def rows(self, **values: Any) -> Iterable:
+        """Run with these values on the bound database."""
+        compiled, cursor = self._execute(values)
+        return compiled.query._get_cursor_wrapper(cursor)  # peewee's conversion, as execute() does
+
+    def first(self, **values: Any) -> tuple | None:
+        """The first row as the database driver gives it, unconverted: for values that are only
+        compared or hashed, on the hottest paths (convert others with their field's python_value)."""
+        return self._execute(values)[1].fetchone()
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    query: peewee.BaseQuery
+    sql: str
+    params: tuple
+    slots: dict[str, list[int]]

@@ -1,0 +1,94 @@
+"""My inspections for a tablet's delta sync: what changed since a time or after a cursor.
+
+Every tablet asks this on every sync, mostly to learn that nothing changed, so the two queries are
+built once per filter shape (inspect_app/prepared.py): the newest change and the count, which the
+list's ETag is made of, and one page in (updated_at, id) order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import product
+
+from peewee import fn
+
+from inspect_app.models import Inspection
+from inspect_app.prepared import Prepared
+from inspect_app.services.inspections import SUMMARY_COLUMNS, my_inspections
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which of my inspections a sync asks for: changed after `since`, and after the cursor
+    (`after`, `after_id`: the last row of the previous page)."""
+
+    inspector_id: int
+    since: datetime | None = None
+    after: datetime | None = None
+    after_id: int | None = None
+
+    @property
+    def shape(self) -> tuple[bool, bool]:
+        return self.since is not None, self.after is not None
+
+    def values(self) -> dict:
+        stored = Inspection.updated_at.db_value
+        values: dict = {"inspector_id": self.inspector_id}
+        if self.since is not None:
+            values["since"] = stored(self.since)
+        if self.after is not None:
+            values |= {"after": stored(self.after), "after_id": self.after_id}
+        return values
+
+
+def _window(inspector_id: int, since=None, after=None, after_id=None):
+    query = my_inspections(inspector_id)
+    if since is not None:
+        query = query.where(Inspection.updated_at > since)
+    if after is not None:
+        query = query.where(
+            (Inspection.updated_at > after)
+            | ((Inspection.updated_at == after) & (Inspection.id > after_id))
+        )
+    return query
+
+
+def _newest(**values):
+    return _window(**values).select(fn.MAX(Inspection.updated_at), fn.COUNT(Inspection.id)).tuples()
+
+
+def _page(limit: int, **values):
+    return (
+        _window(**values)
+        .select(*SUMMARY_COLUMNS)
+        .order_by(Inspection.updated_at, Inspection.id)
+        .limit(limit)
+    )
+
+
+def _by_shape(build: Callable, **extra: type) -> dict[tuple[bool, bool], Prepared]:
+    prepared = {}
+    for since, after in product((False, True), repeat=2):
+        kinds: dict[str, type] = {"inspector_id": int, **extra}
+        if since:
+            kinds["since"] = datetime
+        if after:
+            kinds |= {"after": datetime, "after_id": int}
+        prepared[since, after] = Prepared(build, **kinds)
+    return prepared
+
+
+NEWEST = _by_shape(_newest)
+PAGE = _by_shape(_page, limit=int)
+
+
+def newest(window: Window) -> tuple:
+    """The newest change and the number of inspections in the window (what the ETag follows)."""
+    return NEWEST[window.shape].first(**window.values())
+
+
+def page(window: Window, limit: int) -> list[Inspection]:
+    """Up to `limit` inspections of the window, oldest change first, with what summary() reads."""
+    return list(PAGE[window.shape].rows(limit=limit, **window.values()))
