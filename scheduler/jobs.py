@@ -37,7 +37,8 @@ SYSTEM_ACTOR = "system:jobs"
 
 # Policies, named where each job is recorded (seconds). Intervals grow so a database or
 # network outage of up to an hour is ridden out by RQ's own retries.
-DISPATCH_POLICY = JobPolicy(timeout=120, max_retries=5, intervals=(5, 30, 120, 600, 1800))
+# Dispatch renders every inspection's offline copy too (~3 ms each): 600 s covers ~150,000.
+DISPATCH_POLICY = JobPolicy(timeout=600, max_retries=5, intervals=(5, 30, 120, 600, 1800))
 REMINDER_POLICY = JobPolicy(timeout=120, max_retries=5, intervals=(30, 120, 600, 1800, 3600))
 REINSPECTION_POLICY = JobPolicy(timeout=60, max_retries=5, intervals=(30, 120, 600, 1800, 3600))
 OVERDUE_TIMEOUT = 300

@@ -165,9 +165,11 @@ def _write(inspection_id: int, body: dict, action) -> tuple[dict, int]:
 
 def _conditional(tag: str) -> Response | None:
     """A 304 answered before any work, when the tablet already holds this version. flask-compress
-    marks the ETags of gzip'd answers with ':gzip', so both spellings match."""
-    if request.if_none_match.contains(tag) or request.if_none_match.contains(f"{tag}:gzip"):
-        return Response(status=304, headers={"ETag": f'"{tag}"'})
+    marks the ETags of gzip'd answers with ':gzip', so both spellings match (and the one the
+    tablet holds is answered)."""
+    for held in (tag, f"{tag}:gzip"):
+        if request.if_none_match.contains(held):
+            return Response(status=304, headers={"ETag": f'"{held}"'})
     return None
 
 
@@ -208,6 +210,16 @@ class OneInspection(MethodView):
         state = offline_copies.state_for(inspector, inspection_id)  # 404 when not mine
         if (unchanged := _conditional(state.etag)) is not None:
             return unchanged
+        if state.copy_gzip is not None and request.accept_encodings.quality("gzip") > 0:
+            return Response(  # compressed when it was kept; flask-compress leaves it be
+                state.copy_gzip,
+                mimetype="application/json",
+                headers={
+                    "ETag": f'"{state.etag}:gzip"',  # the spelling flask-compress gives gzip
+                    "Content-Encoding": "gzip",
+                    "Vary": "Accept-Encoding",
+                },
+            )
         text = state.copy or offline_copies.render_for_read(
             inspections.get_for(inspector, inspection_id), state
         )

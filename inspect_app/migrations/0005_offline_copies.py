@@ -17,6 +17,7 @@ def up(migrator, db):
         inspection = ForeignKeyField(Inspection, primary_key=True, on_delete="CASCADE")
         etag = CharField(max_length=40)
         body = TextField()
+        body_gzip = BlobField()
         rendered_at = UTCDateTimeField()
 
         class Meta:

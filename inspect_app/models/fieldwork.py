@@ -86,6 +86,7 @@ class OfflineCopy(BaseModel):
     inspection = pw.ForeignKeyField(Inspection, primary_key=True, on_delete="CASCADE")
     etag = pw.CharField(max_length=40)
     body = pw.TextField()
+    body_gzip = pw.BlobField()  # compressed once, sent as is to tablets that accept gzip
     rendered_at = UTCDateTimeField(default=utcnow)
 
 

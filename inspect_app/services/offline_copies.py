@@ -5,7 +5,7 @@ inspection of theirs. Every write (and the dispatch job) renders the inspection'
 keeps it as text with the ETag of the state it shows; a read whose current state has that ETag is
 answered with the stored text, in one indexed query after sign-in. The state is what the ETag
 always followed: the inspection's version (every field write bumps it), the entity's version, the
-newest change to its licences and to its other submitted results.
+newest change to its licences and to its other submitted results (and their version sums).
 
 A copy is never served for another state, only rendered again; the state is read before the
 detail, so a copy is never older than its ETag says (at worst newer, which the next read renews).
@@ -13,6 +13,7 @@ detail, so a copy is never older than its ETag says (at worst newer, which the n
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import logging
@@ -39,20 +40,24 @@ def etag(*parts: object) -> str:
 
 
 def _state_query(inspection_id: int, inspector_id: int | None = None):
-    licences = Licence.select(fn.MAX(Licence.updated_at)).where(Licence.holder == Entity.id)
+    holder = Licence.holder == Entity.id
     others = Inspection.alias()
-    results = others.select(fn.MAX(others.updated_at)).where(
-        (others.entity == Entity.id) & (others.status == inspections.SUBMITTED)
+    submitted = (others.entity == Entity.id) & (others.status == inspections.SUBMITTED)
+    depends_on = (  # a version sum moves on every change even if a clock stands still
+        Licence.select(fn.MAX(Licence.updated_at)).where(holder),
+        Licence.select(fn.SUM(Licence.version)).where(holder),
+        others.select(fn.MAX(others.updated_at)).where(submitted),
+        others.select(fn.SUM(others.version)).where(submitted),
     )
     query = (
         Inspection.select(
             Inspection.version,
             Inspection.updated_at,
             Entity.version,
-            licences,
-            results,
+            *depends_on,
             OfflineCopy.etag,
             OfflineCopy.body,
+            OfflineCopy.body_gzip,
         )
         .join(Entity)
         .switch(Inspection)
@@ -75,11 +80,15 @@ class State:
 
     etag: str
     copy: str | None
+    copy_gzip: bytes | None = None
 
 
 def _state(inspection_id: int, row: tuple) -> State:
-    tag = etag("detail", inspection_id, *row[:5])
-    return State(tag, row[6] if row[5] == tag else None)
+    *depends_on, kept_tag, text, packed = row
+    tag = etag("detail", inspection_id, *depends_on)
+    if kept_tag != tag:
+        return State(tag, None)
+    return State(tag, text, None if packed is None else bytes(packed))  # PostgreSQL: memoryview
 
 
 def state_for(inspector_id: int, inspection_id: int) -> State:
@@ -129,7 +138,12 @@ def _text(body: dict[str, Any]) -> str:
 
 
 def _keep(inspection_id: int, tag: str, text: str) -> None:
-    values = {OfflineCopy.etag: tag, OfflineCopy.body: text, OfflineCopy.rendered_at: utcnow()}
+    values = {
+        OfflineCopy.etag: tag,
+        OfflineCopy.body: text,
+        OfflineCopy.body_gzip: gzip.compress(text.encode(), compresslevel=9, mtime=0),
+        OfflineCopy.rendered_at: utcnow(),
+    }
     OfflineCopy.insert({OfflineCopy.inspection: inspection_id, **values}).on_conflict(
         conflict_target=[OfflineCopy.inspection], update=values
     ).execute()
