@@ -5,10 +5,17 @@ SQLite to run it), and a tablet's sync asks the same few questions thousands of 
 `Prepared` query is written with peewee as usual, so its SQL stays portable between SQLite and
 PostgreSQL; it is compiled once per kind of database with a marker in place of each value, and each
 run swaps the markers in the compiled parameters for the values given.
+
+On PostgreSQL the statement is also prepared on the server, once per connection (PREPARE, then
+EXECUTE): planning the sign-in and state queries cost PostgreSQL several times their execution.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
+import threading
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +35,13 @@ _MARKERS = {
 }
 
 
+_NAMES = itertools.count(1)
+# Which statements each PostgreSQL connection has prepared (a connection forgets them when it
+# closes, and so does this map).
+_READY: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+_READY_LOCK = threading.Lock()
+
+
 class Prepared:
     """A peewee query with named values, compiled once per database class.
 
@@ -41,6 +55,7 @@ class Prepared:
         self.build = build
         self.markers = {name: _MARKERS[kind](n) for n, (name, kind) in enumerate(kinds.items())}
         self._compiled: dict[type, _Compiled] = {}
+        self.name = f"lianjian_prepared_{next(_NAMES)}"
 
     def _compile(self) -> _Compiled:
         query = self.build(**self.markers)
@@ -53,6 +68,14 @@ class Prepared:
             raise ValueError(f"prepared query: no parameter carries {missing}")
         return _Compiled(query, sql, tuple(params), slots)
 
+    def _run_prepared(self, db: peewee.Database, compiled: _Compiled, params: list) -> Any:
+        connection = db.connection()
+        if self.name not in _READY.get(connection, ()):
+            db.execute_sql(f"PREPARE {self.name} AS {_numbered(compiled.sql)}")
+            with _READY_LOCK:
+                _READY.setdefault(connection, set()).add(self.name)
+        return db.execute_sql(f"EXECUTE {self.name} ({', '.join(['%s'] * len(params))})", params)
+
     def _execute(self, values: dict[str, Any]) -> tuple[_Compiled, Any]:
         db = database.obj
         compiled = self._compiled.get(type(db))
@@ -62,6 +85,8 @@ class Prepared:
         for name, where in compiled.slots.items():
             for i in where:
                 params[i] = values[name]
+        if isinstance(db, peewee.PostgresqlDatabase):
+            return compiled, self._run_prepared(db, compiled, params)
         return compiled, db.execute_sql(compiled.sql, params)
 
     def rows(self, **values: Any) -> Iterable:
@@ -73,6 +98,12 @@ class Prepared:
         """The first row as the database driver gives it, unconverted: for values that are only
         compared or hashed, on the hottest paths (convert others with their field's python_value)."""
         return self._execute(values)[1].fetchone()
+
+
+def _numbered(sql: str) -> str:
+    """psycopg2's %s placeholders as PostgreSQL's own $1, $2, … (and %% back to %)."""
+    numbers = itertools.count(1)
+    return re.sub(r"%[s%]", lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
 
 
 @dataclass(frozen=True)
