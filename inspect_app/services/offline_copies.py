@@ -19,6 +19,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import peewee
@@ -39,7 +40,12 @@ def etag(*parts: object) -> str:
     return hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()
 
 
-def _state_query(inspection_id: int, inspector_id: int | None = None):
+# Which stored body a state query brings along: none when the tablet probably holds this state
+# already (it sent If-None-Match), else the one it will be sent.
+BODIES = {"none": (), "text": (OfflineCopy.body,), "gzip": (OfflineCopy.body_gzip,)}
+
+
+def _state_query(inspection_id: int, inspector_id: int | None = None, *, body: str = "none"):
     holder = Licence.holder == Entity.id
     others = Inspection.alias()
     submitted = (others.entity == Entity.id) & (others.status == inspections.SUBMITTED)
@@ -56,8 +62,7 @@ def _state_query(inspection_id: int, inspector_id: int | None = None):
             Entity.version,
             *depends_on,
             OfflineCopy.etag,
-            OfflineCopy.body,
-            OfflineCopy.body_gzip,
+            *BODIES[body],
         )
         .join(Entity)
         .switch(Inspection)
@@ -70,33 +75,40 @@ def _state_query(inspection_id: int, inspector_id: int | None = None):
     return query.where(where).tuples()
 
 
-FOR_MEMBER = Prepared(_state_query, inspection_id=int, inspector_id=int)
+FOR_MEMBER = {
+    body: Prepared(partial(_state_query, body=body), inspection_id=int, inspector_id=int)
+    for body in BODIES
+}
 ANY = Prepared(_state_query, inspection_id=int)
 
 
 @dataclass(frozen=True)
 class State:
-    """An inspection's current state as a tablet sees it, and the stored text if it shows it."""
+    """An inspection's current state as a tablet sees it: whether a copy of it is kept, and that
+    copy's body when the query asked for one (text, or gzip'd bytes)."""
 
     etag: str
-    copy: str | None
-    copy_gzip: bytes | None = None
+    kept: bool
+    body: str | bytes | None = None
 
 
-def _state(inspection_id: int, row: tuple) -> State:
-    *depends_on, kept_tag, text, packed = row
+def _state(inspection_id: int, row: tuple, body: str = "none") -> State:
+    width = len(row) - len(BODIES[body])
+    *depends_on, kept_tag = row[:width]
     tag = etag("detail", inspection_id, *depends_on)
     if kept_tag != tag:
-        return State(tag, None)
-    return State(tag, text, None if packed is None else bytes(packed))  # PostgreSQL: memoryview
+        return State(tag, False)
+    stored = row[width] if width < len(row) else None
+    return State(tag, True, bytes(stored) if body == "gzip" else stored)  # PostgreSQL: memoryview
 
 
-def state_for(inspector_id: int, inspection_id: int) -> State:
-    """The state of one of my inspections; 404 when it is not mine."""
-    row = FOR_MEMBER.first(inspection_id=inspection_id, inspector_id=inspector_id)
+def state_for(inspector_id: int, inspection_id: int, body: str = "none") -> State:
+    """The state of one of my inspections (with the kept copy's `body`: none, text or gzip);
+    404 when it is not mine."""
+    row = FOR_MEMBER[body].first(inspection_id=inspection_id, inspector_id=inspector_id)
     if row is None:
         raise inspections.not_found()
-    return _state(inspection_id, row)
+    return _state(inspection_id, row, body)
 
 
 def render(inspection: Inspection) -> dict[str, Any]:
@@ -127,7 +139,7 @@ def prepare(inspection_ids: Iterable[int]) -> int:
         with database.atomic():
             for inspection_id in ids[start : start + PREPARE_BATCH]:
                 state = _state(inspection_id, ANY.first(inspection_id=inspection_id))
-                if state.copy is None:
+                if not state.kept:
                     render(inspections.get(inspection_id))
                     rendered += 1
     return rendered
