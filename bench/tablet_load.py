@@ -1,19 +1,20 @@
-"""200 tablets syncing and submitting against the real API under waitress, next to a bare Flask.
+"""200 tablets syncing and submitting against the real API under gunicorn, next to a bare Flask.
 
-    .venv/bin/python bench/tablet_load.py [--tablets 200] [--reads 12] [--threads 8]
+    .venv/bin/python bench/tablet_load.py [--tablets 200] [--reads 12] [--rounds 5] [--workers 4]
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python bench/tablet_load.py
 
 Setup (bench/_tablet_setup.py): a temp folder with a SQLite file (or a fresh schema in the
 PostgreSQL of DATABASE_URL), the catalogue, internet cafés with licences, inspectors of 文化旅游局
 and 消防 signed in on tablets, a joint IC task planned, frozen, drawn and dispatched.
 
-Two servers, same waitress, same settings, each its own process on 127.0.0.1: the app
-(inspect_app.app.create_app) and the baseline (a bare Flask endpoint answering a JSON the size
-of a sync page). The tablets are threads of this process, one keep-alive connection each:
+Two servers, same gunicorn settings (inspect_app/serving.py), each its own processes on
+127.0.0.1: the app (`lianjian serve`) and the baseline (a bare Flask endpoint answering a JSON the
+size of a sync page). The tablets are threads of this process, one keep-alive connection each:
 
 1. baseline: every tablet GETs the bare endpoint --reads times;
 2. read: every tablet syncs --reads times, cycling its list and each of its inspections, with
-   If-None-Match once it holds an ETag;
+   If-None-Match once it holds an ETag (a first sync: no ETag at the start of a round);
+   1 and 2 alternate --rounds times;
 3. write, in stages separated by barriers so that two members of one team never race on the
    same version: lead checks in (QR + GPS) → both record their department's items (plus one
    replay, expected to answer like the first, and one stale write, expected 409) → lead sets
