@@ -207,32 +207,35 @@ class OneInspection(MethodView):
         The ETag follows the inspection's, the entity's and its licences' versions; the body is
         the inspection's offline copy for that state, rendered once."""
         inspector = inspections.inspector_id_of(current_actor())
-        wanted = "gzip" if request.accept_encodings.quality("gzip") > 0 else "text"
-        # A tablet sending If-None-Match mostly holds this state: ask for the body only if not.
-        probably_held = bool(request.if_none_match)
-        state = offline_copies.state_for(
-            inspector, inspection_id, "none" if probably_held else wanted
-        )  # 404 when not mine
-        if (unchanged := _conditional(state.etag)) is not None:
-            return unchanged
-        if state.kept and state.body is None:
-            state = offline_copies.state_for(inspector, inspection_id, wanted)
-        if state.kept and wanted == "gzip":
-            return Response(  # compressed when it was kept; flask-compress leaves it be
-                state.body,
-                mimetype="application/json",
-                headers={
-                    "ETag": f'"{state.etag}:gzip"',  # the spelling flask-compress gives gzip
-                    "Content-Encoding": "gzip",
-                    "Vary": "Accept-Encoding",
-                },
-            )
-        text = state.body if state.kept else None
-        if text is None:
-            text = offline_copies.render_for_read(
-                inspections.get_for(inspector, inspection_id), state
-            )
-        return Response(text, mimetype="application/json", headers={"ETag": f'"{state.etag}"'})
+        return _detail(inspector, inspection_id, request.accept_encodings.quality("gzip") > 0)
+
+
+def _detail(inspector: int, inspection_id: int, gzip_ok: bool) -> Response:
+    """304, the kept copy as it is stored, or (no copy of this state yet) a fresh rendering."""
+    wanted = "gzip" if gzip_ok else "text"
+    # A tablet sending If-None-Match mostly holds this state: the body is asked for only if not.
+    first = "none" if request.if_none_match else wanted
+    state = offline_copies.state_for(inspector, inspection_id, first)  # 404 when not mine
+    if (unchanged := _conditional(state.etag)) is not None:
+        return unchanged
+    if state.kept and state.body is None:
+        state = offline_copies.state_for(inspector, inspection_id, wanted)
+    if state.kept and gzip_ok:
+        return Response(  # compressed when it was kept; flask-compress leaves it be
+            state.body,
+            mimetype="application/json",
+            headers={
+                "ETag": f'"{state.etag}:gzip"',  # the spelling flask-compress gives gzip
+                "Content-Encoding": "gzip",
+                "Vary": "Accept-Encoding",
+            },
+        )
+    text = (
+        state.body
+        if state.kept
+        else offline_copies.render_for_read(inspections.get_for(inspector, inspection_id), state)
+    )
+    return Response(text, mimetype="application/json", headers={"ETag": f'"{state.etag}"'})
 
 
 @blp.route("/inspections/<int:inspection_id>/check-in")
