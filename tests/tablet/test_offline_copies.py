@@ -92,8 +92,18 @@ def test_a_read_of_an_unchanged_inspection_is_answered_with_its_stored_copy(clie
     assert _tag(again) == first_tag
 
 
-def test_a_suspended_licence_is_read_from_a_new_copy_not_the_stale_one(client, joint, kept):
+def _read_anew(client, joint, kept) -> dict:
+    """Read after a change: not the tampered copy, a new ETag, and the new copy kept under it."""
     first_tag, tampered = kept
+    read = client.get(_url(joint.inspection.id), headers=joint.ct)
+    assert read.status_code == 200
+    assert read.get_data(as_text=True) != tampered
+    assert _tag(read) != first_tag
+    assert _stored_tag(joint.inspection.id) == _tag(read)
+    return read.get_json()
+
+
+def test_a_suspended_licence_is_read_from_a_new_copy_not_the_stale_one(client, joint, kept):
     suspended = client.post(
         f"/api/v1/licences/{joint.licence.number}/events",
         headers=login("licensing", "ASC"),
@@ -101,17 +111,10 @@ def test_a_suspended_licence_is_read_from_a_new_copy_not_the_stale_one(client, j
     )
     assert suspended.status_code == 201, suspended.get_json()
 
-    read = client.get(_url(joint.inspection.id), headers=joint.ct)
-
-    assert read.status_code == 200
-    assert read.get_data(as_text=True) != tampered
-    assert read.get_json()["licence"]["status"] == "SUSPENDED"
-    assert _tag(read) != first_tag
-    assert _stored_tag(joint.inspection.id) == _tag(read)
+    assert _read_anew(client, joint, kept)["licence"]["status"] == "SUSPENDED"
 
 
 def test_an_entity_edit_is_read_from_a_new_copy_not_the_stale_one(client, joint, kept):
-    first_tag, tampered = kept
     registry = login("licensing", "ASC")
     entity_url = f"/api/v1/entities/{joint.licence.holder.credit_code}"
     entity_tag = client.get(entity_url, headers=registry).headers["ETag"]
@@ -122,13 +125,9 @@ def test_an_entity_edit_is_read_from_a_new_copy_not_the_stale_one(client, joint,
     )
     assert moved.status_code == 200, moved.get_json()
 
-    read = client.get(_url(joint.inspection.id), headers=joint.ct)
-
-    assert read.status_code == 200
-    assert read.get_data(as_text=True) != tampered
-    assert read.get_json()["entity"]["address"] == "上海市宝山区友谊路街道同济路99号"
-    assert _tag(read) != first_tag
-    assert _stored_tag(joint.inspection.id) == _tag(read)
+    assert (
+        _read_anew(client, joint, kept)["entity"]["address"] == "上海市宝山区友谊路街道同济路99号"
+    )
 
 
 def test_a_tablet_write_keeps_the_copy_the_next_read_is_answered_with(client, joint):
