@@ -113,8 +113,11 @@ def state_for(inspector_id: int, inspection_id: int, body: str = "none") -> Stat
 
 def render(inspection: Inspection) -> dict[str, Any]:
     """The inspection's detail, kept as its offline copy; inside the write's transaction."""
-    state = _state(inspection.id, ANY.first(inspection_id=inspection.id))
-    body = inspections.detail(inspection)
+    return _render(inspection, _state(inspection.id, ANY.first(inspection_id=inspection.id)))
+
+
+def _render(inspection: Inspection, state: State) -> dict[str, Any]:
+    body = inspections.detail(inspection)  # read after the state: never older than its ETag
     _keep(inspection.id, state.etag, _text(body))
     return body
 
@@ -140,7 +143,7 @@ def prepare(inspection_ids: Iterable[int]) -> int:
             for inspection_id in ids[start : start + PREPARE_BATCH]:
                 state = _state(inspection_id, ANY.first(inspection_id=inspection_id))
                 if not state.kept:
-                    render(inspections.get(inspection_id))
+                    _render(inspections.get(inspection_id), state)
                     rendered += 1
     return rendered
 
