@@ -1,5 +1,5 @@
-"""Fixtures for the job layer: a real Redis (db 15 unless LIANJIAN_TEST_REDIS_URL says otherwise,
-emptied around each test), worker processes that see the test database, and a drawn joint check
+"""Fixtures for the job layer: a real Redis (a database of 1–15 claimed by this run, unless
+LIANJIAN_TEST_REDIS_URL names one; emptied around each test), worker processes that see the test database, and a drawn joint check
 of internet cafés (文化旅游局 leads, 公安 and 消防 partner).
 
 Without a Redis answering, the Redis tests are skipped with the reason; under CI (CI=true) or
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from collections import Counter
 from datetime import timedelta
 
@@ -30,7 +31,10 @@ from inspect_app.services import draws, tasks
 from scheduler import outbox
 from tests.factories import actor, internet_cafes, joint_ic_task_body, make_inspector, make_user
 
-REDIS_URL = os.environ.get("LIANJIAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_SERVER = "redis://127.0.0.1:6379"
+# Each test run claims a database of its own (1–15) in db 0, so runs on one machine never collide.
+CLAIM_KEY = "lianjian:test-run:db:{}"
+CLAIM_SECONDS = 3600
 REQUIRE_REDIS = (
     os.environ.get("CI", "").lower() == "true" or os.environ.get("LIANJIAN_REQUIRE_REDIS") == "1"
 )
@@ -39,16 +43,35 @@ PROVENANCE = "2026-11-30 宝山区公开摇号会 上午十时 公证员现场"
 PICKED = 4
 
 
+def _claim_database(server: Redis) -> int:
+    """A Redis database number no other test run on this machine holds."""
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+    for number in range(1, 16):
+        if server.set(CLAIM_KEY.format(number), owner, nx=True, ex=CLAIM_SECONDS):
+            return number
+    pytest.fail("every Redis test database (1–15) is claimed by another test run")
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
+    explicit = os.environ.get("LIANJIAN_TEST_REDIS_URL")
     try:
-        Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+        server = Redis.from_url(explicit or REDIS_SERVER + "/0", socket_connect_timeout=1)
+        server.ping()
     except RedisError as error:
-        message = f"Redis not reachable at {REDIS_URL}: {error}"
+        message = f"Redis not reachable at {explicit or REDIS_SERVER}: {error}"
         if REQUIRE_REDIS:
             pytest.fail(message + " (CI requires Redis)")
         pytest.skip(message)
-    return REDIS_URL
+    if explicit:
+        yield explicit
+        return
+    number = _claim_database(server)
+    try:
+        yield f"{REDIS_SERVER}/{number}"
+    finally:
+        server.delete(CLAIM_KEY.format(number))
+        server.close()
 
 
 @pytest.fixture
