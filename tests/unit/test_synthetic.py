@@ -12,8 +12,8 @@ import pytest
 from inspect_app.domain.credit_code import is_valid
 from seeds.catalogue_loader import BAOSHAN_LAT, BAOSHAN_LON, load_catalogue
 from seeds.synthetic import generate_district, holding_at, iter_entities, serialise
-from seeds.synthetic_config import DEFAULT_CONFIG, SyntheticConfig
-from seeds.synthetic_staff import generate_inspectors, inspectors_per_department
+from seeds.synthetic.config import DEFAULT_CONFIG, SyntheticConfig
+from seeds.synthetic.staff import generate_inspectors, inspectors_per_department
 
 SEED = 20210612  # the day 宝府办〔2021〕36号 was issued
 N = 3000
