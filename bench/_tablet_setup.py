@@ -28,12 +28,13 @@ from typing import Any
 
 from argon2 import PasswordHasher
 
-from inspect_app import schema
+from inspect_app import migrate
 from inspect_app.auth import Actor, issue_token
 from inspect_app.clock import utcnow
 from inspect_app.db import bind, open_database
 from inspect_app.domain import signing_keys
 from inspect_app.domain.credit_code import complete
+from inspect_app.jobs.draws import dispatch_draw
 from inspect_app.models import (
     Department,
     Industry,
@@ -48,7 +49,6 @@ from inspect_app.models import (
     User,
 )
 from inspect_app.services import draws, entities, licence_codes, licences, seeding, tasks
-from scheduler import jobs
 from seeds.catalogue_loader import load_catalogue
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -138,7 +138,7 @@ def build_world(tablets: int, cafes: int, workload_cap: int, seed: int, cold: bo
     world = World(home, url, keys, [], {}, 0.0, drop)
     try:
         db = bind(url)
-        schema.migrate(db)
+        migrate.migrate(db)
         with db.connection_context():
             now = utcnow()
             seeding.load_catalogue(load_catalogue(), ADMIN.label, now)
@@ -250,7 +250,7 @@ def _joint_task(cafes: int, workload_cap: int, now) -> int:
 def _dispatch(draw_id: int, cold: bool) -> None:
     """What the worker does after a draw: the dispatch job, from its outbox row."""
     row = OutboxJob.get(OutboxJob.dedup_key == f"dispatch_draw:{draw_id}")
-    jobs.dispatch_draw(row.id, draw_id)
+    dispatch_draw(row.id, draw_id)
     if cold:
         OfflineCopy.delete().execute()
 

@@ -1,4 +1,5 @@
-"""The application factory: configuration, database, API blueprints, CLI."""
+"""The application factory: configuration, database, API blueprints (the console, `inspect_app.cli`,
+builds its app here; the app does not know its console)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,25 @@ from typing import Any
 from flask import Flask, jsonify
 from flask_compress import Compress
 
-from inspect_app import auth, cli, config
+from inspect_app import auth, config
+from inspect_app.api import (
+    auth_routes,
+    catalogue,
+    entities,
+    imports,
+    licences,
+    licensing,
+    maps_pages,
+    public,
+    risk,
+    tablet,
+    tasks,
+)
 from inspect_app.api.base import Api
 from inspect_app.clock import utcnow
 from inspect_app.db import bind, database
-from inspect_app.requests import refuse_nul_characters
-from inspect_app.services import jobs_wiring
+from inspect_app.guards import refuse_nul_characters
+from inspect_app.jobs import relay
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -29,7 +43,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _manage_connections(app)
     _relay_jobs_after_commit(app)
     _register_api(app)
-    cli.register(app)
 
     @app.get("/healthz")
     def healthz():
@@ -59,29 +72,15 @@ def _relay_jobs_after_commit(app: Flask) -> None:
     @app.teardown_request
     def _after_request(exc):
         if exc is None:
-            jobs_wiring.relay_written(app.config, utcnow())
+            relay.relay_written(app.config, utcnow())
 
     @app.teardown_appcontext
     def _after_command(exc):
         if exc is None:
-            jobs_wiring.relay_written(app.config, utcnow())
+            relay.relay_written(app.config, utcnow())
 
 
 def _register_api(app: Flask) -> None:
-    from inspect_app.api import (
-        auth_routes,
-        catalogue,
-        entities,
-        imports,
-        licences,
-        licensing,
-        maps_pages,
-        public,
-        risk,
-        tablet,
-        tasks,
-    )
-
     api = Api(app)
     for module in (
         auth_routes,

@@ -16,7 +16,7 @@ from pathlib import Path
 import peewee
 import pytest
 
-from inspect_app import schema
+from inspect_app import migrate
 from inspect_app.clock import utcnow
 from inspect_app.db import database, open_database, release
 from inspect_app.domain import signing_keys
@@ -46,7 +46,7 @@ CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 def _prepare(url: str) -> None:
     db = open_database(url)
     database.initialize(db)
-    schema.migrate(db)
+    migrate.migrate(db)
     with db.connection_context():
         seeding.load_catalogue(load_catalogue(), "pytest", utcnow())
 

@@ -1,1 +1,1 @@
-"""Schema migrations, applied in order by inspect_app.schema (playhouse.migrations)."""
+"""Schema migrations, applied in order by inspect_app.migrate (playhouse.migrations)."""

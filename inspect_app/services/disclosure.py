@@ -15,7 +15,7 @@ from inspect_app.db import database
 from inspect_app.domain.calendar import add_working_days
 from inspect_app.errors import AppError
 from inspect_app.models import Disclosure, Draw, Entity, Inspection, SpotCheckTask, Street, User
-from inspect_app.services import draws, tasks
+from inspect_app.services import draws, notifications, tasks
 from inspect_app.services.feedback import holiday_calendar, rules
 
 OUTCOME_LABELS = {
@@ -84,8 +84,6 @@ def publish(actor: Actor, code: str, now: datetime) -> Disclosure:
 
 def flag_late(now: datetime) -> int:
     """Drawn tasks not published by their due date are flagged once, and their lead planners told."""
-    from inspect_app.services.dispatch import notify
-
     today = local(now).date()
     flagged = 0
     with database.atomic():
@@ -101,7 +99,7 @@ def flag_late(now: datetime) -> int:
             for user in User.select().where(
                 (User.role == "planner") & (User.department == task.lead_id)
             ):
-                notify(
+                notifications.notify(
                     f"DISCLOSURE_LATE:{task.id}:{user.id}",
                     "DISCLOSURE_LATE",
                     user=user.id,

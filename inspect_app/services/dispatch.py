@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from inspect_app import audit
+from inspect_app import audit, outbox
 from inspect_app.db import database
 from inspect_app.models import (
     Department,
@@ -17,9 +17,36 @@ from inspect_app.models import (
     Inspection,
     InspectionMember,
     Inspector,
-    Notification,
     SpotCheckTask,
 )
+from inspect_app.services import notifications, offline_copies, reminders
+
+SYSTEM_ACTOR = "system:jobs"
+
+
+def record_after_draw(draw_id: int, task: SpotCheckTask) -> None:
+    """In the draw's transaction, a draw's follow-ups: create the inspections and notify the
+    teams now; remind them before the deadline (RQ's scheduler holds it until then)."""
+    outbox.add("dispatch_draw", [draw_id], dedup_key=f"dispatch_draw:{draw_id}")
+    outbox.add(
+        "remind_deadline",
+        [task.id],
+        dedup_key=f"remind_deadline:{task.id}",
+        run_at=reminders.reminder_time(task.deadline),
+    )
+
+
+def dispatch_draw(outbox_id: int, draw_id: int, now: datetime) -> dict[str, int]:
+    """The dispatch job: create the draw's inspections and tell every team member, once; then
+    render each inspection's offline copy before the tablets come for it (a retry renders only
+    what is missing)."""
+    with database.atomic():
+        done = outbox.is_done(outbox_id)
+        created = {"skipped": 1} if done else create_inspections(draw_id, now)
+        if not done:
+            outbox.mark_done(outbox_id, now)
+    created["offline_copies"] = offline_copies.prepare(inspections_of(draw_id))
+    return created
 
 
 def create_inspections(draw_id: int, now: datetime) -> dict[str, int]:
@@ -47,7 +74,7 @@ def create_inspections(draw_id: int, now: datetime) -> dict[str, int]:
                     created["members"] += _member(
                         inspection, inspectors[code], departments[department]
                     )
-                    created["notifications"] += notify(
+                    created["notifications"] += notifications.notify(
                         f"ASSIGNED:{inspection.id}:{inspectors[code].id}",
                         "ASSIGNED",
                         inspector=inspectors[code].id,
@@ -62,7 +89,7 @@ def create_inspections(draw_id: int, now: datetime) -> dict[str, int]:
                     )
         if any(created.values()):  # a re-run creates nothing and writes nothing
             audit.record(
-                "system:jobs",
+                SYSTEM_ACTOR,
                 "draw.dispatch",
                 "task",
                 task.code,
@@ -101,36 +128,6 @@ def _member(inspection: Inspection, inspector: Inspector, department_id: int) ->
     inserted = (
         InspectionMember.insert(
             inspection=inspection, inspector=inspector, department=department_id
-        )
-        .on_conflict_ignore()
-        .as_rowcount()
-        .execute()
-    )
-    return 1 if inserted else 0
-
-
-def notify(
-    dedup_key: str,
-    kind: str,
-    *,
-    now: datetime,
-    payload: dict,
-    inspector: int | None = None,
-    user: int | None = None,
-    inspection: int | None = None,
-    task: int | None = None,
-) -> int:
-    """Record a notice once: a second call with the same key changes nothing (the unique key)."""
-    inserted = (
-        Notification.insert(
-            dedup_key=dedup_key,
-            kind=kind,
-            inspector=inspector,
-            user=user,
-            inspection=inspection,
-            task=task,
-            payload=payload,
-            created_at=now,
         )
         .on_conflict_ignore()
         .as_rowcount()

@@ -31,10 +31,9 @@ from inspect_app.models import (
     SpotCheckTask,
     Street,
 )
-from inspect_app.services import tasks
+from inspect_app.services import dispatch, tasks
 from inspect_app.services.grades import grading_config, refresh_grades
 from scheduler import draw as published
-from scheduler import jobs
 
 OPEN_INSPECTION_STATES = ("ASSIGNED", "CHECKED_IN", "RECORDING", "OVERDUE")  # work still to do
 
@@ -265,9 +264,8 @@ def run_draw(
             .execute()
         )
         row = Draw.get_by_id(row.id)
-        jobs.add_after_draw(
-            row.id, task
-        )  # dispatch and reminder commit with the draw, or not at all
+        # dispatch and reminder commit with the draw, or not at all
+        dispatch.record_after_draw(row.id, task)
         audit.record(
             actor.label,
             "draw.run",

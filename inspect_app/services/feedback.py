@@ -10,21 +10,28 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from inspect_app import audit
+from inspect_app import audit, outbox
 from inspect_app.auth import Actor
 from inspect_app.clock import local
 from inspect_app.db import database
 from inspect_app.domain.calendar import add_working_days
 from inspect_app.domain.lifecycle import EventKind, Status
 from inspect_app.errors import AppError
-from inspect_app.models import Entity, Feedback, Holiday, Inspection, Licence, SpotCheckTask
-from inspect_app.services import licences
-from scheduler import outbox
+from inspect_app.models import (
+    Department,
+    Entity,
+    Feedback,
+    Holiday,
+    Inspection,
+    Licence,
+    SpotCheckTask,
+    User,
+)
+from inspect_app.services import licences, notifications, reinspection
 
 RULES_FILE = Path(__file__).resolve().parents[2] / "seeds" / "catalogue" / "feedback_rules.json"
 LICENSING = "LICENSING"
 INBOX_STATES = ("DELIVERED", "ACKNOWLEDGED", "ESCALATED")
-DELIVERY = outbox.JobPolicy(timeout=60, max_retries=5, intervals=(5, 30, 120, 600, 1800))
 
 
 @cache
@@ -70,16 +77,9 @@ def record_followups(inspection: Inspection, now: datetime) -> list[Feedback]:
             created_at=now,
             updated_at=now,
         )
-        outbox.add(
-            "scheduler.followup_jobs.deliver_feedback",
-            [row.id],
-            dedup_key=f"deliver-feedback:{row.id}",
-            policy=DELIVERY,
-        )
+        outbox.add("deliver_feedback", [row.id], dedup_key=f"deliver-feedback:{row.id}")
         if rule["kind"] == "RECTIFICATION" and rule.get("reinspect"):
-            from scheduler import jobs
-
-            jobs.add_reinspection(inspection.id, due_on)
+            reinspection.record_reinspection(inspection.id, due_on)
         created.append(row)
     return created
 
@@ -94,6 +94,16 @@ def deliver(feedback_id: int, now: datetime) -> bool:
         .execute()
     )
     return bool(delivered)
+
+
+def deliver_recorded(outbox_id: int, feedback_id: int, now: datetime) -> bool:
+    """The delivery job: `deliver` once per outbox row, in one transaction."""
+    with database.atomic():
+        if outbox.is_done(outbox_id):
+            return False
+        delivered = deliver(feedback_id, now)
+        outbox.mark_done(outbox_id, now)
+    return delivered
 
 
 def ensure_licensing(actor: Actor) -> None:
@@ -219,9 +229,6 @@ def act(
 
 def escalate_overdue(now: datetime) -> int:
     """Unanswered licensing feedback past its due date escalates, once, to licensing's users."""
-    from inspect_app.models import Department, User
-    from inspect_app.services.dispatch import notify
-
     today = local(now).date()
     count = 0
     with database.atomic():
@@ -238,7 +245,7 @@ def escalate_overdue(now: datetime) -> int:
                 status="ESCALATED", escalated_at=now, updated_at=now, version=Feedback.version + 1
             ).where(Feedback.id == row.id).execute()
             for user in staff:
-                notify(
+                notifications.notify(
                     f"FEEDBACK_ESCALATED:{row.id}:{user.id}",
                     "FEEDBACK_ESCALATED",
                     user=user.id,

@@ -7,6 +7,7 @@ from typing import Any
 
 from peewee import JOIN
 
+import maps
 from inspect_app.domain.lifecycle import Status
 from inspect_app.models import (
     Draw,
@@ -24,9 +25,7 @@ FAILING_OUTCOMES = ("FIXED", "CASE", "REFUSE")
 
 
 def labels():
-    from maps import Labels
-
-    return Labels.from_catalogue(load_catalogue())
+    return maps.Labels.from_catalogue(load_catalogue())
 
 
 def entity_rows(industry: str | None = None) -> list[dict[str, Any]]:
@@ -171,8 +170,6 @@ def build(
 ):
     """One map page of a kind (entities, draw, progress, failures): rows from the registry, the
     pure builder from maps/. The app, the CLI and the demo all build maps here."""
-    import maps
-
     if kind == "entities":
         return maps.entities_map(entity_rows(industry), tiles=tiles, labels=labels())
     if kind == "draw":

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from inspect_app.cli import lianjian
 from inspect_app.db import database
 from inspect_app.models import AuditEntry, Licence
 from tests.factories import make_licence
@@ -45,10 +46,10 @@ def test_import_command_reports_and_is_idempotent(app, tmp_path):
     runner = app.test_cli_runner()
     path = tmp_path / "licences.csv"
     path.write_text(csv_rows(three_codes()), encoding="utf-8")
-    first = runner.invoke(args=["import", "licences", str(path)])
+    first = runner.invoke(lianjian, args=["import", "licences", str(path)])
     assert first.exit_code == 0, first.output
     assert "created: 3" in first.output
-    second = runner.invoke(args=["import", "licences", str(path)])
+    second = runner.invoke(lianjian, args=["import", "licences", str(path)])
     assert "unchanged: 3" in second.output
     assert Licence.select().count() == 3
 
@@ -58,7 +59,9 @@ def test_import_command_exits_2_and_writes_the_report_on_bad_rows(app, tmp_path)
     text = csv_rows(three_codes()).replace("2026-05-02", "昨天", 1)
     path, report = tmp_path / "licences.csv", tmp_path / "report.json"
     path.write_text(text, encoding="utf-8")
-    result = runner.invoke(args=["import", "licences", str(path), "--report", str(report)])
+    result = runner.invoke(
+        lianjian, args=["import", "licences", str(path), "--report", str(report)]
+    )
     assert result.exit_code == 2
     written = json.loads(report.read_text(encoding="utf-8"))
     assert written["created"] == 2
@@ -68,13 +71,13 @@ def test_import_command_exits_2_and_writes_the_report_on_bad_rows(app, tmp_path)
 def test_audit_verify_detects_an_edited_row(app):
     make_licence()
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    assert runner.invoke(lianjian, args=["audit", "verify"]).exit_code == 0
     entry = AuditEntry.select().order_by(AuditEntry.seq).offset(1).get()
     database.execute_sql(
         "UPDATE audit_entry SET actor = %s WHERE id = %s".replace("%s", database.param),
         ("someone-else", entry.id),
     )
-    result = runner.invoke(args=["audit", "verify"])
+    result = runner.invoke(lianjian, args=["audit", "verify"])
     assert result.exit_code == 1
     assert f"entry {entry.seq}" in result.output
 
@@ -85,7 +88,7 @@ def test_audit_verify_detects_a_deleted_row(app):
     runner = app.test_cli_runner()
     middle = AuditEntry.select().order_by(AuditEntry.seq).offset(2).get()
     AuditEntry.delete().where(AuditEntry.id == middle.id).execute()
-    result = runner.invoke(args=["audit", "verify"])
+    result = runner.invoke(lianjian, args=["audit", "verify"])
     assert result.exit_code == 1 and "missing" in result.output
 
 
@@ -93,7 +96,7 @@ def test_audit_verify_detects_a_truncated_tail(app):
     make_licence()
     last = AuditEntry.select().order_by(AuditEntry.seq.desc()).get()
     AuditEntry.delete().where(AuditEntry.id == last.id).execute()
-    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    result = app.test_cli_runner().invoke(lianjian, args=["audit", "verify"])
     assert result.exit_code == 1 and "deleted" in result.output
 
 

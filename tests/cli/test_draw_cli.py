@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from inspect_app.cli import lianjian
 from inspect_app.models import Draw
 from tests.factories import internet_cafes, make_inspector
 
@@ -17,6 +18,7 @@ def _district():
 
 def _create(runner):
     result = runner.invoke(
+        lianjian,
         args=[
             "task",
             "create",
@@ -40,7 +42,7 @@ def _create(runner):
             "2026-12-31",
             "--deadline",
             "2027-01-10",
-        ]
+        ],
     )
     assert result.exit_code == 0, result.output
     return json.loads(result.output)["code"]
@@ -50,9 +52,10 @@ def test_console_draw_from_plan_to_verification(app, tmp_path):
     _district()
     runner = app.test_cli_runner()
     code = _create(runner)
-    frozen = runner.invoke(args=["task", "freeze", code])
+    frozen = runner.invoke(lianjian, args=["task", "freeze", code])
     assert frozen.exit_code == 0 and len(json.loads(frozen.output)["commitment_hash"]) == 64
     drawn = runner.invoke(
+        lianjian,
         args=[
             "draw",
             "run",
@@ -61,13 +64,13 @@ def test_console_draw_from_plan_to_verification(app, tmp_path):
             "5 11 23 37 40",
             "--provenance",
             "上证指数收盘价 2026-11-30",
-        ]
+        ],
     )
     assert drawn.exit_code == 0, drawn.output
     assert drawn.output.count("CT:") == 3
-    shown = runner.invoke(args=["draw", "show", code])
+    shown = runner.invoke(lianjian, args=["draw", "show", code])
     assert "exclusions:" in shown.output
-    verified = runner.invoke(args=["draw", "verify", code])
+    verified = runner.invoke(lianjian, args=["draw", "verify", code])
     assert verified.exit_code == 0 and "一致 match" in verified.output
 
 
@@ -75,26 +78,27 @@ def test_console_verify_of_a_published_record_file_detects_a_change(app, client,
     _district()
     runner = app.test_cli_runner()
     code = _create(runner)
-    runner.invoke(args=["task", "freeze", code])
+    runner.invoke(lianjian, args=["task", "freeze", code])
     runner.invoke(
-        args=["draw", "run", code, "--values", "5 11 23 37 40", "--provenance", "公开摇号"]
+        lianjian,
+        args=["draw", "run", code, "--values", "5 11 23 37 40", "--provenance", "公开摇号"],
     )
     record = client.get(f"/api/v1/public/draws/{code}").get_json()
     good = tmp_path / "record.json"
     good.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    assert runner.invoke(args=["draw", "verify", str(good)]).exit_code == 0
+    assert runner.invoke(lianjian, args=["draw", "verify", str(good)]).exit_code == 0
     record["result"]["assignments"][0]["entity_id"] = record["result"]["assignments"][1][
         "entity_id"
     ]
     bad = tmp_path / "tampered.json"
     bad.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    result = runner.invoke(args=["draw", "verify", str(bad)])
+    result = runner.invoke(lianjian, args=["draw", "verify", str(bad)])
     assert result.exit_code == 1 and "result.assignments[0]" in result.output
 
 
 def test_console_errors_are_clear_not_tracebacks(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["task", "freeze", "CT-2099-0001"])
+    result = runner.invoke(lianjian, args=["task", "freeze", "CT-2099-0001"])
     assert result.exit_code != 0
     assert "未找到该抽查任务" in result.output and "Traceback" not in result.output
     assert Draw.select().count() == 0
@@ -102,6 +106,8 @@ def test_console_errors_are_clear_not_tracebacks(app):
 
 def test_console_grade_explains_itself(app):
     (licence,) = internet_cafes(1)
-    result = app.test_cli_runner().invoke(args=["risk", "grade", licence.holder.credit_code])
+    result = app.test_cli_runner().invoke(
+        lianjian, args=["risk", "grade", licence.holder.credit_code]
+    )
     assert result.exit_code == 0
     assert "grade" in result.output and "信用" in result.output

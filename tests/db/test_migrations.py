@@ -8,7 +8,7 @@ import uuid
 import peewee
 import pytest
 
-from inspect_app import schema
+from inspect_app import migrate
 from inspect_app.db import database, open_database
 from tests.conftest import POSTGRES_URL
 
@@ -42,7 +42,7 @@ def fresh_db(request, tmp_path):
 
 def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp_path):
     database.initialize(fresh_db)
-    assert schema.migrate(fresh_db) == [
+    assert migrate.migrate(fresh_db) == [
         "0001_initial",
         "0002_supervision",
         "0003_fieldwork",
@@ -54,11 +54,11 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
             "INSERT INTO department (code, name, short_name, kind) VALUES ('CT', '区文化旅游局', '文旅局', 'bureau')"
         )
     later = tmp_path / "migrations"
-    shutil.copytree(schema.MIGRATIONS, later)
+    shutil.copytree(migrate.MIGRATIONS, later)
     (later / "9001_entity_note.py").write_text(ADD_NOTE, encoding="utf-8")
 
-    assert schema.migrate(fresh_db, later) == ["9001_entity_note"]
-    assert schema.migrate(fresh_db, later) == []
+    assert migrate.migrate(fresh_db, later) == ["9001_entity_note"]
+    assert migrate.migrate(fresh_db, later) == []
     with fresh_db.connection_context():
         columns = {c.name for c in fresh_db.get_columns("entity")}
         names = [r[0] for r in fresh_db.execute_sql("SELECT name FROM schema_version ORDER BY id")]
@@ -81,7 +81,7 @@ def test_the_models_match_the_migrated_schema(fresh_db):
     from inspect_app.models import ALL_MODELS
 
     database.initialize(fresh_db)
-    schema.migrate(fresh_db)
+    migrate.migrate(fresh_db)
     with fresh_db.connection_context():
         assert not diff_models(fresh_db, ALL_MODELS), (
             "models and migrations disagree: generate a migration"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from inspect_app.cli import lianjian
 from inspect_app.models import SpotCheckTask
 from tests.factories import login
 
@@ -45,7 +46,7 @@ def test_cli_writes_self_contained_pages(app, joint, tmp_path):
         ["maps", "failures"],
     ):
         out = tmp_path / f"{args[1]}.html"
-        result = runner.invoke(args=[*args, "--tiles", "none", "-o", str(out)])
+        result = runner.invoke(lianjian, args=[*args, "--tiles", "none", "-o", str(out)])
         assert result.exit_code == 0, result.output
         html = out.read_text(encoding="utf-8")
         assert "<script" in html and "/static/maps/" not in html

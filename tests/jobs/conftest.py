@@ -18,6 +18,7 @@ import pytest
 from redis import Redis
 from redis.exceptions import RedisError
 
+from inspect_app import outbox
 from inspect_app.clock import local, utcnow
 from inspect_app.models import (
     Draw,
@@ -28,7 +29,6 @@ from inspect_app.models import (
     SpotCheckTask,
 )
 from inspect_app.services import draws, tasks
-from scheduler import outbox
 from tests.factories import actor, internet_cafes, joint_ic_task_body, make_inspector, make_user
 
 REDIS_SERVER = "redis://127.0.0.1:6379"

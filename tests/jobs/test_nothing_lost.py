@@ -12,9 +12,11 @@ from rq import Queue
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
+from inspect_app import outbox
 from inspect_app.clock import utcnow
+from inspect_app.jobs import draws as draw_jobs
+from inspect_app.jobs import relay
 from inspect_app.models import Draw, Inspection, Notification, OutboxJob
-from scheduler import jobs, outbox
 from tests.factories import auth_header, joint_ic_task_body
 from tests.jobs.conftest import (
     PICKED,
@@ -40,7 +42,7 @@ def test_a_worker_killed_mid_dispatch_is_retried_by_rq_and_creates_everything_on
     _, draw = drawn
     row = dispatch_row(draw)
     shorten(row)
-    assert outbox.relay(redis, utcnow()).enqueued == 1
+    assert relay.run(redis, utcnow()).enqueued == 1
     stall = tmp_path / "stalled.pid"
     worker = start_stalling_worker(
         worker_env, stall, "--worker-class", "tests.jobs.workers.ShortLeaseWorker"
@@ -66,7 +68,7 @@ def test_a_killed_work_horse_is_retried_by_its_worker_and_creates_everything_onc
     _, draw = drawn
     row = dispatch_row(draw)
     shorten(row)
-    outbox.relay(redis, utcnow())
+    relay.run(redis, utcnow())
     stall = tmp_path / "stalled.pid"
     worker = start_stalling_worker(worker_env, stall)  # rq.Worker: the job runs in a forked horse
     horse = wait_for_stall(worker, stall)
@@ -85,7 +87,7 @@ def test_a_killed_job_with_no_retries_left_is_handed_back_by_the_relay(
     _, draw = drawn
     row = dispatch_row(draw)
     shorten(row, max_retries=0)
-    outbox.relay(redis, utcnow())
+    relay.run(redis, utcnow())
     stall = tmp_path / "stalled.pid"
     worker = start_stalling_worker(
         worker_env, stall, "--worker-class", "tests.jobs.workers.ShortLeaseWorker"
@@ -98,7 +100,7 @@ def test_a_killed_job_with_no_retries_left_is_handed_back_by_the_relay(
     assert outbox.job_id(row.id) in FailedJobRegistry("default", connection=redis)
     assert _status(row) == outbox.ENQUEUED
 
-    report = outbox.relay(redis, utcnow())
+    report = relay.run(redis, utcnow())
     run_worker(worker_env)
 
     assert report.requeued == 1
@@ -123,12 +125,12 @@ def test_redis_unreachable_when_drawing_loses_nothing(
     assert drawn.status_code == 201, drawn.get_json()
     rows = list(OutboxJob.select())
     assert {r.status for r in rows} == {outbox.PENDING} and len(rows) == 2
-    failed = outbox.relay(outbox.connect(closed_redis_url), utcnow())
+    failed = relay.run(outbox.connect(closed_redis_url), utcnow())
     assert failed.error and "Connection" in failed.error
     assert {r.status for r in OutboxJob.select()} == {outbox.PENDING}
     assert Inspection.select().count() == 0
 
-    relayed = outbox.relay(outbox.connect(redis_url), utcnow())
+    relayed = relay.run(outbox.connect(redis_url), utcnow())
     run_worker(worker_env)
 
     assert (relayed.enqueued, relayed.scheduled) == (1, 1)
@@ -140,10 +142,10 @@ def test_redis_unreachable_when_drawing_loses_nothing(
 def test_a_job_redis_lost_is_enqueued_again(queued_app, redis, drawn, worker_env):
     _, draw = drawn
     row = dispatch_row(draw)
-    outbox.relay(redis, utcnow())
+    relay.run(redis, utcnow())
     redis.flushdb()  # Redis restarted without its data
 
-    report = outbox.relay(redis, utcnow())
+    report = relay.run(redis, utcnow())
     run_worker(worker_env)
 
     assert report.requeued == 2  # the dispatch and the scheduled reminder
@@ -156,9 +158,9 @@ def test_running_the_same_dispatch_twice_through_rq_changes_nothing(
 ):
     _, draw = drawn
     row = dispatch_row(draw)
-    outbox.relay(redis, utcnow())
+    relay.run(redis, utcnow())
     duplicate = Queue("default", connection=redis).enqueue(
-        "scheduler.jobs.dispatch_draw", args=(row.id, draw.id), job_id="a-second-copy"
+        "inspect_app.jobs.draws.dispatch_draw", args=(row.id, draw.id), job_id="a-second-copy"
     )
 
     run_worker(worker_env)
@@ -176,11 +178,11 @@ def test_running_the_same_dispatch_twice_through_rq_changes_nothing(
 def test_a_dispatch_rerun_after_its_done_mark_was_lost_changes_nothing(embedded_app, drawn):
     _, draw = drawn
     row = dispatch_row(draw)
-    outbox.relay(None, utcnow())
+    relay.run(None, utcnow())
     before = snapshot()
     OutboxJob.update(status=outbox.PENDING).where(OutboxJob.id == row.id).execute()
 
-    again = jobs.dispatch_draw(row.id, draw.id)
+    again = draw_jobs.dispatch_draw(row.id, draw.id)
 
     assert (again["inspections"], again["notifications"]) == (0, 0)
     assert snapshot() == before

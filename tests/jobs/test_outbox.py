@@ -8,11 +8,12 @@ from datetime import datetime, time, timedelta
 import peewee
 import pytest
 
+from inspect_app import outbox
 from inspect_app.clock import SHANGHAI, utcnow
 from inspect_app.db import database
+from inspect_app.jobs import relay
 from inspect_app.models import Inspection, Notification, OutboxJob, SpotCheckTask
 from inspect_app.services import dispatch
-from scheduler import jobs, outbox
 from tests.factories import auth_header, joint_ic_task_body
 from tests.jobs.conftest import (
     PICKED,
@@ -27,8 +28,16 @@ QUICK = outbox.JobPolicy(timeout=10, max_retries=1, intervals=(0,))
 
 
 def refuse(outbox_id: int, reason: str) -> None:
-    """A job that always fails (referred to by name from the outbox)."""
+    """A job that always fails (recorded by name, like every job of the outbox)."""
     raise RuntimeError(reason)
+
+
+@pytest.fixture(autouse=True)
+def refuse_job(monkeypatch):
+    """`refuse` registered in the outbox's registry, as the app's own jobs are."""
+    spec = outbox.JobSpec(f"{__name__}.refuse", QUICK)
+    monkeypatch.setitem(outbox.JOBS, "refuse", spec)
+    return spec
 
 
 def test_a_draw_records_its_dispatch_and_its_reminder(drawn):
@@ -36,14 +45,15 @@ def test_a_draw_records_its_dispatch_and_its_reminder(drawn):
     sent = dispatch_row(draw)
     assert (sent.status, sent.function, sent.args, sent.run_at) == (
         outbox.PENDING,
-        "scheduler.jobs.dispatch_draw",
+        "dispatch_draw",
         [draw.id],
         None,
     )
+    policy = outbox.JOBS["dispatch_draw"].policy
     assert (sent.timeout, sent.max_retries, sent.retry_intervals) == (
-        jobs.DISPATCH_POLICY.timeout,
-        jobs.DISPATCH_POLICY.max_retries,
-        list(jobs.DISPATCH_POLICY.intervals),
+        policy.timeout,
+        policy.max_retries,
+        list(policy.intervals),
     )
     three_days_before_at_nine = datetime.combine(
         task.deadline - timedelta(days=3), time(9), tzinfo=SHANGHAI
@@ -76,15 +86,30 @@ def test_a_draw_that_fails_after_recording_its_jobs_leaves_none(
 
 def test_recording_a_job_outside_a_transaction_is_refused(app):
     with pytest.raises(RuntimeError, match="inside the transaction"):
-        outbox.add(refuse, ["无"], dedup_key="refuse:outside", policy=QUICK)
+        outbox.add("refuse", ["无"], dedup_key="refuse:outside")
 
 
 def test_the_same_dedup_key_is_recorded_once(app):
     with database.atomic():
-        first = outbox.add(refuse, ["第一次"], dedup_key="refuse:1", policy=QUICK)
-        second = outbox.add(refuse, ["第二次"], dedup_key="refuse:1", policy=QUICK)
+        first = outbox.add("refuse", ["第一次"], dedup_key="refuse:1")
+        second = outbox.add("refuse", ["第二次"], dedup_key="refuse:1")
     assert (first, second) == (True, False)
     assert [row.args for row in OutboxJob.select()] == [["第一次"]]
+
+
+def test_a_job_the_registry_does_not_name_is_refused(app):
+    with database.atomic(), pytest.raises(KeyError, match="no job named"):
+        outbox.add("tests.jobs.test_outbox.refuse", ["无"], dedup_key="refuse:by-path")
+    assert OutboxJob.select().count() == 0
+
+
+def test_every_job_of_the_registry_is_a_function_of_the_jobs_package():
+    for name, spec in outbox.JOBS.items():
+        if name == "refuse":
+            continue
+        function = relay.function_of(name)
+        assert f"{function.__module__}.{function.__qualname__}" == spec.function
+        assert function.__module__.startswith("inspect_app.jobs.")
 
 
 def test_without_redis_drawing_through_the_api_dispatches_before_the_response(
@@ -123,13 +148,13 @@ def test_without_redis_a_failed_job_is_recorded_and_run_again_by_the_next_relay(
         return real(draw_id, now)
 
     monkeypatch.setattr(dispatch, "create_inspections", flaky)
-    first = outbox.relay(None, utcnow())
+    first = relay.run(None, utcnow())
     row = dispatch_row(draw)
     assert (first.failed, row.status, row.attempts) == (1, outbox.FAILED, 1)
     assert "could not connect to server" in row.last_error
     assert Inspection.select().count() == 0
 
-    second = outbox.relay(None, utcnow())
+    second = relay.run(None, utcnow())
 
     assert second.ran == 1 and dispatch_row(draw).status == outbox.DONE
     assert_dispatched_exactly_once(draw)
@@ -137,9 +162,9 @@ def test_without_redis_a_failed_job_is_recorded_and_run_again_by_the_next_relay(
 
 def test_without_redis_a_job_that_keeps_failing_stops_after_its_retries(app):
     with database.atomic():
-        outbox.add(refuse, ["许可证系统无响应"], dedup_key="refuse:always", policy=QUICK)
+        outbox.add("refuse", ["许可证系统无响应"], dedup_key="refuse:always")
 
-    reports = [outbox.relay(None, utcnow()) for _ in range(3)]
+    reports = [relay.run(None, utcnow()) for _ in range(3)]
 
     assert [r.failed for r in reports] == [1, 1, 0]
     row = OutboxJob.get()
@@ -155,7 +180,7 @@ def test_an_in_process_run_that_died_with_its_process_is_run_again(embedded_app,
         OutboxJob.id == row.id
     ).execute()
 
-    outbox.relay(None, utcnow())
+    relay.run(None, utcnow())
 
     assert dispatch_row(draw).status == outbox.DONE
     assert Notification.select().where(Notification.kind == "ASSIGNED").count() > 0

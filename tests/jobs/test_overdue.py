@@ -12,11 +12,12 @@ import pytest
 from rq import Queue
 from rq.cron import CronScheduler, get_cron_job_ids
 
-from inspect_app import config
-from inspect_app.cli_jobs import build_cron
+from inspect_app import config, outbox
 from inspect_app.clock import local, utcnow
+from inspect_app.jobs import inspections as inspection_jobs
+from inspect_app.jobs import relay
+from inspect_app.jobs.cron import build_cron
 from inspect_app.models import Inspection, Notification
-from scheduler import jobs, outbox
 from tests.factories import make_user
 from tests.jobs.workers import LIANJIAN, WAIT_SECONDS, run_worker, wait_until
 
@@ -25,7 +26,7 @@ from tests.jobs.workers import LIANJIAN, WAIT_SECONDS, run_worker, wait_until
 def late(drawn):
     """The drawn check dispatched; two inspections a day late (one being recorded), one late but
     submitted, one due tomorrow. A partner (公安) planner exists too."""
-    outbox.relay(None, utcnow())
+    relay.run(None, utcnow())
     first, second, third, fourth = Inspection.select().order_by(Inspection.id)
     today = local(utcnow()).date()
     _set(first, "ASSIGNED", today - timedelta(days=1))
@@ -53,7 +54,7 @@ def _escalations() -> list[tuple[int, int]]:
 
 def test_only_open_inspections_past_their_due_date_become_overdue(late):
     first = late[0]
-    counts = jobs.mark_overdue()
+    counts = inspection_jobs.mark_overdue()
     assert counts["overdue"] == 2
     assert _statuses(late) == ["OVERDUE", "OVERDUE", "SUBMITTED", "ASSIGNED"]
     assert Inspection.get_by_id(first.id).version == first.version + 1
@@ -61,8 +62,8 @@ def test_only_open_inspections_past_their_due_date_become_overdue(late):
 
 def test_overdue_is_escalated_once_to_each_planner_of_the_lead_department(late, ct_planners):
     first, second, _, _ = late
-    jobs.mark_overdue()
-    again = jobs.mark_overdue()
+    inspection_jobs.mark_overdue()
+    again = inspection_jobs.mark_overdue()
     assert again == {"overdue": 0, "notifications": 0}
     assert _escalations() == sorted(
         (inspection.id, planner.id) for inspection in (first, second) for planner in ct_planners
@@ -75,8 +76,11 @@ def test_the_overdue_check_is_registered_with_rqs_cron_every_quarter_hour(redis)
         job.name: job for job in build_cron(redis, "default", config.job_settings()).get_jobs()
     }
     cron_job = registered["mark_overdue"]
-    assert (cron_job.func_name, cron_job.cron) == ("scheduler.jobs.mark_overdue", "*/15 * * * *")
-    assert cron_job.job_options["job_timeout"] == jobs.OVERDUE_TIMEOUT
+    assert (cron_job.func_name, cron_job.cron) == (
+        "inspect_app.jobs.inspections.mark_overdue",
+        "*/15 * * * *",
+    )
+    assert cron_job.job_options["job_timeout"] == outbox.JOBS["mark_overdue"].policy.timeout
 
 
 @pytest.mark.redis
@@ -84,7 +88,9 @@ def test_feedback_escalation_and_late_disclosures_are_registered_hourly(redis):
     registered = {
         job.name: job for job in build_cron(redis, "default", config.job_settings()).get_jobs()
     }
-    assert registered["escalate_feedback"].func_name == "scheduler.followup_jobs.escalate_feedback"
+    assert (
+        registered["escalate_feedback"].func_name == "inspect_app.jobs.followup.escalate_feedback"
+    )
     assert registered["flag_late_disclosures"].cron == "5 * * * *"
 
 
@@ -121,9 +127,9 @@ def test_lianjian_worker_starts_the_cron_beside_it_and_stops_it_with_it(redis, w
         wait_until(lambda: CronScheduler.all(redis), "the worker's cron scheduler to register")
         (cron,) = CronScheduler.all(redis)
         assert [job.func_name for job in cron.get_jobs()] == [
-            "scheduler.jobs.mark_overdue",
-            "scheduler.followup_jobs.escalate_feedback",
-            "scheduler.followup_jobs.flag_late_disclosures",
+            "inspect_app.jobs.inspections.mark_overdue",
+            "inspect_app.jobs.followup.escalate_feedback",
+            "inspect_app.jobs.followup.flag_late_disclosures",
         ]
     finally:
         worker.send_signal(signal.SIGTERM)

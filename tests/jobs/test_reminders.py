@@ -10,9 +10,12 @@ from rq import Queue
 from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 
+from inspect_app import outbox
 from inspect_app.clock import utcnow
+from inspect_app.jobs import draws as draw_jobs
+from inspect_app.jobs import relay
 from inspect_app.models import Inspection, InspectionMember, Notification
-from scheduler import jobs, outbox
+from inspect_app.services import reminders
 from tests.jobs.conftest import dispatch_row, reminder_row
 from tests.jobs.workers import run_worker
 
@@ -25,7 +28,7 @@ def _open_seats() -> int:
     return (
         InspectionMember.select()
         .join(Inspection)
-        .where(Inspection.status.in_(jobs.OPEN_STATES))
+        .where(Inspection.status.in_(reminders.OPEN_STATES))
         .count()
     )
 
@@ -37,11 +40,13 @@ def test_the_reminder_waits_in_rqs_scheduler_until_days_before_the_deadline(
     task, _ = drawn
     row = reminder_row(task)
 
-    report = outbox.relay(outbox.connect(queued_app.config["REDIS_URL"]), utcnow())
+    report = relay.run(outbox.connect(queued_app.config["REDIS_URL"]), utcnow())
 
     assert report.scheduled == 1
     registry = ScheduledJobRegistry("default", connection=redis)
-    assert registry.get_scheduled_time(outbox.job_id(row.id)) == jobs.reminder_time(task.deadline)
+    assert registry.get_scheduled_time(outbox.job_id(row.id)) == reminders.reminder_time(
+        task.deadline
+    )
     assert Job.fetch(outbox.job_id(row.id), connection=redis).get_status() == JobStatus.SCHEDULED
     assert reminder_row(task).status == outbox.ENQUEUED
 
@@ -51,7 +56,7 @@ def test_a_due_reminder_is_run_by_the_workers_scheduler_for_open_inspections_onl
     queued_app, redis, drawn, worker_env
 ):
     task, draw = drawn
-    outbox.relay(outbox.connect(queued_app.config["REDIS_URL"]), utcnow())
+    relay.run(outbox.connect(queued_app.config["REDIS_URL"]), utcnow())
     run_worker(worker_env)  # the dispatch; the reminder stays scheduled
     assert dispatch_row(draw).status == outbox.DONE and _reminders() == []
     submitted = Inspection.select().order_by(Inspection.id).first()
@@ -64,7 +69,9 @@ def test_a_due_reminder_is_run_by_the_workers_scheduler_for_open_inspections_onl
 
     run_worker(worker_env)
     Queue("default", connection=redis).enqueue(
-        "scheduler.jobs.remind_deadline", args=(reminder_row(task).id, task.id), job_id="again"
+        "inspect_app.jobs.draws.remind_deadline",
+        args=(reminder_row(task).id, task.id),
+        job_id="again",
     )
     run_worker(worker_env)
 
@@ -75,11 +82,11 @@ def test_a_due_reminder_is_run_by_the_workers_scheduler_for_open_inspections_onl
 
 def test_without_redis_the_reminder_runs_once_it_is_due(embedded_app, drawn):
     task, _ = drawn
-    outbox.relay(None, utcnow())
+    relay.run(None, utcnow())
     assert _reminders() == []
 
-    outbox.relay(None, jobs.reminder_time(task.deadline))
-    outbox.relay(None, jobs.reminder_time(task.deadline) + timedelta(days=1))
+    relay.run(None, reminders.reminder_time(task.deadline))
+    relay.run(None, reminders.reminder_time(task.deadline) + timedelta(days=1))
 
     assert reminder_row(task).status == outbox.DONE
     assert len(_reminders()) == _open_seats() > 0
@@ -87,7 +94,7 @@ def test_without_redis_the_reminder_runs_once_it_is_due(embedded_app, drawn):
 
 def test_a_reminder_that_runs_before_its_dispatch_fails_so_it_is_retried(embedded_app, drawn):
     task, _ = drawn
-    with pytest.raises(jobs.DispatchNotDone):
-        jobs.remind_deadline(reminder_row(task).id, task.id)
+    with pytest.raises(reminders.DispatchNotDone):
+        draw_jobs.remind_deadline(reminder_row(task).id, task.id)
     assert _reminders() == []
     assert reminder_row(task).status == outbox.PENDING

@@ -100,9 +100,9 @@ def _stall_once(notify: Callable) -> Callable:
 
 def main() -> None:
     from inspect_app.cli import main as lianjian
-    from inspect_app.services import dispatch
+    from inspect_app.services import notifications
 
-    dispatch.notify = _stall_once(dispatch.notify)
+    notifications.notify = _stall_once(notifications.notify)
     sys.argv = ["lianjian", *sys.argv[1:]]
     lianjian()
 

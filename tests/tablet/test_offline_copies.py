@@ -56,7 +56,7 @@ def three_cafes(client) -> tuple[list[int], dict]:
     _, ct = inspector_with_login("CT0001", "CT", name="王晓明")
     inspector_with_login("FR0001", "FR", name="陈立", device="平板-07")
     # Tests run without REDIS_URL, so the draw request relays its outbox in-process after commit:
-    # scheduler.jobs.dispatch_draw creates the inspections and renders their copies (the
+    # inspect_app.jobs.draws.dispatch_draw creates the inspections and renders their copies (the
     # create_inspections call in draw_joint_check then finds everything there).
     drawn = draw_joint_check(client, cafes=3)
     ids = dispatch.inspections_of(drawn[0].draw_id)

@@ -12,8 +12,8 @@ import pytest
 from inspect_app.domain.credit_code import is_valid
 from seeds.catalogue_loader import BAOSHAN_LAT, BAOSHAN_LON, load_catalogue
 from seeds.synthetic import generate_district, holding_at, iter_entities, serialise
-from seeds.synthetic_config import DEFAULT_CONFIG, SyntheticConfig
-from seeds.synthetic_staff import generate_inspectors, inspectors_per_department
+from seeds.synthetic.config import DEFAULT_CONFIG, SyntheticConfig
+from seeds.synthetic.staff import generate_inspectors, inspectors_per_department
 
 SEED = 20210612  # the day 宝府办〔2021〕36号 was issued
 N = 3000
@@ -383,3 +383,15 @@ def test_users_are_one_planner_per_department_the_licensing_desk_and_an_admin(ca
 def test_every_event_is_recorded_by_a_licensing_user(district):
     licensing = {u.code for u in district.users if u.role == "licensing"}
     assert {e.actor for lic in district.licences for e in lic.events} <= licensing
+
+
+def test_the_generators_check_character_is_the_apps():
+    from random import Random
+
+    from inspect_app.domain import credit_code
+    from seeds.synthetic import identity
+
+    rng = Random(2021)
+    for _ in range(2000):
+        first17 = "".join(rng.choice(credit_code.ALPHABET) for _ in range(17))
+        assert identity.complete(first17) == credit_code.complete(first17)

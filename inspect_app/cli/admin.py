@@ -1,51 +1,23 @@
-"""`lianjian`: the operator's console, the app's own click commands (flask-style)."""
+"""Platform commands: `lianjian init`, `serve`, `audit verify`, `users create`."""
 
 from __future__ import annotations
 
-import getpass
 import json
 import secrets
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
 
-from inspect_app import audit, schema, serving
-from inspect_app.auth import Actor, hash_password
+from inspect_app import audit, migrate, serving
+from inspect_app.app import create_app
+from inspect_app.auth import hash_password
+from inspect_app.cli.base import system_actor
 from inspect_app.clock import utcnow
 from inspect_app.db import database
-from inspect_app.errors import AppError
+from inspect_app.domain import signing_keys
 from inspect_app.models import Department, User
-
-
-def system_actor() -> Actor:
-    """The operator at the console acts as an admin named after their OS account."""
-    return Actor(user_id=0, username=f"cli:{getpass.getuser()}"[:32], role="admin", department=None)
-
-
-def fail(error: AppError) -> NoReturn:
-    """A service's refusal, said at the console in both languages (and its field errors)."""
-    kind = error.kind
-    details = json.dumps(error.errors, ensure_ascii=False) if error.errors else ""
-    raise click.ClickException(f"{error.zh or kind.zh} / {error.en or kind.en} {details}".strip())
-
-
-def register(app) -> None:
-    """Attach every command to the app (the factory calls this)."""
-    from inspect_app import cli_demo, cli_followup, cli_jobs, cli_registry, cli_supervision
-
-    own = (init_command, serve_command, audit_group, users_group, cli_demo.demo_command)
-    for command in (
-        *own,
-        *cli_registry.COMMANDS,
-        *cli_supervision.COMMANDS,
-        *cli_jobs.COMMANDS,
-        *cli_followup.COMMANDS,
-    ):
-        app.cli.add_command(command)
 
 
 @click.command("init")
@@ -56,9 +28,7 @@ def register(app) -> None:
 )
 def init_command(admin_password: str | None) -> None:
     """Create or upgrade the database schema, the signing keys and the admin user."""
-    from inspect_app.domain import signing_keys
-
-    applied = schema.migrate(database.obj)
+    applied = migrate.migrate(database.obj)
     click.echo(f"schema: {', '.join(applied) if applied else 'up to date'}")
     keys = Path(current_app.config["KEYS_DIR"])
     if not (keys / signing_keys.PRIVATE_KEY_FILE).exists():
@@ -110,8 +80,6 @@ def init_command(admin_password: str | None) -> None:
 )
 def serve_command(host: str, port: int, workers: int, threads: int, connection_limit: int) -> None:
     """Serve the API (and its OpenAPI document at /api/openapi.json) with gunicorn."""
-    from inspect_app.app import create_app
-
     click.echo(
         f"serving on http://{host}:{port} with {workers} workers "
         "(docs: /api/docs, OpenAPI: /api/openapi.json)"
@@ -183,21 +151,4 @@ def users_create(username, name, role, department, password) -> None:
     )
 
 
-def _create_app():
-    from inspect_app.app import create_app
-
-    return create_app()
-
-
-cli = FlaskGroup(
-    name="lianjian",
-    create_app=_create_app,
-    add_default_commands=False,
-    add_version_option=False,
-    load_dotenv=False,
-    help="一业一证 综合监管平台 (联检): registry, risk map, double-random draw, joint inspections.",
-)
-
-
-def main() -> None:
-    cli.main(prog_name="lianjian")
+COMMANDS = (init_command, serve_command, audit_group, users_group)

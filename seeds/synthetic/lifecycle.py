@@ -13,9 +13,9 @@ from datetime import date
 from random import Random
 
 from seeds.catalogue_loader import Catalogue, Permit
-from seeds.synthetic_config import SyntheticConfig
-from seeds.synthetic_identity import licence_number, permit_number
-from seeds.synthetic_records import IntegratedPermit, Licence, LicenceEvent
+from seeds.synthetic.config import SyntheticConfig
+from seeds.synthetic.identity import licence_number, permit_number
+from seeds.synthetic.records import IntegratedPermit, Licence, LicenceEvent
 
 DAYS_PER_YEAR = 365.25
 SATURDAY = 5

@@ -9,7 +9,7 @@ import click
 from flask import current_app
 
 import maps
-from inspect_app.cli import fail, system_actor
+from inspect_app.cli.base import fail, system_actor
 from inspect_app.clock import local, utcnow
 from inspect_app.db import database
 from inspect_app.errors import AppError

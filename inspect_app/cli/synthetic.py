@@ -1,4 +1,4 @@
-"""Load a synthetic district (seeds/synthetic.py) into the registry, in bulk, with progress.
+"""Load a synthetic district (seeds/synthetic/) into the registry, in bulk, with progress.
 
 Bulk inserts in batches keep 100,000 entities to minutes; natural keys make a second run
 with the same N and seed add nothing. One audit entry records the load as a whole.
@@ -32,7 +32,7 @@ from inspect_app.models import (
 )
 from seeds.catalogue_loader import Catalogue
 from seeds.synthetic import generate_staff, iter_entities
-from seeds.synthetic_records import Holding
+from seeds.synthetic.records import Holding
 
 BATCH = 500
 # The generator reports an expired licence as EXPIRED; here expiry is read off valid_until.

@@ -19,12 +19,12 @@ from functools import partial
 from random import Random
 
 from seeds.catalogue_loader import Catalogue, Street
-from seeds.synthetic_config import DEFAULT_CONFIG, SyntheticConfig
-from seeds.synthetic_identity import CodeScrambles, credit_code
-from seeds.synthetic_lifecycle import Calendar, Holder, LicenceBuilder, Numbering, worst_sanction
-from seeds.synthetic_names import COMPANY, COOPERATIVE, INDIVIDUAL, can_be_individual, shop_name
-from seeds.synthetic_places import address, point_in
-from seeds.synthetic_records import (
+from seeds.synthetic.config import DEFAULT_CONFIG, SyntheticConfig
+from seeds.synthetic.identity import CodeScrambles, credit_code
+from seeds.synthetic.lifecycle import Calendar, Holder, LicenceBuilder, Numbering, worst_sanction
+from seeds.synthetic.names import COMPANY, COOPERATIVE, INDIVIDUAL, can_be_individual, shop_name
+from seeds.synthetic.places import address, point_in
+from seeds.synthetic.records import (
     District,
     Entity,
     Holding,
@@ -32,9 +32,8 @@ from seeds.synthetic_records import (
     Licence,
     Recusal,
     User,
-    serialise,
 )
-from seeds.synthetic_staff import (
+from seeds.synthetic.staff import (
     generate_inspectors,
     generate_recusals,
     generate_users,
@@ -45,19 +44,6 @@ DEFAULT_START = date(2021, 5, 1)
 DEFAULT_TODAY = date(2026, 11, 1)
 CREDIT_CLASSES = ("A", "B", "C", "D")  # D is the highest risk
 LICENCES_PER_ENTITY_SLOT = 2  # permit serials: a primary and at most one second licence
-
-__all__ = [
-    "DEFAULT_START",
-    "DEFAULT_TODAY",
-    "District",
-    "Holding",
-    "SyntheticConfig",
-    "generate_district",
-    "generate_staff",
-    "holding_at",
-    "iter_entities",
-    "serialise",
-]
 
 
 @dataclass(frozen=True)

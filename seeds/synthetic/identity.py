@@ -10,8 +10,12 @@ import math
 from dataclasses import dataclass
 from random import Random
 
-from inspect_app.domain.credit_code import ALPHABET, complete
-
+# GB 32100-2015: the code alphabet and check weights. The generator stays pure (no app import);
+# tests check every code it makes against the app's own validator (inspect_app.domain.credit_code).
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CHECK_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+CHECK_MODULUS = 31
+_VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 # GB 32100-2015 layout: 登记管理部门 '9' (market regulation), 机构类别, 6-digit division code.
 REGISTRATION_AUTHORITY = "9"
 DIVISION_CODE = "310113"  # 上海市宝山区
@@ -124,3 +128,9 @@ def permit_number(permit_code: str, permit_name: str, industry: str, serial: int
     digits = f"{category}{DIVISION_CODE}{serial:0{PERMIT_SERIAL_WIDTH}d}"
     check = int(digits) % PERMIT_CHECK_MODULUS % 10
     return f"{prefix}{digits}{check}"
+
+
+def complete(first17: str) -> str:
+    """Append the GB 32100 check character to the first 17 characters of a credit code."""
+    total = sum(_VALUE[ch] * w for ch, w in zip(first17, CHECK_WEIGHTS, strict=True))
+    return first17 + ALPHABET[(CHECK_MODULUS - total % CHECK_MODULUS) % CHECK_MODULUS]

@@ -16,8 +16,10 @@ from typing import Any
 from redis import Redis
 from rq import Queue, SimpleWorker
 
+from inspect_app import outbox
 from inspect_app.auth import actor_for
 from inspect_app.db import database
+from inspect_app.jobs import relay
 from inspect_app.models import (
     Entity,
     Feedback,
@@ -32,7 +34,6 @@ from inspect_app.models import (
 )
 from inspect_app.services import feedback, fieldwork, licence_codes
 from inspect_app.services.fieldwork import FieldSettings
-from scheduler import outbox
 
 OUTCOME_MIX = {"OK": 60, "FIXED": 18, "CASE": 5, "NOBIZ": 6, "NOADDR": 5, "REFUSE": 3, "CLOSED": 3}
 LICENSING_ANSWERS = {
@@ -47,9 +48,11 @@ def run_jobs(config: Mapping[str, Any], now: datetime) -> dict[str, int]:
     """Hand the outbox to the queue: in-process by default, or Redis and a burst worker."""
     url = config.get("REDIS_URL")
     if not url:
-        return outbox.run_here(now).as_dict()
+        return outbox.run_here(
+            now, resolve=relay.function_of, limit=config["OUTBOX_BATCH"]
+        ).as_dict()
     connection = Redis.from_url(url)
-    report = outbox.relay(connection, now, queue_name=config["JOB_QUEUE"])
+    report = relay.run(connection, now, settings=config)
     SimpleWorker([Queue(config["JOB_QUEUE"], connection=connection)], connection=connection).work(
         burst=True, with_scheduler=False
     )

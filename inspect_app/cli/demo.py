@@ -18,16 +18,17 @@ import click
 from flask import current_app
 
 import maps
-from inspect_app import audit, demo, schema
+from inspect_app import audit, migrate
 from inspect_app.auth import actor_for
-from inspect_app.cli_registry import progress_bar
+from inspect_app.cli import demo_steps
+from inspect_app.cli.base import progress_bar
+from inspect_app.cli.synthetic import DEMO_PASSWORD, load_synthetic_district
 from inspect_app.clock import local, utcnow
 from inspect_app.db import database
 from inspect_app.domain import signing_keys
 from inspect_app.models import Draw, Entity, Inspection, Licence, User
 from inspect_app.services import disclosure, draws, map_rows, seeding, tasks
 from inspect_app.services.fieldwork import FieldSettings
-from inspect_app.services.synthetic_load import DEMO_PASSWORD, load_synthetic_district
 from seeds.catalogue_loader import load_catalogue
 
 DEMO_TASKS = (
@@ -75,17 +76,17 @@ def demo_command(entities: int, seed_value: int) -> None:
         f"数据目录 instance folder: {home}\n数据库 database: {config['DATABASE_URL'].split('@')[-1]}"
         f"\n队列 queue: {'Redis ' + config['REDIS_URL'].split('@')[-1] if config['REDIS_URL'] else 'in-process'}"
     )
-    schema.migrate(database.obj)
+    migrate.migrate(database.obj)
     if not (Path(config["KEYS_DIR"]) / signing_keys.PRIVATE_KEY_FILE).exists():
         signing_keys.generate_key_pair(Path(config["KEYS_DIR"]))
     with database.connection_context():
         _registry(entities, seed_value)
         first = [_plan_and_draw(spec, *DEMO_SEEDS[0]) for spec in DEMO_TASKS]
         before = _grades([row["task"] for row in first])
-        click.echo(f"④ 派单 dispatch: {demo.run_jobs(config, utcnow())}")
+        click.echo(f"④ 派单 dispatch: {demo_steps.run_jobs(config, utcnow())}")
         outcomes = _inspect(first)
-        click.echo(f"⑥ 反馈送达 feedback delivered: {demo.run_jobs(config, utcnow())}")
-        acted = demo.answer_licensing_feedback(utcnow())
+        click.echo(f"⑥ 反馈送达 feedback delivered: {demo_steps.run_jobs(config, utcnow())}")
+        acted = demo_steps.answer_licensing_feedback(utcnow())
         click.echo(f"⑦ 审批处置 licensing acted: {dict(acted) or 'nothing to do'}")
         for row in first:
             disclosure.publish(_planner(row["lead"]), row["task"], utcnow())
@@ -93,7 +94,7 @@ def demo_command(entities: int, seed_value: int) -> None:
             "⑧ 结果公示 published: " + ", ".join(f"/api/v1/public/tasks/{r['task']}" for r in first)
         )
         second = [_plan_and_draw(spec, *DEMO_SEEDS[1]) for spec in DEMO_TASKS]
-        demo.run_jobs(config, utcnow())
+        demo_steps.run_jobs(config, utcnow())
         written = _maps(home / "maps", first[0]["task"])
         chain = audit.verify()
         _summary(first, second, before, outcomes, chain, home, written, time.monotonic() - started)
@@ -152,7 +153,7 @@ def _inspect(first: list[dict]) -> Counter:
     rng = random.Random(OUTCOME_SEED)
     outcomes: Counter = Counter()
     for row in first:
-        outcomes += demo.carry_out(tasks.get_task(row["task"]), utcnow(), settings, rng)
+        outcomes += demo_steps.carry_out(tasks.get_task(row["task"]), utcnow(), settings, rng)
     click.echo(f"⑤ 检查结果 outcomes: {dict(outcomes)}")
     return outcomes
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from inspect_app.cli import fail, system_actor
+from inspect_app.cli.base import fail, system_actor
 from inspect_app.clock import utcnow
 from inspect_app.db import database
 from inspect_app.errors import AppError

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from inspect_app.cli import system_actor
+from inspect_app.cli.base import progress_bar, system_actor
+from inspect_app.cli.synthetic import load_synthetic_district
 from inspect_app.clock import utcnow
 from inspect_app.db import database
 from inspect_app.services import importing, seeding
@@ -47,16 +48,9 @@ def seed_command(catalogue_path: Path | None, synthetic: int, seed_value: int) -
         raise click.ClickException(f"目录数据有误 / catalogue is invalid: {error}") from error
     click.echo("catalogue: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     if synthetic:
-        from inspect_app.services.synthetic_load import load_synthetic_district
-
         with database.connection_context():
             summary = load_synthetic_district(catalogue, synthetic, seed_value, progress_bar)
         click.echo("synthetic district: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
-
-
-def progress_bar(label: str, total: int):
-    """A click progress bar; the caller feeds it with .update(n)."""
-    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
 
 
 @click.group("import")

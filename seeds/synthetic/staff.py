@@ -7,9 +7,9 @@ from datetime import date
 from random import Random
 
 from seeds.catalogue_loader import Catalogue
-from seeds.synthetic_config import SyntheticConfig
-from seeds.synthetic_names import person_name
-from seeds.synthetic_records import Inspector, Recusal, User
+from seeds.synthetic.config import SyntheticConfig
+from seeds.synthetic.names import person_name
+from seeds.synthetic.records import Inspector, Recusal, User
 
 INSPECTOR_SERIAL_WIDTH = 4
 USER_SERIAL_WIDTH = 2

@@ -4,6 +4,12 @@ with no Redis, runs them here), and hands back to RQ what RQ lost or gave up on.
 
 The database is the source of truth; Redis only carries work. Every job is idempotent, so a row
 handed over twice (two relays, a requeue) has one visible effect.
+
+Jobs are recorded BY NAME from one registry, `JOBS` (name -> the job function's dotted path and
+its timeout and retry policy), so a service names a job and never imports job code. This module
+never resolves those paths itself: RQ's worker imports the path it is given, and for an
+in-process run the caller (the relay, `inspect_app/jobs/relay.py`) passes the lookup. See
+docs/jobs.md.
 """
 
 from __future__ import annotations
@@ -24,15 +30,11 @@ from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, InvalidJobOperation
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
-from rq.utils import import_attribute
 
 from inspect_app.db import database
 from inspect_app.models import OutboxJob
 
 PENDING, ENQUEUED, RUNNING, DONE, FAILED = "PENDING", "ENQUEUED", "RUNNING", "DONE", "FAILED"
-DEFAULT_QUEUE = "default"
-DEFAULT_BATCH = 100
-DEFAULT_MAX_REQUEUES = 3
 # Redis down must not hold a request for long: fail fast, the relay process tries again.
 CONNECT_TIMEOUT_SECONDS = 2
 SOCKET_TIMEOUT_SECONDS = 10
@@ -49,6 +51,57 @@ class JobPolicy:
     timeout: int
     max_retries: int
     intervals: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One job of the registry: the dotted path of its function (what RQ stores and imports) and
+    its policy; `cron` names the setting of its schedule when RQ's cron runs it instead."""
+
+    function: str
+    policy: JobPolicy
+    cron: str | None = None
+
+
+# Intervals grow so a database or network outage of up to an hour is ridden out by RQ's retries.
+JOBS: dict[str, JobSpec] = {
+    # Dispatch renders every inspection's offline copy too (~3 ms each): 600 s covers ~150,000.
+    "dispatch_draw": JobSpec(
+        "inspect_app.jobs.draws.dispatch_draw",
+        JobPolicy(timeout=600, max_retries=5, intervals=(5, 30, 120, 600, 1800)),
+    ),
+    "remind_deadline": JobSpec(
+        "inspect_app.jobs.draws.remind_deadline",
+        JobPolicy(timeout=120, max_retries=5, intervals=(30, 120, 600, 1800, 3600)),
+    ),
+    "schedule_reinspection": JobSpec(
+        "inspect_app.jobs.inspections.schedule_reinspection",
+        JobPolicy(timeout=60, max_retries=5, intervals=(30, 120, 600, 1800, 3600)),
+    ),
+    "deliver_feedback": JobSpec(
+        "inspect_app.jobs.followup.deliver_feedback",
+        JobPolicy(timeout=60, max_retries=5, intervals=(5, 30, 120, 600, 1800)),
+    ),
+    # Cron jobs: RQ's cron enqueues each slot; the next slot is the retry.
+    "mark_overdue": JobSpec(
+        "inspect_app.jobs.inspections.mark_overdue",
+        JobPolicy(timeout=300, max_retries=0),
+        cron="OVERDUE_CRON",
+    ),
+    "escalate_feedback": JobSpec(
+        "inspect_app.jobs.followup.escalate_feedback",
+        JobPolicy(timeout=300, max_retries=0),
+        cron="FOLLOWUP_CRON",
+    ),
+    "flag_late_disclosures": JobSpec(
+        "inspect_app.jobs.followup.flag_late_disclosures",
+        JobPolicy(timeout=300, max_retries=0),
+        cron="FOLLOWUP_CRON",
+    ),
+}
+
+# How an in-process run finds a job's function from its name (given by the relay).
+Resolve = Callable[[str], Callable[..., Any]]
 
 
 @dataclass
@@ -69,31 +122,28 @@ class RelayReport:
         return {k: v for k, v in self.__dict__.items() if v not in (None, [])}
 
 
-def function_name(function: Callable | str) -> str:
-    return (
-        function if isinstance(function, str) else f"{function.__module__}.{function.__qualname__}"
-    )
-
-
 def add(
-    function: Callable | str,
+    job: str,
     args: Sequence[Any],
     *,
     dedup_key: str,
-    policy: JobPolicy,
     run_at: datetime | None = None,
 ) -> bool:
-    """Record a job in the caller's open transaction; a dedup key already recorded is ignored.
+    """Record the job named `job` (a key of JOBS, with its policy) in the caller's open
+    transaction; a dedup key already recorded is ignored.
 
     `args` must be JSON values (ids, ISO dates); the job receives the row's id first.
     Returns whether a row was written.
     """
     if not database.in_transaction():
         raise RuntimeError("outbox.add must run inside the transaction of the change it follows")
+    if job not in JOBS:
+        raise KeyError(f"no job named {job!r} in the outbox registry")
+    policy = JOBS[job].policy
     inserted = (
         OutboxJob.insert(
             dedup_key=dedup_key,
-            function=function_name(function),
+            function=job,
             args=list(args),
             run_at=run_at,
             timeout=policy.timeout,
@@ -147,16 +197,18 @@ def relay(
     connection: Redis | None,
     now: datetime,
     *,
-    limit: int = DEFAULT_BATCH,
-    queue_name: str = DEFAULT_QUEUE,
+    resolve: Resolve,
+    limit: int,
+    queue_name: str,
+    max_requeues: int,
     check_lost: bool = True,
-    max_requeues: int = DEFAULT_MAX_REQUEUES,
 ) -> RelayReport:
     """Hand pending rows to RQ, or run the due ones here when there is no Redis (`connection`
-    None). Never raises for Redis trouble: the rows stay PENDING and the report says why."""
+    None; `resolve` finds each job's function). Never raises for Redis trouble: the rows stay
+    PENDING and the report says why."""
     release_stale_runs(now)
     if connection is None:
-        return run_here(now, limit=limit)
+        return run_here(now, resolve=resolve, limit=limit)
     report = RelayReport()
     try:
         queue = Queue(queue_name, connection=connection)
@@ -191,10 +243,11 @@ def _enqueue(queue: Queue, row: OutboxJob, now: datetime) -> bool:
     if row.max_retries > 0:
         options["retry"] = Retry(max=row.max_retries, interval=list(row.retry_intervals) or 0)
     try:
+        function = JOBS[row.function].function
         if row.run_at is not None and row.run_at > now:
-            queue.enqueue_at(row.run_at, row.function, **options)
+            queue.enqueue_at(row.run_at, function, **options)
         else:
-            queue.enqueue(row.function, **options)
+            queue.enqueue(function, **options)
     except DuplicateJobError:
         return False
     return True
@@ -217,8 +270,8 @@ def requeue_lost(
     connection: Redis,
     now: datetime,
     *,
-    queue_name: str = DEFAULT_QUEUE,
-    max_requeues: int = DEFAULT_MAX_REQUEUES,
+    queue_name: str,
+    max_requeues: int,
     report: RelayReport | None = None,
 ) -> RelayReport:
     """Rows RQ holds no live job for: a missing job is enqueued again; a job in RQ's
@@ -303,7 +356,7 @@ def _due_here(now: datetime, limit: int, seen: set[int]) -> list[OutboxJob]:
     return list(query.order_by(OutboxJob.id).limit(limit))
 
 
-def run_here(now: datetime, *, limit: int = DEFAULT_BATCH) -> RelayReport:
+def run_here(now: datetime, *, resolve: Resolve, limit: int) -> RelayReport:
     """The embedded queue: run due rows in order, each once per call, including rows the jobs
     themselves add. A failure is recorded (FAILED, last_error) and retried by a later call."""
     report = RelayReport()
@@ -312,7 +365,7 @@ def run_here(now: datetime, *, limit: int = DEFAULT_BATCH) -> RelayReport:
         for row in rows:
             seen.add(row.id)
             if _claim(row, now):
-                _run_one(row, now, report)
+                _run_one(row, now, resolve, report)
     return report
 
 
@@ -324,9 +377,9 @@ def _claim(row: OutboxJob, now: datetime) -> bool:
     )
 
 
-def _run_one(row: OutboxJob, now: datetime, report: RelayReport) -> None:
+def _run_one(row: OutboxJob, now: datetime, resolve: Resolve, report: RelayReport) -> None:
     try:
-        import_attribute(row.function)(row.id, *row.args)
+        resolve(row.function)(row.id, *row.args)
     except Exception as error:  # recorded on the row and retried: the outbox is the retry here
         OutboxJob.update(status=FAILED, last_error=traceback.format_exc()[-ERROR_CHARS:]).where(
             OutboxJob.id == row.id

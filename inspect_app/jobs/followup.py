@@ -1,29 +1,21 @@
 """Jobs of the follow-up: deliver feedback to its inbox, escalate unanswered licensing feedback,
-flag tasks whose results were not published in time. Same rules as scheduler/jobs.py: ids in,
-own connection, idempotent, exceptions propagate."""
+flag tasks whose results were not published in time."""
 
 from __future__ import annotations
 
 import logging
 
 from inspect_app.clock import utcnow
-from inspect_app.db import database
+from inspect_app.jobs.connection import job_database
 from inspect_app.services import disclosure, feedback
-from scheduler import outbox
-from scheduler.jobs import job_database
 
-CRON_TIMEOUT = 300
 log = logging.getLogger(__name__)
 
 
 def deliver_feedback(outbox_id: int, feedback_id: int) -> bool:
     """Put one follow-up into its inbox (a re-run finds it there and changes nothing)."""
-    with job_database(), database.atomic():
-        if outbox.is_done(outbox_id):
-            return False
-        now = utcnow()
-        delivered = feedback.deliver(feedback_id, now)
-        outbox.mark_done(outbox_id, now)
+    with job_database():
+        delivered = feedback.deliver_recorded(outbox_id, feedback_id, utcnow())
     log.info("job.deliver_feedback feedback_id=%s delivered=%s", feedback_id, delivered)
     return delivered
 
