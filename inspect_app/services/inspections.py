@@ -1,7 +1,7 @@
 """Inspections in the field: what a team member sees and records, version by version.
 
 Every write names the version it was based on; a write on an old version is refused with
-the current one (StaleWrite → 409), never silently merged. Access is by team: an inspector
+the current one (409 STALE_WRITE, docs/concurrency.md), never silently merged. Access is by team: an inspector
 reaches only inspections whose team they are on, and anything else is 'not found'.
 """
 
