@@ -180,7 +180,7 @@ class Tablet:
         first = True
         for visit in self._mine(role, only_submitted=False):
             for code in setup.ITEMS[self.spec.department]:
-                body = {"op_id": _op(), "base_version": 0, "result": "PASS", "notes": "现场核查"}
+                body = {"op_id": _op(), "item_version": 0, "result": "PASS", "notes": "现场核查"}
                 status, answer = self._write("item PUT", "PUT", visit, f"/items/{code}", body)
                 if first and status == 200:
                     first = False

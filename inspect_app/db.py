@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import time
-import weakref
 from datetime import datetime
 from pathlib import Path
 
 import peewee
 from playhouse.db_url import connect, parse
-from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
-from psycopg2.extensions import TRANSACTION_STATUS_IDLE
+from playhouse.pool import PooledSqliteDatabase
 
 from inspect_app.clock import as_utc
+from inspect_app.peewee_internals import PooledPostgres
 
 database = peewee.DatabaseProxy()
 
@@ -26,7 +24,6 @@ SQLITE_PRAGMAS = {
 
 
 POOL = {"max_connections": 32, "stale_timeout": 300, "timeout": 10}
-PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def open_database(url: str, *, pooled: bool = False) -> peewee.Database:
@@ -45,28 +42,6 @@ def open_database(url: str, *, pooled: bool = False) -> peewee.Database:
     if pooled:
         return PooledPostgres(**parse(url.replace("+pool://", "://")), **POOL)
     return connect(url)
-
-
-class PooledPostgres(PooledPostgresqlDatabase):
-    """peewee's pool asks the server whether a connection still lives (SELECT 1) each time it
-    hands one out: a round trip on every request. A connection handed back less than
-    PING_AFTER_IDLE_SECONDS ago, with no transaction open, is trusted; one idle for longer is
-    asked as before (the server may have dropped it meanwhile)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._returned: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    def _close(self, conn, close_conn: bool = False):
-        self._returned[conn] = time.monotonic()
-        return super()._close(conn, close_conn)
-
-    def _is_closed(self, conn) -> bool:
-        returned = self._returned.get(conn)
-        recent = returned is not None and time.monotonic() - returned < PING_AFTER_IDLE_SECONDS
-        if recent and not conn.closed and conn.get_transaction_status() == TRANSACTION_STATUS_IDLE:
-            return False
-        return super()._is_closed(conn)
 
 
 def bind(url: str, *, pooled: bool = False) -> peewee.Database:

@@ -24,6 +24,7 @@ from typing import Any
 import peewee
 
 from inspect_app.db import database
+from inspect_app.peewee_internals import cursor_wrapper
 
 # Markers cannot be real values: requests carrying a NUL character are refused before any view,
 # and no key in the registry is negative.
@@ -92,7 +93,7 @@ class Prepared:
     def rows(self, **values: Any) -> Iterable:
         """Run with these values on the bound database."""
         compiled, cursor = self._execute(values)
-        return compiled.query._get_cursor_wrapper(cursor)  # peewee's conversion, as execute() does
+        return cursor_wrapper(compiled.query, cursor)
 
     def first(self, **values: Any) -> tuple | None:
         """The first row as the database driver gives it, unconverted: for values that are only

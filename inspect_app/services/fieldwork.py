@@ -1,7 +1,7 @@
 """Recording an inspection: check-in, items, evidence, outcome, signatures, submission, amendment.
 
 Each function is one write on one version of the inspection, called inside the operation's
-transaction (services.idempotency.run_once), and returns the inspection's new state.
+transaction (services.tablet_writes, through run_once), and returns the inspection's new state.
 """
 
 from __future__ import annotations
@@ -149,10 +149,7 @@ def record_item(
     )
     current = existing.version if existing else 0
     if base_version != current:
-        raise AppError(
-            "STALE_WRITE",
-            errors={"current": views.summary(inspection) | {"item": _item(code, existing)}},
-        )
+        raise views.stale_write(inspection, item=_item(code, existing))
     if existing is None:
         ItemResult.create(
             inspection=inspection,
@@ -176,7 +173,7 @@ def record_item(
             .execute()
         )
         if not changed:
-            raise AppError("STALE_WRITE", errors={"current": views.summary(inspection)})
+            raise views.stale_write(inspection)
     status = "RECORDING" if inspection.status in ("ASSIGNED", "CHECKED_IN") else inspection.status
     audit.record(
         inspector.code,
@@ -327,7 +324,7 @@ def missing_for_submission(inspection: Inspection) -> dict[str, list[dict[str, s
                 "en": f"Not recorded: {', '.join(open_items)}",
             }
         ]
-    unsigned = [m["code"] for m in views.team(inspection) if not m["signed"]]
+    unsigned = [m.code for m in views.team(inspection) if not m.signed]
     if unsigned:
         missing["signatures"] = [
             {"zh": f"待签名：{'、'.join(unsigned)}", "en": f"Not signed by: {', '.join(unsigned)}"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,22 @@ from inspect_app.auth import Actor
 from inspect_app.db import database
 from inspect_app.errors import AppError
 from inspect_app.models import ClientOperation
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A client's write as replays know it: its id and its fingerprint (see fingerprint())."""
+
+    op_id: str
+    request_hash: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a write answered, and what every replay of it is answered: the body and status."""
+
+    body: dict[str, Any]
+    status: int
 
 
 def fingerprint(method: str, path: str, body: dict[str, Any]) -> str:
@@ -35,41 +52,35 @@ def fingerprint(method: str, path: str, body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _replay(actor: Actor, op_id: str, request_hash: str) -> tuple[dict, int] | None:
-    done = ClientOperation.get_or_none(ClientOperation.op_id == op_id)
+def _replay(actor: Actor, op: Operation) -> Answer | None:
+    done = ClientOperation.get_or_none(ClientOperation.op_id == op.op_id)
     if done is None:
         return None
-    if done.user_id != actor.user_id or done.request_hash != request_hash:
+    if done.user_id != actor.user_id or done.request_hash != op.request_hash:
         raise AppError("OPERATION_REUSED")
-    return done.response, done.status_code
+    return Answer(done.response, done.status_code)
 
 
-def run_once(
-    actor: Actor,
-    op_id: str,
-    request_hash: str,
-    now: datetime,
-    write: Callable[[], tuple[dict, int]],
-) -> tuple[dict, int]:
-    """Run `write` (which returns the response body and status) once per op_id; replays get the
-    stored answer."""
-    replayed = _replay(actor, op_id, request_hash)
+def run_once(actor: Actor, op: Operation, now: datetime, write: Callable[[], Answer]) -> Answer:
+    """Run `write` once per op_id, in one transaction with the operation's record; replays get
+    the stored answer."""
+    replayed = _replay(actor, op)
     if replayed is not None:
         return replayed
     try:
         with database.atomic():
-            body, status = write()
+            answer = write()
             ClientOperation.create(
-                op_id=op_id,
+                op_id=op.op_id,
                 user=actor.user_id,
-                request_hash=request_hash,
-                status_code=status,
-                response=body,
+                request_hash=op.request_hash,
+                status_code=answer.status,
+                response=answer.body,
                 created_at=now,
             )
-        return body, status
+        return answer
     except peewee.IntegrityError:
-        replayed = _replay(actor, op_id, request_hash)
+        replayed = _replay(actor, op)
         if replayed is None:
             raise
         return replayed

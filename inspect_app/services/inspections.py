@@ -1,7 +1,7 @@
 """Inspections in the field: what a team member sees and records, version by version.
 
 Every write names the version it was based on; a write on an old version is refused with
-the current one (StaleWrite → 409), never silently merged. Access is by team: an inspector
+the current one (409 STALE_WRITE, docs/concurrency.md), never silently merged. Access is by team: an inspector
 reaches only inspections whose team they are on, and anything else is 'not found'.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,13 +27,15 @@ from inspect_app.models import (
     Inspector,
     ItemResult,
     Licence,
+    LicencePermit,
+    Permit,
     RiskPoint,
     Signature,
     SpotCheckTask,
     Street,
     TaskRiskPoint,
 )
-from inspect_app.services.licences import licence_snapshot
+from inspect_app.schemas.tablet import SUMMARY
 
 SUBMITTED = "SUBMITTED"
 RESULTS = ("PASS", "FAIL", "NA")  # 符合 / 不符合 / 不适用
@@ -94,7 +97,7 @@ def get(inspection_id: int) -> Inspection:
 
 def ensure_version(inspection: Inspection, base_version: int) -> None:
     if inspection.version != base_version:
-        raise AppError("STALE_WRITE", errors={"current": summary(inspection)})
+        raise stale_write(inspection)
 
 
 def ensure_open(inspection: Inspection) -> None:
@@ -110,9 +113,7 @@ def bump(inspection: Inspection, now: datetime, **values) -> Inspection:
         .execute()
     )
     if not updated:
-        raise AppError(
-            "STALE_WRITE", errors={"current": summary(Inspection.get_by_id(inspection.id))}
-        )
+        raise stale_write(Inspection.get_by_id(inspection.id))
     return Inspection.get_by_id(inspection.id)
 
 
@@ -124,7 +125,7 @@ def bump_any(inspection: Inspection, now: datetime, **values) -> Inspection:
     return Inspection.get_by_id(inspection.id)
 
 
-# What summary() reads: a sync page selects only these.
+# What InspectionSummarySchema reads: a sync page selects only these.
 SUMMARY_COLUMNS = (
     *(Inspection.id, Inspection.kind, Inspection.round, Inspection.status, Inspection.due_on),
     *(Inspection.shortfall, Inspection.outcome, Inspection.version, Inspection.updated_at),
@@ -133,27 +134,70 @@ SUMMARY_COLUMNS = (
 )
 
 
-def summary(inspection: Inspection) -> dict[str, Any]:
-    entity = inspection.entity  # joined by my_inspections(); loaded once otherwise
-    return {
-        "id": inspection.id,
-        "task": inspection.task.code,
-        "kind": inspection.kind,
-        "round": inspection.round,
-        "entity": {
-            "credit_code": entity.credit_code,
-            "name": entity.name,
-            "address": entity.address,
-            "lat": entity.lat,
-            "lon": entity.lon,
-        },
-        "status": inspection.status,
-        "due_on": inspection.due_on.isoformat() if inspection.due_on else None,
-        "shortfall": inspection.shortfall,
-        "outcome": inspection.outcome,
-        "version": inspection.version,
-        "updated_at": inspection.updated_at.isoformat(),
-    }
+def stale_write(inspection: Inspection, **current: Any) -> AppError:
+    """The one answer to a write based on an old version: 409 STALE_WRITE with the current state."""
+    return AppError("STALE_WRITE", errors={"current": SUMMARY.dump(inspection) | current})
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    code: str
+    version: int
+    title: str
+    content: str
+    method: str
+    key_item: bool
+    result: str | None
+    notes: str
+    item_version: int
+
+
+@dataclass(frozen=True)
+class ChecklistGroup:
+    department: str
+    role: str
+    items: list[ChecklistItem]
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    sha256: str
+    size: int
+    content_type: str
+    risk_point: str | None
+
+
+@dataclass(frozen=True)
+class Member:
+    code: str
+    name: str
+    department: str
+    signed: bool
+
+
+@dataclass(frozen=True)
+class LicenceInForce:
+    licence: Licence
+    permits: list[LicencePermit]
+
+
+@dataclass(frozen=True)
+class Detail:
+    """Everything a tablet needs offline; the summary's fields are the inspection's own."""
+
+    inspection: Inspection
+    street: str
+    licence: LicenceInForce | None
+    last_results: list[Inspection]
+    checklist: list[ChecklistGroup]
+    evidence: list[EvidenceItem]
+    team: list[Member]
+    content_hash: str
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name == "inspection":  # copy/pickle probe before init
+            raise AttributeError(name)
+        return getattr(self.inspection, name)
 
 
 def _recorded(inspection: Inspection) -> list[ItemResult]:
@@ -173,7 +217,7 @@ def _evidence(inspection: Inspection) -> list[Evidence]:
     )
 
 
-def checklist(inspection: Inspection, recorded: list[ItemResult]) -> list[dict[str, Any]]:
+def checklist(inspection: Inspection, recorded: list[ItemResult]) -> list[ChecklistGroup]:
     """The task's risk points (at the versions the task chose), grouped by owning department, lead first."""
     task = inspection.task
     lead = Department.get_by_id(task.lead_id).code
@@ -186,30 +230,29 @@ def checklist(inspection: Inspection, recorded: list[ItemResult]) -> list[dict[s
         .where(TaskRiskPoint.task == task)
         .order_by(RiskPoint.code)
     )
-    groups: dict[str, list] = {}
+    groups: dict[str, list[ChecklistItem]] = {}
     for point in points:
         result = results.get(point.id)
         groups.setdefault(point.department.code, []).append(
-            {
-                "code": point.code,
-                "version": point.version,
-                "title": point.title,
-                "content": point.content,
-                "method": point.method,
-                "key_item": point.key_item,
-                "result": result.result if result else None,
-                "notes": result.notes if result else "",
-                "item_version": result.version if result else 0,
-            }
+            ChecklistItem(
+                code=point.code,
+                version=point.version,
+                title=point.title,
+                content=point.content,
+                method=point.method,
+                key_item=point.key_item,
+                result=result.result if result else None,
+                notes=result.notes if result else "",
+                item_version=result.version if result else 0,
+            )
         )
     order = sorted(groups, key=lambda code: (code != lead, code))
     return [
-        {"department": code, "role": "lead" if code == lead else "partner", "items": groups[code]}
-        for code in order
+        ChecklistGroup(code, "lead" if code == lead else "partner", groups[code]) for code in order
     ]
 
 
-def team(inspection: Inspection, current: str | None = None) -> list[dict[str, Any]]:
+def team(inspection: Inspection, current: str | None = None) -> list[Member]:
     """The members, each with whether they signed the content as it stands (`current`)."""
     current = current or content_hash(inspection)
     members = (
@@ -229,30 +272,44 @@ def team(inspection: Inspection, current: str | None = None) -> list[dict[str, A
         .order_by(Department.code, Inspector.code)
     )
     return [
-        {
-            "code": m.inspector.code,
-            "name": m.inspector.name,
-            "department": m.department.code,
-            "signed": m.signature is not None and m.signature.content_hash == current,
-        }
+        Member(
+            code=m.inspector.code,
+            name=m.inspector.name,
+            department=m.department.code,
+            signed=m.signature is not None and m.signature.content_hash == current,
+        )
         for m in members
     ]
 
 
-def detail(inspection: Inspection) -> dict[str, Any]:
-    """Everything a tablet needs offline: entity, licence and permits, past results, checklist, team."""
-    entity, task = inspection.entity, inspection.task
-    recorded, evidence = _recorded(inspection), _evidence(inspection)
-    digest = _digest(_content(inspection, recorded, evidence))
+def _licence_in_force(inspection: Inspection) -> LicenceInForce | None:
+    entity = inspection.entity
     licence = (
         Licence.select(Licence, Industry)
         .join(Industry)
-        .where((Licence.holder == entity) & (Licence.industry == task.industry_id))
+        .where((Licence.holder == entity) & (Licence.industry == inspection.task.industry_id))
         .order_by(Licence.issued_at.desc())
         .first()
     )
-    if licence is not None:
-        licence.holder = entity
+    if licence is None:
+        return None
+    licence.holder = entity
+    permits = (
+        LicencePermit.select(LicencePermit, Permit, Department)
+        .join(Permit)
+        .join(Department)
+        .where(LicencePermit.licence == licence)
+        .order_by(Permit.code)
+    )
+    return LicenceInForce(licence, list(permits))
+
+
+def detail(inspection: Inspection) -> Detail:
+    """Everything a tablet needs offline: entity, licence and permits, past results, checklist, team."""
+    entity = inspection.entity
+    recorded, evidence = _recorded(inspection), _evidence(inspection)
+    digest = _digest(_content(inspection, recorded, evidence))
+    licence = _licence_in_force(inspection)
     history = (
         Inspection.select(Inspection, SpotCheckTask)
         .join(SpotCheckTask)
@@ -264,37 +321,21 @@ def detail(inspection: Inspection) -> dict[str, Any]:
         .order_by(Inspection.checked_on.desc())
         .limit(5)
     )
-    return summary(inspection) | {
-        "street": Street.get_by_id(entity.street_id).name,
-        "licence": licence_snapshot(licence) if licence else None,
-        "last_results": [
-            {
-                "task": h.task.code,
-                "checked_on": h.checked_on.isoformat() if h.checked_on else None,
-                "outcome": h.outcome,
-            }
-            for h in history
-        ],
-        "check_in": {
-            "at": inspection.checked_in_at.isoformat() if inspection.checked_in_at else None,
-            "distance_m": inspection.check_in_distance_m,
-            "far": inspection.far_check_in,
-        },
-        "checklist": checklist(inspection, recorded),
-        "evidence": [
-            {
-                "sha256": e.sha256,
-                "size": e.size,
-                "content_type": e.content_type,
-                "risk_point": e.risk_point.code if e.risk_point_id else None,
-            }
+    return Detail(
+        inspection=inspection,
+        street=Street.get_by_id(entity.street_id).name,
+        licence=licence,
+        last_results=list(history),
+        checklist=checklist(inspection, recorded),
+        evidence=[
+            EvidenceItem(
+                e.sha256, e.size, e.content_type, e.risk_point.code if e.risk_point_id else None
+            )
             for e in evidence
         ],
-        "outcome_notes": inspection.outcome_notes,
-        "team": team(inspection, digest),
-        "content_hash": digest,
-        "submitted_at": inspection.submitted_at.isoformat() if inspection.submitted_at else None,
-    }
+        team=team(inspection, digest),
+        content_hash=digest,
+    )
 
 
 def content(inspection: Inspection) -> dict[str, Any]:

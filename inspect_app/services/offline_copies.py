@@ -29,6 +29,7 @@ from inspect_app.clock import utcnow
 from inspect_app.db import database
 from inspect_app.models import Entity, Inspection, InspectionMember, Licence, OfflineCopy
 from inspect_app.prepared import Prepared
+from inspect_app.schemas.tablet import DETAIL
 from inspect_app.services import inspections
 
 log = logging.getLogger(__name__)
@@ -112,12 +113,13 @@ def state_for(inspector_id: int, inspection_id: int, body: str = "none") -> Stat
 
 
 def render(inspection: Inspection) -> dict[str, Any]:
-    """The inspection's detail, kept as its offline copy; inside the write's transaction."""
+    """The inspection's detail (InspectionSchema's dump), kept as its offline copy; inside the
+    write's transaction."""
     return _render(inspection, _state(inspection.id, ANY.first(inspection_id=inspection.id)))
 
 
 def _render(inspection: Inspection, state: State) -> dict[str, Any]:
-    body = inspections.detail(inspection)  # read after the state: never older than its ETag
+    body = DETAIL.dump(inspections.detail(inspection))  # read after the state: never older
     _keep(inspection.id, state.etag, _text(body))
     return body
 
@@ -125,7 +127,7 @@ def _render(inspection: Inspection, state: State) -> dict[str, Any]:
 def render_for_read(inspection: Inspection, state: State) -> str:
     """A read found no copy of `state`: render it, keep it for the next reader, answer with it.
     Keeping it is a convenience; a busy database only costs the next reader a render."""
-    text = _text(inspections.detail(inspection))
+    text = _text(DETAIL.dump(inspections.detail(inspection)))
     try:
         with database.atomic():
             _keep(inspection.id, state.etag, text)

@@ -7,6 +7,8 @@ list's ETag is made of, and one page in (updated_at, id) order.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +16,8 @@ from itertools import product
 
 from peewee import fn
 
+from inspect_app.clock import as_utc
+from inspect_app.errors import AppError
 from inspect_app.models import Inspection
 from inspect_app.prepared import Prepared
 from inspect_app.services.inspections import SUMMARY_COLUMNS, my_inspections
@@ -82,6 +86,46 @@ def _by_shape(build: Callable, **extra: type) -> dict[tuple[bool, bool], Prepare
 
 NEWEST = _by_shape(_newest)
 PAGE = _by_shape(_page, limit=int)
+
+
+def window_for(inspector_id: int, since: datetime | None, cursor: str | None) -> Window:
+    """The window a sync asks for: changed after `since`, after the previous page's cursor."""
+    after, after_id = _parse_cursor(cursor) if cursor is not None else (None, None)
+    return Window(inspector_id, since, after, after_id)
+
+
+def _cursor(inspection: Inspection) -> str:
+    raw = f"{as_utc(inspection.updated_at).isoformat()}|{inspection.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _parse_cursor(text: str) -> tuple[datetime, int]:
+    try:
+        stamp, _, ident = (
+            base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode().partition("|")
+        )
+        return as_utc(datetime.fromisoformat(stamp)), int(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        raise AppError(
+            "VALIDATION_FAILED",
+            errors={"cursor": [{"zh": "同步游标无效", "en": "Invalid cursor."}]},
+        ) from error
+
+
+@dataclass(frozen=True)
+class SyncPage:
+    """One page of a delta sync (dumped by SyncPageSchema)."""
+
+    items: list[Inspection]
+    next_cursor: str | None
+    has_more: bool
+
+
+def read_page(window: Window, limit: int, cursor: str | None) -> SyncPage:
+    """Up to `limit` inspections of the window and the cursor of the next page (one query)."""
+    rows = page(window, limit + 1)
+    items = rows[:limit]
+    return SyncPage(items, _cursor(items[-1]) if items else cursor, len(rows) > limit)
 
 
 def newest(window: Window) -> tuple:

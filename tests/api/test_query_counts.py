@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from inspect_app.db import database
-from tests.factories import login, make_entity, make_licence
+from tests.factories import inspector_with_login, internet_cafes, login, make_entity, make_licence
+from tests.tablet.conftest import draw_joint_check
 
 
 @pytest.fixture
@@ -36,3 +37,27 @@ def test_list_query_count_is_constant_in_page_size(client, count_queries, url):
     assert count_queries["n"] == small
     statements = " ".join(count_queries["sql"]).upper()
     assert "COUNT(" in statements and "LIMIT" in statements
+
+
+def test_the_tablet_sync_page_query_count_is_constant_in_page_size(client, count_queries):
+    internet_cafes(6)
+    _, ct = inspector_with_login("CT0001", "CT", name="王晓明")
+    inspector_with_login("FR0001", "FR", name="陈立", device="平板-07")
+    draw_joint_check(client, cafes=6)
+    url = "/api/v1/tablet/inspections"
+
+    sizes = {}
+    for limit in (2, 4):
+        count_queries["n"] = 0
+        page = client.get(f"{url}?limit={limit}", headers=ct)
+        assert len(page.get_json()["items"]) == limit
+        sizes[limit] = count_queries["n"]
+        count_queries["n"] = 0
+        unchanged = client.get(
+            f"{url}?limit={limit}", headers=ct | {"If-None-Match": page.headers["ETag"]}
+        )
+        assert unchanged.status_code == 304
+        sizes[limit, "unchanged"] = count_queries["n"]
+
+    assert sizes[2] == sizes[4]
+    assert sizes[2, "unchanged"] == sizes[4, "unchanged"] == sizes[2] - 1  # the page is not read

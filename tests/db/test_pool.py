@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from inspect_app import db as dbmodule
+from inspect_app import peewee_internals as internals
 from inspect_app.db import open_database, release
 from tests.conftest import POSTGRES_URL
 
@@ -28,13 +28,13 @@ def _request(pooled) -> int:
 def _watch_pool_pings(monkeypatch) -> list[int]:
     """Count the times peewee's own check (a SELECT 1 round trip) is reached."""
     asked: list[int] = []
-    real = dbmodule.PooledPostgresqlDatabase._is_closed
+    real = internals.PooledPostgresqlDatabase._is_closed
 
     def is_closed(self, conn):
         asked.append(1)
         return real(self, conn)
 
-    monkeypatch.setattr(dbmodule.PooledPostgresqlDatabase, "_is_closed", is_closed)
+    monkeypatch.setattr(internals.PooledPostgresqlDatabase, "_is_closed", is_closed)
     return asked
 
 
@@ -51,7 +51,7 @@ def test_a_connection_handed_back_a_moment_ago_is_reused_without_asking_the_serv
 
 def test_a_connection_idle_past_the_window_is_asked_before_reuse(pooled, monkeypatch):
     asked = _watch_pool_pings(monkeypatch)
-    monkeypatch.setattr(dbmodule, "PING_AFTER_IDLE_SECONDS", 0.0)
+    monkeypatch.setattr(internals, "PING_AFTER_IDLE_SECONDS", 0.0)
 
     first, second = _request(pooled), _request(pooled)
 
@@ -64,7 +64,7 @@ def test_a_connection_the_server_dropped_while_idle_is_replaced(pooled, monkeypa
     admin = open_database(POSTGRES_URL)
     with admin.connection_context():
         admin.execute_sql("SELECT pg_terminate_backend(%s)", (first,))
-    monkeypatch.setattr(dbmodule, "PING_AFTER_IDLE_SECONDS", 0.0)  # it has been idle "long"
+    monkeypatch.setattr(internals, "PING_AFTER_IDLE_SECONDS", 0.0)  # it has been idle "long"
 
     second = _request(pooled)  # no error: the dead one was found and dropped
 

@@ -62,7 +62,7 @@ def test_the_loop_over_http_with_redis_and_workers(client, queued_app, worker_en
             client.put(
                 f"{url}/items/{code_}",
                 headers=headers,
-                json={"op_id": op(), "base_version": 0, "result": "NA"},
+                json={"op_id": op(), "item_version": 0, "result": "NA"},
             ).status_code
             == 200
         )

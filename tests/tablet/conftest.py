@@ -78,7 +78,7 @@ def submit_with(client, case, outcome: str, result: str = "FAIL") -> Inspection:
             client.put(
                 f"{url}/items/{code}",
                 headers=case.ct,
-                json={"op_id": op(), "base_version": 0, "result": result},
+                json={"op_id": op(), "item_version": 0, "result": result},
             )
     version = client.get(url, headers=case.ct).get_json()["version"]
     detail = client.put(

@@ -52,7 +52,7 @@ def test_the_joint_inspection_from_draw_to_submission(client, joint):
         response = client.put(
             _url(joint, f"/items/{code}"),
             headers=headers,
-            json={"op_id": op(), "base_version": 0, "result": "PASS", "notes": "现场核查"},
+            json={"op_id": op(), "item_version": 0, "result": "PASS", "notes": "现场核查"},
         )
         assert response.status_code == 200, response.get_json()
     # A photo of the fire exit.
@@ -118,16 +118,32 @@ def test_a_stale_item_edit_is_refused(client, joint):
     client.put(
         _url(joint, "/items/IC-01"),
         headers=joint.ct,
-        json={"op_id": op(), "base_version": 0, "result": "FAIL"},
+        json={"op_id": op(), "item_version": 0, "result": "FAIL"},
     )
     stale = client.put(
         _url(joint, "/items/IC-01"),
         headers=joint.fr,
-        json={"op_id": op(), "base_version": 0, "result": "PASS"},
+        json={"op_id": op(), "item_version": 0, "result": "PASS"},
     )
-    assert stale.status_code == 409
+    assert stale.status_code == 409 and stale.get_json()["status"] == "STALE_WRITE"
     assert stale.get_json()["errors"]["current"]["item"]["version"] == 1
     assert ItemResult.get().result == "FAIL"
+
+
+def test_an_item_is_written_on_its_item_version_not_on_a_base_version(client, joint):
+    detail = client.get(_url(joint, ""), headers=joint.ct).get_json()
+    (item,) = [i for g in detail["checklist"] for i in g["items"] if i["code"] == "IC-01"]
+    assert item["item_version"] == 0
+
+    named_old = client.put(
+        _url(joint, "/items/IC-01"),
+        headers=joint.ct,
+        json={"op_id": op(), "base_version": detail["version"], "result": "PASS"},
+    )
+
+    assert named_old.status_code == 422
+    assert set(named_old.get_json()["errors"]["json"]) == {"base_version", "item_version"}
+    assert ItemResult.select().count() == 0
 
 
 def test_the_same_op_id_with_other_content_is_refused(client, joint):
@@ -135,19 +151,19 @@ def test_the_same_op_id_with_other_content_is_refused(client, joint):
     client.put(
         _url(joint, "/items/IC-01"),
         headers=joint.ct,
-        json={"op_id": op_id, "base_version": 0, "result": "PASS"},
+        json={"op_id": op_id, "item_version": 0, "result": "PASS"},
     )
     other = client.put(
         _url(joint, "/items/IC-02"),
         headers=joint.ct,
-        json={"op_id": op_id, "base_version": 0, "result": "PASS"},
+        json={"op_id": op_id, "item_version": 0, "result": "PASS"},
     )
     assert other.status_code == 409 and other.get_json()["status"] == "OPERATION_REUSED"
     assert ItemResult.select().count() == 1
 
 
 def test_replaying_an_item_many_times_has_one_effect(client, joint):
-    body = {"op_id": op(), "base_version": 0, "result": "NA", "notes": "本场所不售食品"}
+    body = {"op_id": op(), "item_version": 0, "result": "NA", "notes": "本场所不售食品"}
     answers = [
         client.put(_url(joint, "/items/IC-01"), headers=joint.ct, json=body).get_json()
         for _ in range(5)
@@ -162,7 +178,7 @@ def test_submission_needs_every_signature(client, joint):
         client.put(
             _url(joint, f"/items/{code}"),
             headers=joint.ct,
-            json={"op_id": op(), "base_version": 0, "result": "PASS"},
+            json={"op_id": op(), "item_version": 0, "result": "PASS"},
         )
     client.post(
         _url(joint, "/check-in"),
@@ -207,7 +223,7 @@ def test_a_change_after_signing_voids_the_signature(client, joint):
     changed = client.put(
         _url(joint, "/items/IC-01"),
         headers=joint.fr,
-        json={"op_id": op(), "base_version": 0, "result": "FAIL"},
+        json={"op_id": op(), "item_version": 0, "result": "FAIL"},
     )
     ct_member = next(m for m in changed.get_json()["team"] if m["code"] == "CT0001")
     assert ct_member["signed"] is False

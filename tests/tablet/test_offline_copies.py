@@ -134,7 +134,7 @@ def test_a_tablet_write_keeps_the_copy_the_next_read_is_answered_with(client, jo
     written = client.put(
         f"{_url(joint.inspection.id)}/items/IC-01",
         headers=joint.ct,
-        json={"op_id": op(), "base_version": 0, "result": "FAIL", "notes": "未悬挂营业执照"},
+        json={"op_id": op(), "item_version": 0, "result": "FAIL", "notes": "未悬挂营业执照"},
     )
     assert written.status_code == 200, written.get_json()
     stored = _stored_tag(joint.inspection.id)
@@ -156,7 +156,7 @@ def test_if_none_match_is_304_until_another_member_writes(client, joint):
     written = client.put(
         f"{_url(joint.inspection.id)}/items/IC-08",
         headers=joint.fr,
-        json={"op_id": op(), "base_version": 0, "result": "PASS", "notes": "消防通道畅通"},
+        json={"op_id": op(), "item_version": 0, "result": "PASS", "notes": "消防通道畅通"},
     )
     assert written.status_code == 200, written.get_json()
 

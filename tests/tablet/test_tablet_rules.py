@@ -15,7 +15,7 @@ from tests.tablet.conftest import submit_with
 ROUTES = [
     ("get", "", None),
     ("post", "/check-in", {"base_version": 1, "qr_payload": "LJ1.X.Y", "lat": 31.4, "lon": 121.4}),
-    ("put", "/items/IC-01", {"base_version": 0, "result": "PASS"}),
+    ("put", "/items/IC-01", {"item_version": 0, "result": "PASS"}),
     ("put", "/outcome", {"base_version": 1, "outcome": "OK"}),
     ("post", "/signatures", {"content_hash": "0" * 64}),
     ("post", "/submit", {"base_version": 1}),
@@ -73,7 +73,7 @@ def test_a_submitted_inspection_is_read_only(client, joint):
     response = client.put(
         f"{url}/items/IC-01",
         headers=joint.fr,
-        json={"op_id": op(), "base_version": 1, "result": "PASS"},
+        json={"op_id": op(), "item_version": 1, "result": "PASS"},
     )
     assert response.status_code == 409 and response.get_json()["status"] == "INSPECTION_SUBMITTED"
     photo = client.post(
@@ -155,7 +155,7 @@ def test_delta_sync_returns_only_what_changed(client, joint):
     client.put(
         f"/api/v1/tablet/inspections/{joint.inspection.id}/items/IC-08",
         headers=joint.fr,
-        json={"op_id": op(), "base_version": 0, "result": "PASS"},
+        json={"op_id": op(), "item_version": 0, "result": "PASS"},
     )
     changed = client.get(f"/api/v1/tablet/inspections?cursor={cursor}", headers=joint.ct).get_json()
     assert [i["id"] for i in changed["items"]] == [joint.inspection.id]

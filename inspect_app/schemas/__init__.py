@@ -1,0 +1,1 @@
+"""Response schemas shared by the API and the services that store answers (the offline copy)."""

@@ -1,0 +1,143 @@
+"""What a tablet receives, field by field: the schemas are the only dumpers of the tablet's answers.
+
+They live below the API so the offline copy (services/offline_copies) stores the same dump the API
+documents. Field order is the order of the JSON a tablet downloads.
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+
+class EntityBriefSchema(ma.Schema):
+    credit_code = ma.fields.String(metadata={"description": "统一社会信用代码"})
+    name = ma.fields.String()
+    address = ma.fields.String()
+    lat = ma.fields.Float()
+    lon = ma.fields.Float()
+
+
+class InspectionSummarySchema(ma.Schema):
+    """One inspection as a sync page lists it (dumps an Inspection with its entity and task)."""
+
+    id = ma.fields.Integer()
+    task = ma.fields.String(attribute="task.code", metadata={"description": "task code"})
+    kind = ma.fields.String()
+    round = ma.fields.Integer()
+    entity = ma.fields.Nested(EntityBriefSchema)
+    status = ma.fields.String()
+    due_on = ma.fields.Date(allow_none=True)
+    shortfall = ma.fields.Boolean()
+    outcome = ma.fields.String(allow_none=True)
+    version = ma.fields.Integer(metadata={"description": "what base_version names"})
+    updated_at = ma.fields.DateTime()
+
+
+class SyncPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(InspectionSummarySchema))
+    next_cursor = ma.fields.String(allow_none=True)
+    has_more = ma.fields.Boolean()
+
+
+class PermitSchema(ma.Schema):
+    """A permit held under the licence (dumps a LicencePermit with its permit and department)."""
+
+    permit_code = ma.fields.String(attribute="permit.code")
+    name = ma.fields.String(attribute="permit.name")
+    issuing_department = ma.fields.String(attribute="permit.issuing_department.code")
+    permit_number = ma.fields.String()
+    valid_from = ma.fields.Date()
+    valid_until = ma.fields.Date()
+    status = ma.fields.String()
+
+
+class LicenceInForceSchema(ma.Schema):
+    """The entity's licence for the task's industry (dumps services.inspections.LicenceInForce)."""
+
+    number = ma.fields.String(attribute="licence.number")
+    holder_code = ma.fields.String(attribute="licence.holder.credit_code")
+    holder_name = ma.fields.String(attribute="licence.holder.name")
+    industry = ma.fields.String(attribute="licence.industry.code")
+    status = ma.fields.String(attribute="licence.status")
+    issued_at = ma.fields.DateTime(attribute="licence.issued_at")
+    valid_until = ma.fields.Date(attribute="licence.valid_until")
+    permits = ma.fields.List(ma.fields.Nested(PermitSchema))
+    version = ma.fields.Integer(attribute="licence.version")
+
+
+class LastResultSchema(ma.Schema):
+    """One of the entity's earlier submitted inspections (dumps an Inspection with its task)."""
+
+    task = ma.fields.String(attribute="task.code")
+    checked_on = ma.fields.Date(allow_none=True)
+    outcome = ma.fields.String(allow_none=True)
+
+
+class CheckInStateSchema(ma.Schema):
+    """Where the check-in stands (dumps the Inspection)."""
+
+    at = ma.fields.DateTime(attribute="checked_in_at", allow_none=True)
+    distance_m = ma.fields.Float(attribute="check_in_distance_m", allow_none=True)
+    far = ma.fields.Boolean(attribute="far_check_in")
+
+
+class ChecklistItemSchema(ma.Schema):
+    code = ma.fields.String()
+    version = ma.fields.Integer(metadata={"description": "the risk point's version the task chose"})
+    title = ma.fields.String()
+    content = ma.fields.String()
+    method = ma.fields.String()
+    key_item = ma.fields.Boolean()
+    result = ma.fields.String(allow_none=True, metadata={"description": "PASS, FAIL or NA"})
+    notes = ma.fields.String()
+    item_version = ma.fields.Integer(
+        metadata={"description": "the recorded item's version (0 before the first record)"}
+    )
+
+
+class ChecklistGroupSchema(ma.Schema):
+    department = ma.fields.String()
+    role = ma.fields.String(metadata={"description": "lead or partner"})
+    items = ma.fields.List(ma.fields.Nested(ChecklistItemSchema))
+
+
+class EvidenceSchema(ma.Schema):
+    sha256 = ma.fields.String()
+    size = ma.fields.Integer()
+    content_type = ma.fields.String()
+    risk_point = ma.fields.String(allow_none=True)
+
+
+class MemberSchema(ma.Schema):
+    code = ma.fields.String()
+    name = ma.fields.String()
+    department = ma.fields.String()
+    signed = ma.fields.Boolean(metadata={"description": "signed the content as it stands"})
+
+
+class InspectionSchema(InspectionSummarySchema):
+    """One inspection as the tablet keeps it offline (dumps services.inspections.Detail)."""
+
+    street = ma.fields.String()
+    licence = ma.fields.Nested(LicenceInForceSchema, allow_none=True)
+    last_results = ma.fields.List(ma.fields.Nested(LastResultSchema))
+    check_in = ma.fields.Nested(CheckInStateSchema, attribute="inspection")
+    checklist = ma.fields.List(
+        ma.fields.Nested(ChecklistGroupSchema),
+        metadata={"description": "risk points by owning department, lead first"},
+    )
+    evidence = ma.fields.List(ma.fields.Nested(EvidenceSchema))
+    outcome_notes = ma.fields.String()
+    team = ma.fields.List(ma.fields.Nested(MemberSchema))
+    content_hash = ma.fields.String(metadata={"description": "what a signature signs"})
+    submitted_at = ma.fields.DateTime(allow_none=True)
+
+
+class StaleSummarySchema(InspectionSummarySchema):
+    """The current state attached to a STALE_WRITE on a signature (what to read and sign again)."""
+
+    content_hash = ma.fields.String()
+
+
+SUMMARY = InspectionSummarySchema()
+DETAIL = InspectionSchema()
