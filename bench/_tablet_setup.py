@@ -29,7 +29,8 @@ from typing import Any
 from argon2 import PasswordHasher
 
 from inspect_app import schema
-from inspect_app.auth import Actor, issue_token
+from inspect_app.actor import Actor
+from inspect_app.auth import issue_token
 from inspect_app.clock import utcnow
 from inspect_app.db import bind, open_database
 from inspect_app.domain import signing_keys

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inspect_app.auth import Actor
+from inspect_app.actor import Actor
 from inspect_app.domain.lifecycle import SUPERVISION_EVENTS, EventKind
 from inspect_app.errors import AppError
 

@@ -14,7 +14,8 @@ from flask import current_app
 from flask.cli import FlaskGroup
 
 from inspect_app import audit, schema, serving
-from inspect_app.auth import Actor, hash_password
+from inspect_app.actor import Actor
+from inspect_app.auth import hash_password
 from inspect_app.clock import utcnow
 from inspect_app.db import database
 from inspect_app.errors import AppError

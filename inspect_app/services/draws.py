@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from inspect_app import audit
-from inspect_app.auth import Actor
+from inspect_app.actor import Actor
 from inspect_app.db import database
 from inspect_app.errors import AppError
 from inspect_app.models import (

@@ -7,7 +7,7 @@ from typing import Any
 
 from inspect_app import audit
 from inspect_app.access import ensure_registry_writer
-from inspect_app.auth import Actor
+from inspect_app.actor import Actor
 from inspect_app.db import database
 from inspect_app.errors import AppError
 from inspect_app.models import Entity, Street

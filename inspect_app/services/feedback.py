@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from inspect_app import audit
-from inspect_app.auth import Actor
+from inspect_app.actor import Actor
 from inspect_app.clock import local
 from inspect_app.db import database
 from inspect_app.domain.calendar import add_working_days

@@ -24,6 +24,7 @@ from marshmallow import validate
 
 from inspect_app import audit
 from inspect_app.access import ensure_registry_writer
+from inspect_app.actor import Actor
 from inspect_app.api.fields import (
     CreditCode,
     Strict,
@@ -35,7 +36,6 @@ from inspect_app.api.fields import (
 from inspect_app.api.fields import (
     licence_number as licence_number_field,
 )
-from inspect_app.auth import Actor
 from inspect_app.db import database
 from inspect_app.domain.lifecycle import EventKind, IllegalTransition, Status
 from inspect_app.errors import AppError

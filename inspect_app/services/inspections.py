@@ -14,7 +14,7 @@ from typing import Any
 
 from peewee import JOIN
 
-from inspect_app.auth import Actor
+from inspect_app.actor import Actor
 from inspect_app.errors import AppError
 from inspect_app.models import (
     Department,

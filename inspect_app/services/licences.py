@@ -12,7 +12,7 @@ from typing import Any
 
 from inspect_app import audit
 from inspect_app.access import ensure_may_post_event, ensure_registry_writer
-from inspect_app.auth import Actor
+from inspect_app.actor import Actor
 from inspect_app.db import database
 from inspect_app.domain import lifecycle
 from inspect_app.domain.lifecycle import EventKind, Status

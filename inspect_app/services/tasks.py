@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from inspect_app import audit, config
-from inspect_app.auth import Actor
+from inspect_app.actor import Actor
 from inspect_app.db import database
 from inspect_app.errors import AppError
 from inspect_app.messages import pair
