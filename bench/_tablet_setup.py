@@ -35,6 +35,7 @@ from inspect_app.clock import utcnow
 from inspect_app.db import bind, open_database
 from inspect_app.domain import signing_keys
 from inspect_app.domain.credit_code import complete
+from inspect_app.domain.inspection import InspectionStatus
 from inspect_app.models import (
     Department,
     Industry,
@@ -428,7 +429,9 @@ def state_check(world: World, submitted_expected: int) -> str:
 
     db = bind(world.database_url)
     with db.connection_context():
-        submitted = Inspection.select().where(Inspection.status == "SUBMITTED").count()
+        submitted = (
+            Inspection.select().where(Inspection.status == InspectionStatus.SUBMITTED).count()
+        )
         items = ItemResult.select().count()
         versions = Counter(r.version for r in ItemResult.select(ItemResult.version))
         line = (

@@ -18,6 +18,8 @@ from typing import Any
 from inspect_app import audit, config
 from inspect_app.clock import SHANGHAI, as_utc, local, utcnow
 from inspect_app.db import bind, database
+from inspect_app.domain import inspection as lifecycle
+from inspect_app.domain.inspection import InspectionKind, InspectionStep
 from inspect_app.models import (
     Entity,
     Inspection,
@@ -30,9 +32,6 @@ from inspect_app.services import dispatch, offline_copies
 from scheduler import outbox
 from scheduler.outbox import JobPolicy
 
-OPEN_STATES = ("ASSIGNED", "CHECKED_IN", "RECORDING")
-OVERDUE = "OVERDUE"
-REINSPECTION = "REINSPECTION"
 SYSTEM_ACTOR = "system:jobs"
 
 # Policies, named where each job is recorded (seconds). Intervals grow so a database or
@@ -172,7 +171,7 @@ def _open_members(task: SpotCheckTask):
         .join(Entity)
         .where(
             (Inspection.task == task)
-            & Inspection.status.in_(OPEN_STATES)
+            & Inspection.status.in_(lifecycle.ON_SCHEDULE)
             & (Inspection.due_on <= task.deadline)
         )
         .order_by(Inspection.id, InspectionMember.inspector)
@@ -190,7 +189,10 @@ def mark_overdue(now: datetime | None = None) -> dict[str, int]:
             .join(SpotCheckTask)
             .switch(Inspection)
             .join(Entity)
-            .where(Inspection.status.in_(OPEN_STATES) & (Inspection.due_on < local(now).date()))
+            .where(
+                Inspection.status.in_(lifecycle.ON_SCHEDULE)
+                & (Inspection.due_on < local(now).date())
+            )
             .order_by(Inspection.id)
         )
         planners = _planners_of({i.task.lead_id for i in late})
@@ -220,9 +222,10 @@ def _planners_of(department_ids: set[int]) -> dict[int, list[int]]:
 
 def _mark_one_overdue(inspection: Inspection, now: datetime) -> bool:
     """Conditional on the status still being open, so a submission racing this job wins."""
+    overdue = lifecycle.next_status(inspection.status, InspectionStep.FALL_OVERDUE)
     changed = (
-        Inspection.update(status=OVERDUE, version=Inspection.version + 1, updated_at=now)
-        .where((Inspection.id == inspection.id) & Inspection.status.in_(OPEN_STATES))
+        Inspection.update(status=overdue, version=Inspection.version + 1, updated_at=now)
+        .where((Inspection.id == inspection.id) & Inspection.status.in_(lifecycle.ON_SCHEDULE))
         .execute()
     )
     if changed:
@@ -232,7 +235,7 @@ def _mark_one_overdue(inspection: Inspection, now: datetime) -> bool:
             "inspection",
             inspection.id,
             before={"status": inspection.status},
-            after={"status": OVERDUE, "due_on": inspection.due_on.isoformat()},
+            after={"status": overdue, "due_on": inspection.due_on.isoformat()},
             at=now,
         )
     return bool(changed)
@@ -282,7 +285,11 @@ def schedule_reinspection(outbox_id: int, inspection_id: int, rectify_by: str) -
                 inspection=child.id,
                 task=parent.task_id,
                 now=now,
-                payload={"kind": REINSPECTION, "parent": parent.id, "due_on": due_on.isoformat()},
+                payload={
+                    "kind": InspectionKind.REINSPECTION,
+                    "parent": parent.id,
+                    "due_on": due_on.isoformat(),
+                },
             )
         outbox.mark_done(outbox_id, now)
     return {"inspections": int(created), "notifications": notified}
@@ -304,7 +311,7 @@ def _next_round(parent: Inspection, due_on: date, now: datetime) -> tuple[Inspec
         sequence=parent.sequence,
         shortfall=parent.shortfall,
         due_on=due_on,
-        kind=REINSPECTION,
+        kind=InspectionKind.REINSPECTION,
         round=parent.round + 1,
         parent=parent,
         created_at=now,

@@ -15,6 +15,8 @@ from typing import Any
 from peewee import JOIN
 
 from inspect_app.actor import Actor
+from inspect_app.domain import inspection as lifecycle
+from inspect_app.domain.inspection import CheckResult, InspectionStatus, Outcome
 from inspect_app.errors import AppError
 from inspect_app.models import (
     Department,
@@ -34,10 +36,9 @@ from inspect_app.models import (
 )
 from inspect_app.services.licences import licence_snapshot
 
-SUBMITTED = "SUBMITTED"
-RESULTS = ("PASS", "FAIL", "NA")  # 符合 / 不符合 / 不适用
-RESULT_LABELS = {"PASS": "符合", "FAIL": "不符合", "NA": "不适用"}
-OUTCOMES = ("OK", "FIXED", "CASE", "NOBIZ", "NOADDR", "REFUSE", "CLOSED")
+# The choices the tablet's schemas offer (as plain strings, so the OpenAPI document lists them).
+RESULTS = tuple(result.value for result in CheckResult)
+OUTCOMES = tuple(outcome.value for outcome in Outcome)
 
 
 def inspector_id_of(actor: Actor) -> int:
@@ -98,8 +99,10 @@ def ensure_version(inspection: Inspection, base_version: int) -> None:
 
 
 def ensure_open(inspection: Inspection) -> None:
-    if inspection.status == SUBMITTED:
-        raise AppError("INSPECTION_SUBMITTED")
+    try:
+        lifecycle.ensure_open(inspection.status)
+    except lifecycle.InspectionSubmitted as error:
+        raise AppError(error.code) from error
 
 
 def bump(inspection: Inspection, now: datetime, **values) -> Inspection:
@@ -259,7 +262,7 @@ def detail(inspection: Inspection) -> dict[str, Any]:
         .where(
             (Inspection.entity == entity)
             & (Inspection.id != inspection.id)
-            & (Inspection.status == SUBMITTED)
+            & (Inspection.status == InspectionStatus.SUBMITTED)
         )
         .order_by(Inspection.checked_on.desc())
         .limit(5)

@@ -8,12 +8,13 @@ from typing import Any
 from inspect_app import audit, config
 from inspect_app.actor import Actor
 from inspect_app.db import database
+from inspect_app.domain import task as lifecycle
+from inspect_app.domain.task import TaskStep
 from inspect_app.errors import AppError
 from inspect_app.messages import pair
 from inspect_app.models import Department, Industry, RiskPoint, SpotCheckTask, Street, TaskRiskPoint
 from inspect_app.services.grades import grading_config
 
-DRAFT, FROZEN, DRAWN = "DRAFT", "FROZEN", "DRAWN"
 PLAN_FIELDS = (
     "name",
     "scope",
@@ -154,8 +155,10 @@ def update_task(
     """Change a DRAFT task (If-Match guarded); a frozen one is immutable."""
     with database.atomic():
         task = task_for_lead(actor, code)
-        if task.status != DRAFT:
-            raise AppError("TASK_NOT_DRAFT")
+        try:
+            draft = lifecycle.next_status(task.status, TaskStep.EDIT)
+        except lifecycle.TaskStepRefused as error:
+            raise AppError(error.code) from error
         before = task_snapshot(task)
         merged = {f: getattr(task, f) for f in PLAN_FIELDS} | {
             k: v for k, v in changes.items() if k in PLAN_FIELDS
@@ -169,7 +172,7 @@ def update_task(
             .where(
                 (SpotCheckTask.id == task.id)
                 & (SpotCheckTask.version == expected_version)
-                & (SpotCheckTask.status == DRAFT)
+                & (SpotCheckTask.status == draft)
             )
             .execute()
         )

@@ -11,6 +11,7 @@ from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 
 from inspect_app.clock import utcnow
+from inspect_app.domain.inspection import ON_SCHEDULE
 from inspect_app.models import Inspection, InspectionMember, Notification
 from scheduler import jobs, outbox
 from tests.jobs.conftest import dispatch_row, reminder_row
@@ -23,10 +24,7 @@ def _reminders() -> list[str]:
 
 def _open_seats() -> int:
     return (
-        InspectionMember.select()
-        .join(Inspection)
-        .where(Inspection.status.in_(jobs.OPEN_STATES))
-        .count()
+        InspectionMember.select().join(Inspection).where(Inspection.status.in_(ON_SCHEDULE)).count()
     )
 
 
