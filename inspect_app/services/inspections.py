@@ -14,6 +14,7 @@ from typing import Any
 
 from peewee import JOIN
 
+from inspect_app.access import Action, ensure
 from inspect_app.actor import Actor
 from inspect_app.domain import inspection as lifecycle
 from inspect_app.domain.inspection import CheckResult, InspectionStatus, Outcome
@@ -43,12 +44,7 @@ OUTCOMES = tuple(outcome.value for outcome in Outcome)
 
 def inspector_id_of(actor: Actor) -> int:
     """The inspector record behind a signed-in, active inspector (found at sign-in)."""
-    if actor.role != "inspector" or actor.inspector_id is None:
-        raise AppError(
-            "FORBIDDEN",
-            zh="只有在册执法检查人员可以使用平板端",
-            en="Only active inspectors use the tablet API",
-        )
+    ensure(actor, Action.USE_TABLET)
     return actor.inspector_id
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from inspect_app import audit, config
+from inspect_app.access import Action, allows, ensure
 from inspect_app.actor import Actor
 from inspect_app.db import database
 from inspect_app.domain import task as lifecycle
@@ -43,13 +44,10 @@ def get_task(code: str) -> SpotCheckTask:
 
 def visible_tasks(actor: Actor):
     """Planners see the tasks their department leads or partners in; admins see all."""
+    ensure(actor, Action.LIST_TASKS)
     query = SpotCheckTask.select().order_by(SpotCheckTask.id.desc())
-    if actor.role == "admin":
+    if allows(actor, Action.READ_ALL_TASKS):
         return query
-    if actor.role != "planner":
-        raise AppError(
-            "FORBIDDEN", zh="只有计划人员可以查看抽查任务", en="Only planners see spot-check tasks"
-        )
     lead = Department.get_or_none(Department.code == actor.department)
     return query.where(
         (SpotCheckTask.lead == lead) | SpotCheckTask.partners.contains(f'"{actor.department}"')
@@ -57,30 +55,13 @@ def visible_tasks(actor: Actor):
 
 
 def ensure_can_see(actor: Actor, task: SpotCheckTask) -> None:
-    if actor.role == "admin":
-        return
-    if actor.role == "planner" and (
-        actor.department == task.lead.code or actor.department in task.partners
-    ):
-        return
-    raise AppError("NOT_FOUND", zh="未找到该抽查任务", en="No such spot-check task")
-
-
-def ensure_lead_planner(actor: Actor, task: SpotCheckTask) -> None:
-    if actor.role == "admin" or (actor.role == "planner" and actor.department == task.lead.code):
-        return
-    raise AppError(
-        "FORBIDDEN",
-        zh="只有牵头部门的计划人员可以操作该任务",
-        en="Only planners of the task's lead department may do this",
-    )
+    ensure(actor, Action.READ_TASK, task)
 
 
 def task_for_lead(actor: Actor, code: str) -> SpotCheckTask:
     """A task the actor may see and act on as its lead department's planner."""
     task = get_task(code)
-    ensure_can_see(actor, task)
-    ensure_lead_planner(actor, task)
+    ensure(actor, Action.LEAD_TASK, task)
     return task
 
 
@@ -116,17 +97,8 @@ def task_snapshot(task: SpotCheckTask) -> dict[str, Any]:
 
 def create_task(actor: Actor, data: dict[str, Any], now: datetime) -> SpotCheckTask:
     """A DRAFT task led by the planner's own department."""
-    if actor.role not in ("planner", "admin"):
-        raise AppError(
-            "FORBIDDEN", zh="只有计划人员可以制定抽查任务", en="Only planners plan spot-check tasks"
-        )
     lead_code = data.get("lead") or actor.department
-    if actor.role == "planner" and lead_code != actor.department:
-        raise AppError(
-            "FORBIDDEN",
-            zh="只能以本部门为牵头部门制定任务",
-            en="You can only plan tasks your own department leads",
-        )
+    ensure(actor, Action.PLAN_TASK, lead_code)
     with database.atomic():
         industry = Industry.get_or_none(Industry.code == data["industry"])
         if industry is None:
