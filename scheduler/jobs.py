@@ -18,7 +18,7 @@ from typing import Any
 from inspect_app import audit, config
 from inspect_app.clock import SHANGHAI, as_utc, local, utcnow
 from inspect_app.db import bind, database
-from inspect_app.domain import inspection as lifecycle
+from inspect_app.domain import inspection as inspection_lifecycle
 from inspect_app.domain.inspection import InspectionKind, InspectionStep
 from inspect_app.models import (
     Entity,
@@ -171,7 +171,7 @@ def _open_members(task: SpotCheckTask):
         .join(Entity)
         .where(
             (Inspection.task == task)
-            & Inspection.status.in_(lifecycle.ON_SCHEDULE)
+            & Inspection.status.in_(inspection_lifecycle.ON_SCHEDULE)
             & (Inspection.due_on <= task.deadline)
         )
         .order_by(Inspection.id, InspectionMember.inspector)
@@ -190,7 +190,7 @@ def mark_overdue(now: datetime | None = None) -> dict[str, int]:
             .switch(Inspection)
             .join(Entity)
             .where(
-                Inspection.status.in_(lifecycle.ON_SCHEDULE)
+                Inspection.status.in_(inspection_lifecycle.ON_SCHEDULE)
                 & (Inspection.due_on < local(now).date())
             )
             .order_by(Inspection.id)
@@ -222,10 +222,13 @@ def _planners_of(department_ids: set[int]) -> dict[int, list[int]]:
 
 def _mark_one_overdue(inspection: Inspection, now: datetime) -> bool:
     """Conditional on the status still being open, so a submission racing this job wins."""
-    overdue = lifecycle.next_status(inspection.status, InspectionStep.FALL_OVERDUE)
+    overdue = inspection_lifecycle.next_status(inspection.status, InspectionStep.FALL_OVERDUE)
     changed = (
         Inspection.update(status=overdue, version=Inspection.version + 1, updated_at=now)
-        .where((Inspection.id == inspection.id) & Inspection.status.in_(lifecycle.ON_SCHEDULE))
+        .where(
+            (Inspection.id == inspection.id)
+            & Inspection.status.in_(inspection_lifecycle.ON_SCHEDULE)
+        )
         .execute()
     )
     if changed:

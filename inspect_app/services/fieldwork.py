@@ -16,7 +16,7 @@ from typing import Any
 
 from inspect_app import audit
 from inspect_app.clock import local
-from inspect_app.domain import inspection as lifecycle
+from inspect_app.domain import inspection as inspection_lifecycle
 from inspect_app.domain.inspection import NO_ACCESS, NO_ITEMS, InspectionStatus, InspectionStep
 from inspect_app.errors import AppError
 from inspect_app.models import (
@@ -96,7 +96,7 @@ def check_in(
     updated = views.bump(
         inspection,
         now,
-        status=lifecycle.next_status(inspection.status, InspectionStep.CHECK_IN),
+        status=inspection_lifecycle.next_status(inspection.status, InspectionStep.CHECK_IN),
         checked_in_at=now,
         check_in_lat=lat,
         check_in_lon=lon,
@@ -179,7 +179,7 @@ def record_item(
         )
         if not changed:
             raise AppError("STALE_WRITE", errors={"current": views.summary(inspection)})
-    status = lifecycle.next_status(inspection.status, InspectionStep.RECORD_ITEM)
+    status = inspection_lifecycle.next_status(inspection.status, InspectionStep.RECORD_ITEM)
     audit.record(
         inspector.code,
         "inspection.item",
@@ -342,7 +342,7 @@ def submit(inspector: Inspector, inspection: Inspection, now: datetime) -> Inspe
     updated = views.bump(
         inspection,
         now,
-        status=lifecycle.next_status(inspection.status, InspectionStep.SUBMIT),
+        status=inspection_lifecycle.next_status(inspection.status, InspectionStep.SUBMIT),
         submitted_at=now,
         checked_on=local(now).date(),
     )

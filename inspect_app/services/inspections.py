@@ -16,7 +16,7 @@ from peewee import JOIN
 
 from inspect_app.access import Action, ensure
 from inspect_app.actor import Actor
-from inspect_app.domain import inspection as lifecycle
+from inspect_app.domain import inspection as inspection_lifecycle
 from inspect_app.domain.inspection import CheckResult, InspectionStatus, Outcome
 from inspect_app.errors import AppError
 from inspect_app.models import (
@@ -96,8 +96,8 @@ def ensure_version(inspection: Inspection, base_version: int) -> None:
 
 def ensure_open(inspection: Inspection) -> None:
     try:
-        lifecycle.ensure_open(inspection.status)
-    except lifecycle.InspectionSubmitted as error:
+        inspection_lifecycle.ensure_open(inspection.status)
+    except inspection_lifecycle.InspectionSubmitted as error:
         raise AppError(error.code) from error
 
 

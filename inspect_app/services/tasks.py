@@ -9,7 +9,8 @@ from inspect_app import audit, config
 from inspect_app.access import Action, allows, ensure
 from inspect_app.actor import Actor
 from inspect_app.db import database
-from inspect_app.domain import task as lifecycle
+from inspect_app.domain import task as task_lifecycle
+from inspect_app.domain.lifecycle import Status
 from inspect_app.domain.task import TaskStep
 from inspect_app.errors import AppError
 from inspect_app.messages import pair
@@ -128,8 +129,8 @@ def update_task(
     with database.atomic():
         task = task_for_lead(actor, code)
         try:
-            draft = lifecycle.next_status(task.status, TaskStep.EDIT)
-        except lifecycle.TaskStepRefused as error:
+            draft = task_lifecycle.next_status(task.status, TaskStep.EDIT)
+        except task_lifecycle.TaskStepRefused as error:
             raise AppError(error.code) from error
         before = task_snapshot(task)
         merged = {f: getattr(task, f) for f in PLAN_FIELDS} | {
@@ -200,7 +201,7 @@ def _plan_values(data: dict[str, Any]) -> dict[str, Any]:
             "period_end", "检查期限须晚于开始日期", "The period must end after it starts"
         )
     scope = dict(data.get("scope") or {})
-    scope.setdefault("statuses", ["ACTIVE"])
+    scope.setdefault("statuses", [Status.ACTIVE.value])  # live licences only, by default
     scope = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in scope.items()}
     unknown = sorted(set(scope.get("streets") or []) - {s.code for s in Street.select(Street.code)})
     if unknown:
