@@ -4,6 +4,8 @@ no module but the policy decides by role."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -142,3 +144,12 @@ def test_no_module_but_the_policy_decides_by_the_actors_role():
         if re.search(r"\bactor\.role\b", line)
     ]
     assert not offenders, offenders
+
+
+def test_the_policy_and_the_lifecycles_import_no_framework():
+    probe = (
+        "import sys, inspect_app.access, inspect_app.domain.task, inspect_app.domain.inspection;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'flask','peewee','rq','redis'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
