@@ -29,11 +29,13 @@ from typing import Any
 from argon2 import PasswordHasher
 
 from inspect_app import migrate
-from inspect_app.auth import Actor, issue_token
+from inspect_app.actor import Actor
+from inspect_app.auth import issue_token
 from inspect_app.clock import utcnow
 from inspect_app.db import bind, open_database
 from inspect_app.domain import signing_keys
 from inspect_app.domain.credit_code import complete
+from inspect_app.domain.inspection import InspectionStatus
 from inspect_app.jobs.draws import dispatch_draw
 from inspect_app.models import (
     Department,
@@ -427,7 +429,9 @@ def state_check(world: World, submitted_expected: int) -> str:
 
     db = bind(world.database_url)
     with db.connection_context():
-        submitted = Inspection.select().where(Inspection.status == "SUBMITTED").count()
+        submitted = (
+            Inspection.select().where(Inspection.status == InspectionStatus.SUBMITTED).count()
+        )
         items = ItemResult.select().count()
         versions = Counter(r.version for r in ItemResult.select(ItemResult.version))
         line = (

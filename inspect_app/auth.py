@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
 
@@ -13,28 +12,13 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from flask import current_app, g, request
 from peewee import JOIN
 
+from inspect_app.actor import Actor
 from inspect_app.clock import utcnow
 from inspect_app.errors import AppError
 from inspect_app.models import Department, Inspector, Token, User
 from inspect_app.prepared import Prepared
 
-ROLES = ("admin", "planner", "inspector", "licensing")
 TOKEN_BYTES = 32
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: passed to services, which never read request globals."""
-
-    user_id: int
-    username: str
-    role: str
-    department: str | None
-    inspector_id: int | None = None  # the active inspector record of an inspector's account
-
-    @property
-    def label(self) -> str:
-        return self.username
 
 
 def password_hasher() -> PasswordHasher:

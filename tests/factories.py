@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 from argon2 import PasswordHasher
 
-from inspect_app.auth import Actor, actor_for, issue_token
+from inspect_app.actor import Actor
+from inspect_app.auth import actor_for, issue_token
 from inspect_app.clock import utcnow
 from inspect_app.domain.credit_code import complete
 from inspect_app.models import Department, User

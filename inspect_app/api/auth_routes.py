@@ -9,6 +9,7 @@ from flask import current_app, g
 from flask.views import MethodView
 
 from inspect_app import audit
+from inspect_app.access import Action, allows, ensure
 from inspect_app.api.base import Blueprint
 from inspect_app.api.fields import Strict, Text
 from inspect_app.auth import check_password, current_actor, issue_token, require
@@ -93,7 +94,7 @@ class Devices(MethodView):
         """My signed-in devices (an admin sees everyone's)."""
         actor = current_actor()
         query = Token.select(Token, User).join(User).where(Token.revoked_at.is_null())
-        if actor.role != "admin":
+        if not allows(actor, Action.SEE_ALL_DEVICES):
             query = query.where(Token.user == actor.user_id)
         return query.order_by(Token.id)
 
@@ -106,8 +107,7 @@ class DeviceById(MethodView):
         """Revoke a device: its token is refused from the next request on."""
         actor = current_actor()
         token = Token.get_or_none(Token.id == token_id)
-        if token is None or (actor.role != "admin" and token.user_id != actor.user_id):
-            raise AppError("NOT_FOUND", zh="未找到该设备", en="No such device")
+        ensure(actor, Action.REVOKE_DEVICE, token)
         _revoke(token, actor.label)
 
 

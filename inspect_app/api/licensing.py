@@ -10,6 +10,7 @@ from inspect_app.api.base import Blueprint, QueryPage
 from inspect_app.api.fields import Strict, Text
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import local, utcnow
+from inspect_app.domain.inspection import Outcome
 from inspect_app.services import feedback
 
 blp = Blueprint(
@@ -41,7 +42,10 @@ class InboxFilterSchema(Strict):
     status = ma.fields.String(
         validate=validate.OneOf(["DELIVERED", "ACKNOWLEDGED", "ESCALATED", "ACTED"])
     )
-    outcome = ma.fields.String(validate=validate.OneOf(["NOBIZ", "NOADDR", "CLOSED"]))
+    # the outcomes that reach licensing (domain.inspection.LICENCE_IN_DOUBT), in this order
+    outcome = ma.fields.String(
+        validate=validate.OneOf([o.value for o in (Outcome.NOBIZ, Outcome.NOADDR, Outcome.CLOSED)])
+    )
     overdue = ma.fields.Boolean()
 
 

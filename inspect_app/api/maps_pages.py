@@ -10,11 +10,11 @@ from flask.views import MethodView
 from marshmallow import validate
 
 import maps
+from inspect_app.access import Action, ensure
 from inspect_app.api.base import Blueprint
 from inspect_app.api.fields import Strict
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import local, utcnow
-from inspect_app.errors import AppError
 from inspect_app.services import map_rows, tasks
 
 blp = Blueprint("maps", __name__, url_prefix="/api/v1/maps", description="地图 Maps (HTML pages)")
@@ -34,10 +34,7 @@ class EntityMapArgs(MapArgs):
 
 def _ensure_planner():
     actor = current_actor()
-    if actor.role not in ("planner", "admin"):
-        raise AppError(
-            "FORBIDDEN", zh="只有计划人员查看监管地图", en="Only planners see the supervision maps"
-        )
+    ensure(actor, Action.READ_MAPS)
     return actor
 
 

@@ -9,7 +9,7 @@ from typing import NoReturn
 
 import click
 
-from inspect_app.auth import Actor
+from inspect_app.actor import Actor
 from inspect_app.errors import AppError
 
 

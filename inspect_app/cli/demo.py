@@ -26,6 +26,8 @@ from inspect_app.cli.synthetic import DEMO_PASSWORD, load_synthetic_district
 from inspect_app.clock import local, utcnow
 from inspect_app.db import database
 from inspect_app.domain import signing_keys
+from inspect_app.domain.inspection import InspectionStatus
+from inspect_app.domain.lifecycle import Status
 from inspect_app.models import Draw, Entity, Inspection, Licence, User
 from inspect_app.services import disclosure, draws, map_rows, seeding, tasks
 from inspect_app.services.fieldwork import FieldSettings
@@ -192,7 +194,7 @@ def _summary(first, second, before, outcomes, chain, home: Path, written, second
         e.credit_code
         for e in Entity.select()
         .join(Inspection, on=(Inspection.entity == Entity.id))
-        .where(Inspection.status == "SUBMITTED")
+        .where(Inspection.status == InspectionStatus.SUBMITTED)
     }
     changed = sorted(
         code
@@ -224,6 +226,6 @@ def _cancelled() -> set[str]:
         code
         for (code,) in Licence.select(Entity.credit_code)
         .join(Entity)
-        .where(Licence.status == "CANCELLED")
+        .where(Licence.status == Status.CANCELLED)
         .tuples()
     }

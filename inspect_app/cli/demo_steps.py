@@ -19,6 +19,13 @@ from rq import Queue, SimpleWorker
 from inspect_app import outbox
 from inspect_app.auth import actor_for
 from inspect_app.db import database
+from inspect_app.domain.inspection import (
+    NO_ACCESS,
+    PROBLEM_FOUND,
+    CheckResult,
+    InspectionStatus,
+    Outcome,
+)
 from inspect_app.jobs import relay
 from inspect_app.models import (
     Entity,
@@ -35,13 +42,20 @@ from inspect_app.models import (
 from inspect_app.services import feedback, fieldwork, licence_codes
 from inspect_app.services.fieldwork import FieldSettings
 
-OUTCOME_MIX = {"OK": 60, "FIXED": 18, "CASE": 5, "NOBIZ": 6, "NOADDR": 5, "REFUSE": 3, "CLOSED": 3}
-LICENSING_ANSWERS = {
-    "NOBIZ": ("START_CANCELLATION", "经核实未开展许可经营活动，依法注销"),
-    "CLOSED": ("START_CANCELLATION", "已关闭停业，依法注销"),
-    "NOADDR": ("NO_ACTION", "已列入经营异常名录，待联系后处理"),
+OUTCOME_MIX = {
+    Outcome.OK: 60,
+    Outcome.FIXED: 18,
+    Outcome.CASE: 5,
+    Outcome.NOBIZ: 6,
+    Outcome.NOADDR: 5,
+    Outcome.REFUSE: 3,
+    Outcome.CLOSED: 3,
 }
-NO_VISIT = ("NOADDR", "CLOSED", "REFUSE")  # the team could not check the premises
+LICENSING_ANSWERS = {
+    Outcome.NOBIZ: ("START_CANCELLATION", "经核实未开展许可经营活动，依法注销"),
+    Outcome.CLOSED: ("START_CANCELLATION", "已关闭停业，依法注销"),
+    Outcome.NOADDR: ("NO_ACTION", "已列入经营异常名录，待联系后处理"),
+}
 
 
 def run_jobs(config: Mapping[str, Any], now: datetime) -> dict[str, int]:
@@ -67,7 +81,9 @@ def carry_out(
     choices, weights = list(OUTCOME_MIX), list(OUTCOME_MIX.values())
     points = list(RiskPoint.select().join(TaskRiskPoint).where(TaskRiskPoint.task == task))
     for inspection in Inspection.select().where(
-        (Inspection.task == task) & (Inspection.round == 0) & (Inspection.status != "SUBMITTED")
+        (Inspection.task == task)
+        & (Inspection.round == 0)
+        & (Inspection.status != InspectionStatus.SUBMITTED)
     ):
         members = [
             m.inspector
@@ -87,7 +103,7 @@ def carry_out(
 def _record(inspection, members, points, outcome, now, settings, rng) -> None:
     lead = members[0]
     entity = Entity.get_by_id(inspection.entity_id)
-    if outcome not in NO_VISIT:
+    if outcome not in NO_ACCESS:
         licence = (
             Licence.select()
             .where((Licence.holder == entity) & (Licence.industry == inspection.task.industry_id))
@@ -104,10 +120,10 @@ def _record(inspection, members, points, outcome, now, settings, rng) -> None:
             now,
             settings,
         )
-        failing = rng.randrange(len(points)) if outcome in ("FIXED", "CASE") else None
+        failing = rng.randrange(len(points)) if outcome in PROBLEM_FOUND else None
         for n, point in enumerate(points):
             recorder = next((m for m in members if m.department_id == point.department_id), lead)
-            result = "FAIL" if n == failing else "PASS"
+            result = CheckResult.FAIL if n == failing else CheckResult.PASS
             inspection = fieldwork.record_item(
                 recorder, inspection, point.code, result, "演示记录", 0, now
             )

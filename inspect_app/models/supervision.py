@@ -7,6 +7,8 @@ import peewee as pw
 
 from inspect_app.clock import utcnow
 from inspect_app.db import BaseModel, JSONField, UTCDateTimeField
+from inspect_app.domain.inspection import InspectionKind, InspectionStatus
+from inspect_app.domain.task import TaskStatus
 from inspect_app.models.registry import Department, Entity, Industry, Inspector
 
 
@@ -72,7 +74,7 @@ class SpotCheckTask(BaseModel):
     period_start = pw.DateField()
     period_end = pw.DateField()
     deadline = pw.DateField()
-    status = pw.CharField(max_length=8, index=True, default="DRAFT")
+    status = pw.CharField(max_length=8, index=True, default=TaskStatus.DRAFT.value)
     version = pw.IntegerField(default=1)
     created_by = pw.CharField(max_length=32)
     created_at = UTCDateTimeField(default=utcnow)
@@ -117,13 +119,13 @@ class Inspection(BaseModel):
     entity = pw.ForeignKeyField(Entity, backref="inspections", index=True)
     draw = pw.ForeignKeyField(Draw, backref="inspections", null=True)
     sequence = pw.IntegerField()
-    status = pw.CharField(max_length=12, default="ASSIGNED", index=True)
+    status = pw.CharField(max_length=12, default=InspectionStatus.ASSIGNED.value, index=True)
     shortfall = pw.BooleanField(default=False)
     outcome = pw.CharField(max_length=8, null=True)
     outcome_notes = pw.TextField(default="")
     checked_on = pw.DateField(null=True)
     due_on = pw.DateField(null=True)
-    kind = pw.CharField(max_length=12, default="RANDOM")
+    kind = pw.CharField(max_length=12, default=InspectionKind.RANDOM.value)
     round = pw.IntegerField(
         default=0
     )  # 0: the drawn check; 1, 2, …: re-inspections after rectification

@@ -9,24 +9,17 @@ from datetime import datetime
 from typing import Any
 
 from inspect_app import audit
-from inspect_app.auth import Actor
+from inspect_app.actor import Actor
 from inspect_app.clock import local
 from inspect_app.db import database
 from inspect_app.domain.calendar import add_working_days
+from inspect_app.domain.inspection import OUTCOME_LABELS, InspectionStatus
+from inspect_app.domain.task import HAS_RESULTS
 from inspect_app.errors import AppError
 from inspect_app.models import Disclosure, Draw, Entity, Inspection, SpotCheckTask, Street, User
 from inspect_app.services import draws, notifications, tasks
 from inspect_app.services.feedback import holiday_calendar, rules
 
-OUTCOME_LABELS = {
-    "OK": "未发现问题",
-    "FIXED": "发现问题已责令改正",
-    "CASE": "发现问题待后续处理",
-    "NOBIZ": "未发现开展本次抽查涉及的经营活动",
-    "NOADDR": "通过登记的住所（经营场所）无法联系",
-    "REFUSE": "不配合检查，情节严重",
-    "CLOSED": "已关闭停业或正在组织清算",
-}
 CSV_COLUMNS = (
     "task",
     "sequence",
@@ -58,7 +51,7 @@ def publish(actor: Actor, code: str, now: datetime) -> Disclosure:
     """The lead department publishes the task's results (一公开)."""
     with database.atomic():
         task = tasks.task_for_lead(actor, code)
-        if task.status != tasks.DRAWN:
+        if task.status not in HAS_RESULTS:
             raise AppError(
                 "TASK_NOT_FROZEN",
                 zh="任务尚未抽取，无可公示结果",
@@ -88,7 +81,7 @@ def flag_late(now: datetime) -> int:
     flagged = 0
     with database.atomic():
         for task in SpotCheckTask.select().where(
-            (SpotCheckTask.status == tasks.DRAWN) & (SpotCheckTask.period_end < today)
+            SpotCheckTask.status.in_(HAS_RESULTS) & (SpotCheckTask.period_end < today)
         ):
             row = disclosure_for(task)
             if row.published_at is not None or row.late or row.due_on >= today:
@@ -115,7 +108,7 @@ def public_record(task: SpotCheckTask) -> dict[str, Any]:
     """What the public sees: the plan, the commitment and seed, the picks with teams by department
     (not by person), and — once published — each entity's result category."""
     row = Draw.get_or_none(Draw.task == task)
-    disclosure = disclosure_for(task) if task.status == tasks.DRAWN else None
+    disclosure = disclosure_for(task) if task.status in HAS_RESULTS else None
     published = bool(disclosure and disclosure.published_at)
     plan = tasks.task_snapshot(task)
     record: dict[str, Any] = {
@@ -170,7 +163,7 @@ def _picks(task: SpotCheckTask, row: Draw, published: bool) -> list[dict[str, An
     for a in assignments:
         entity = entities.get(a["entity_id"])
         inspection = results.get(entity.id) if entity else None
-        submitted = inspection is not None and inspection.status == "SUBMITTED"
+        submitted = inspection is not None and inspection.status == InspectionStatus.SUBMITTED
         picks.append(
             {
                 "sequence": a["sequence"],

@@ -13,8 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from inspect_app import audit
-from inspect_app.auth import Actor
+from inspect_app.actor import Actor
 from inspect_app.db import database
+from inspect_app.domain import inspection as inspection_lifecycle
+from inspect_app.domain import task as task_lifecycle
+from inspect_app.domain.lifecycle import Status
+from inspect_app.domain.task import TaskStatus, TaskStep
 from inspect_app.errors import AppError
 from inspect_app.models import (
     AuditEntry,
@@ -35,8 +39,6 @@ from inspect_app.services import dispatch, tasks
 from inspect_app.services.grades import grading_config, refresh_grades
 from scheduler import draw as published
 
-OPEN_INSPECTION_STATES = ("ASSIGNED", "CHECKED_IN", "RECORDING", "OVERDUE")  # work still to do
-
 
 def frame_for(task: SpotCheckTask, now: datetime) -> list[published.FrameEntity]:
     """The directory of inspected objects (检查对象名录库) in the task's scope, graded as of `now`."""
@@ -48,7 +50,7 @@ def frame_for(task: SpotCheckTask, now: datetime) -> list[published.FrameEntity]
         .join(Street)
         .where(
             (Licence.industry == task.industry)
-            & Licence.status.in_(scope.get("statuses") or ["ACTIVE"])
+            & Licence.status.in_(scope.get("statuses") or [Status.ACTIVE])
         )
         .distinct()
     )
@@ -132,7 +134,9 @@ def pool_for(task: SpotCheckTask, departments: Sequence[str]) -> list[published.
     for (inspector_id,) in (
         InspectionMember.select(InspectionMember.inspector)
         .join(Inspection)
-        .where(InspectionMember.inspector.in_(ids) & Inspection.status.in_(OPEN_INSPECTION_STATES))
+        .where(
+            InspectionMember.inspector.in_(ids) & Inspection.status.in_(inspection_lifecycle.OPEN)
+        )
         .tuples()
     ):
         workload[inspector_id] += 1
@@ -175,12 +179,18 @@ def _as_app_error(error: published.DrawInputError) -> AppError:
     return AppError("VALIDATION_FAILED", errors={error.field: [{"zh": error.zh, "en": error.en}]})
 
 
+def _next_status(task: SpotCheckTask, step: TaskStep) -> TaskStatus:
+    try:
+        return task_lifecycle.next_status(task.status, step)
+    except task_lifecycle.TaskStepRefused as error:
+        raise AppError(error.code) from error
+
+
 def freeze_task(actor: Actor, code: str, now: datetime) -> Draw:
     """DRAFT -> FROZEN: snapshot the frame and pool, publish their hashes (the commitment)."""
     with database.atomic():
         task = tasks.task_for_lead(actor, code)
-        if task.status != tasks.DRAFT:
-            raise AppError("TASK_NOT_DRAFT")
+        frozen_status = _next_status(task, TaskStep.FREEZE)
         try:
             params = params_for(task)
             frame = frame_for(task, now)
@@ -202,9 +212,9 @@ def freeze_task(actor: Actor, code: str, now: datetime) -> Draw:
         )
         frozen = (
             SpotCheckTask.update(
-                status=tasks.FROZEN, version=SpotCheckTask.version + 1, updated_at=now
+                status=frozen_status, version=SpotCheckTask.version + 1, updated_at=now
             )
-            .where((SpotCheckTask.id == task.id) & (SpotCheckTask.status == tasks.DRAFT))
+            .where((SpotCheckTask.id == task.id) & (SpotCheckTask.status == task.status))
             .execute()
         )
         if not frozen:
@@ -214,9 +224,9 @@ def freeze_task(actor: Actor, code: str, now: datetime) -> Draw:
             "task.freeze",
             "task",
             code,
-            before={"status": tasks.DRAFT},
+            before={"status": task.status},
             after={
-                "status": tasks.FROZEN,
+                "status": frozen_status,
                 **commitment_of(row),
                 "frame_size": len(frame),
                 "pool_size": len(pool),
@@ -232,10 +242,7 @@ def run_draw(
     """FROZEN -> DRAWN: derive the seed from the public values and the commitment, and draw."""
     with database.atomic():
         task = tasks.task_for_lead(actor, code)
-        if task.status == tasks.DRAWN:
-            raise AppError("ALREADY_DRAWN")
-        if task.status != tasks.FROZEN:
-            raise AppError("TASK_NOT_FROZEN")
+        drawn_status = _next_status(task, TaskStep.DRAW)
         row = Draw.get(Draw.task == task)
         try:
             seed = published.derive_seed(row.commitment_hash, source_values, provenance)
@@ -258,7 +265,7 @@ def run_draw(
         Draw.update(**values).where((Draw.id == row.id) & Draw.seed.is_null()).execute()
         (
             SpotCheckTask.update(
-                status=tasks.DRAWN, version=SpotCheckTask.version + 1, updated_at=now
+                status=drawn_status, version=SpotCheckTask.version + 1, updated_at=now
             )
             .where(SpotCheckTask.id == task.id)
             .execute()
@@ -271,9 +278,9 @@ def run_draw(
             "draw.run",
             "task",
             code,
-            before={"status": tasks.FROZEN},
+            before={"status": task.status},
             after={
-                "status": tasks.DRAWN,
+                "status": drawn_status,
                 "commitment_hash": row.commitment_hash,
                 "seed": row.seed,
                 "source_values": row.seed_source,

@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from inspect_app import audit
-from inspect_app.access import ensure_registry_writer
-from inspect_app.auth import Actor
+from inspect_app.access import Action, ensure
+from inspect_app.actor import Actor
 from inspect_app.db import database
 from inspect_app.errors import AppError
 from inspect_app.models import Entity, Street
@@ -45,7 +45,7 @@ def street_by_code(code: str) -> Street:
 
 
 def create_entity(actor: Actor, data: dict[str, Any], now: datetime) -> Entity:
-    ensure_registry_writer(actor)
+    ensure(actor, Action.WRITE_REGISTRY)
     with database.atomic():
         if Entity.select().where(Entity.credit_code == data["credit_code"]).exists():
             raise AppError(
@@ -76,7 +76,7 @@ def update_entity(
     actor: Actor, credit_code: str, changes: dict[str, Any], expected_version: int, now: datetime
 ) -> Entity:
     """Apply changes if nobody changed the entity since `expected_version` was read."""
-    ensure_registry_writer(actor)
+    ensure(actor, Action.WRITE_REGISTRY)
     with database.atomic():
         entity = get_entity(credit_code)
         before = entity_snapshot(entity)

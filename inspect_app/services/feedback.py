@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from inspect_app import audit, outbox
-from inspect_app.auth import Actor
+from inspect_app.access import Action, ensure
+from inspect_app.actor import Actor
 from inspect_app.clock import local
 from inspect_app.db import database
 from inspect_app.domain.calendar import add_working_days
@@ -106,18 +107,9 @@ def deliver_recorded(outbox_id: int, feedback_id: int, now: datetime) -> bool:
     return delivered
 
 
-def ensure_licensing(actor: Actor) -> None:
-    if actor.role not in ("licensing", "admin"):
-        raise AppError(
-            "FORBIDDEN",
-            zh="只有审批（许可）人员处理反馈",
-            en="Only licensing staff handle feedback",
-        )
-
-
 def inbox(actor: Actor, filters: dict[str, Any]):
     """Feedback for licensing that has been delivered, newest first."""
-    ensure_licensing(actor)
+    ensure(actor, Action.ACT_ON_FEEDBACK)
     query = (
         Feedback.select(Feedback, Entity)
         .join(Entity)
@@ -133,7 +125,7 @@ def inbox(actor: Actor, filters: dict[str, Any]):
 
 
 def get_feedback(actor: Actor, feedback_id: int) -> Feedback:
-    ensure_licensing(actor)
+    ensure(actor, Action.ACT_ON_FEEDBACK)
     row = Feedback.get_or_none(
         (Feedback.id == feedback_id)
         & (Feedback.kind == LICENSING)

@@ -16,6 +16,8 @@ from typing import Any
 
 from inspect_app import audit
 from inspect_app.clock import local
+from inspect_app.domain import inspection as inspection_lifecycle
+from inspect_app.domain.inspection import NO_ACCESS, NO_ITEMS, InspectionStatus, InspectionStep
 from inspect_app.errors import AppError
 from inspect_app.models import (
     Amendment,
@@ -94,7 +96,7 @@ def check_in(
     updated = views.bump(
         inspection,
         now,
-        status="CHECKED_IN" if inspection.status == "ASSIGNED" else inspection.status,
+        status=inspection_lifecycle.next_status(inspection.status, InspectionStep.CHECK_IN),
         checked_in_at=now,
         check_in_lat=lat,
         check_in_lon=lon,
@@ -174,7 +176,7 @@ def record_item(
         )
         if not changed:
             raise views.stale_write(inspection)
-    status = "RECORDING" if inspection.status in ("ASSIGNED", "CHECKED_IN") else inspection.status
+    status = inspection_lifecycle.next_status(inspection.status, InspectionStep.RECORD_ITEM)
     audit.record(
         inspector.code,
         "inspection.item",
@@ -297,15 +299,11 @@ def sign(inspector: Inspector, inspection: Inspection, now: datetime) -> Inspect
 def missing_for_submission(inspection: Inspection) -> dict[str, list[dict[str, str]]]:
     """What still stands between this inspection and its submission."""
     missing: dict[str, list[dict[str, str]]] = {}
-    if inspection.checked_in_at is None and inspection.outcome not in (
-        "NOADDR",
-        "CLOSED",
-        "REFUSE",
-    ):
+    if inspection.checked_in_at is None and inspection.outcome not in NO_ACCESS:
         missing["check_in"] = [{"zh": "尚未扫码签到", "en": "Not checked in"}]
     if inspection.outcome is None:
         missing["outcome"] = [{"zh": "尚未填写检查结果", "en": "No outcome yet"}]
-    needs_items = inspection.outcome not in ("NOADDR", "CLOSED", "REFUSE", "NOBIZ")
+    needs_items = inspection.outcome not in NO_ITEMS
     recorded = {
         r.risk_point_id
         for r in ItemResult.select(ItemResult.risk_point).where(ItemResult.inspection == inspection)
@@ -339,7 +337,11 @@ def submit(inspector: Inspector, inspection: Inspection, now: datetime) -> Inspe
     if missing:
         raise AppError("NOT_READY", errors=missing)
     updated = views.bump(
-        inspection, now, status=views.SUBMITTED, submitted_at=now, checked_on=local(now).date()
+        inspection,
+        now,
+        status=inspection_lifecycle.next_status(inspection.status, InspectionStep.SUBMIT),
+        submitted_at=now,
+        checked_on=local(now).date(),
     )
     feedback.record_followups(updated, now)  # follow-ups and their jobs commit with the submission
     refresh_grades([Entity.get_by_id(updated.entity_id)], now)  # the next draw sees the result
@@ -362,7 +364,7 @@ def amend(
     now: datetime,
 ) -> Inspection:
     """Correct a submitted inspection: the original content is kept with the reason."""
-    if inspection.status != views.SUBMITTED:
+    if inspection.status != InspectionStatus.SUBMITTED:
         raise AppError("NOT_SUBMITTED")
     original = views.content(inspection)
     for code, item in (changes.get("items") or {}).items():

@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import cache
 
 from inspect_app.clock import local
+from inspect_app.domain.inspection import InspectionStatus
 from inspect_app.domain.lifecycle import Status
 from inspect_app.models import Complaint, Entity, EntityGrade, Industry, Inspection, Licence
 from risk.grading import GradeInputs, grade_entity, grade_inputs_hash
@@ -50,7 +51,7 @@ def gather_inputs(entities: list[Entity]) -> dict[int, GradeInputs]:
         Inspection.select(Inspection.entity, Inspection.checked_on, Inspection.outcome)
         .where(
             Inspection.entity.in_(ids)
-            & (Inspection.status == "SUBMITTED")
+            & (Inspection.status == InspectionStatus.SUBMITTED)
             & Inspection.outcome.is_null(False)
         )
         .tuples()

@@ -17,7 +17,7 @@ from typing import Any
 
 import peewee
 
-from inspect_app.auth import Actor
+from inspect_app.actor import Actor
 from inspect_app.db import database
 from inspect_app.errors import AppError
 from inspect_app.models import ClientOperation

@@ -23,7 +23,8 @@ import marshmallow as ma
 from marshmallow import validate
 
 from inspect_app import audit
-from inspect_app.access import ensure_registry_writer
+from inspect_app.access import Action, ensure
+from inspect_app.actor import Actor
 from inspect_app.api.fields import (
     CreditCode,
     Strict,
@@ -35,7 +36,6 @@ from inspect_app.api.fields import (
 from inspect_app.api.fields import (
     licence_number as licence_number_field,
 )
-from inspect_app.auth import Actor
 from inspect_app.db import database
 from inspect_app.domain.lifecycle import EventKind, IllegalTransition, Status
 from inspect_app.errors import AppError
@@ -164,7 +164,7 @@ def import_licences(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Apply every row; keep the good ones, report the bad ones."""
-    ensure_registry_writer(actor)
+    ensure(actor, Action.WRITE_REGISTRY)
     report = ImportReport()
     streets = {s.code: s for s in Street.select()} | {s.name: s for s in Street.select()}
     schema = ImportRowSchema()

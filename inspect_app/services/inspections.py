@@ -15,7 +15,10 @@ from typing import Any
 
 from peewee import JOIN
 
-from inspect_app.auth import Actor
+from inspect_app.access import Action, ensure
+from inspect_app.actor import Actor
+from inspect_app.domain import inspection as inspection_lifecycle
+from inspect_app.domain.inspection import CheckResult, InspectionStatus, Outcome
 from inspect_app.errors import AppError
 from inspect_app.models import (
     Department,
@@ -37,20 +40,14 @@ from inspect_app.models import (
 )
 from inspect_app.schemas.tablet import SUMMARY
 
-SUBMITTED = "SUBMITTED"
-RESULTS = ("PASS", "FAIL", "NA")  # 符合 / 不符合 / 不适用
-RESULT_LABELS = {"PASS": "符合", "FAIL": "不符合", "NA": "不适用"}
-OUTCOMES = ("OK", "FIXED", "CASE", "NOBIZ", "NOADDR", "REFUSE", "CLOSED")
+# The choices the tablet's schemas offer (as plain strings, so the OpenAPI document lists them).
+RESULTS = tuple(result.value for result in CheckResult)
+OUTCOMES = tuple(outcome.value for outcome in Outcome)
 
 
 def inspector_id_of(actor: Actor) -> int:
     """The inspector record behind a signed-in, active inspector (found at sign-in)."""
-    if actor.role != "inspector" or actor.inspector_id is None:
-        raise AppError(
-            "FORBIDDEN",
-            zh="只有在册执法检查人员可以使用平板端",
-            en="Only active inspectors use the tablet API",
-        )
+    ensure(actor, Action.USE_TABLET)
     return actor.inspector_id
 
 
@@ -101,8 +98,10 @@ def ensure_version(inspection: Inspection, base_version: int) -> None:
 
 
 def ensure_open(inspection: Inspection) -> None:
-    if inspection.status == SUBMITTED:
-        raise AppError("INSPECTION_SUBMITTED")
+    try:
+        inspection_lifecycle.ensure_open(inspection.status)
+    except inspection_lifecycle.InspectionSubmitted as error:
+        raise AppError(error.code) from error
 
 
 def bump(inspection: Inspection, now: datetime, **values) -> Inspection:
@@ -316,7 +315,7 @@ def detail(inspection: Inspection) -> Detail:
         .where(
             (Inspection.entity == entity)
             & (Inspection.id != inspection.id)
-            & (Inspection.status == SUBMITTED)
+            & (Inspection.status == InspectionStatus.SUBMITTED)
         )
         .order_by(Inspection.checked_on.desc())
         .limit(5)

@@ -11,8 +11,8 @@ from datetime import date, datetime
 from typing import Any
 
 from inspect_app import audit
-from inspect_app.access import ensure_may_post_event, ensure_registry_writer
-from inspect_app.auth import Actor
+from inspect_app.access import Action, LicenceEventRequest, ensure
+from inspect_app.actor import Actor
 from inspect_app.db import database
 from inspect_app.domain import lifecycle
 from inspect_app.domain.lifecycle import EventKind, Status
@@ -130,7 +130,7 @@ def issue_licence(
     actor: Actor, data: dict[str, Any], now: datetime, *, source: str = "api"
 ) -> Licence:
     """新办: a new combined licence for a registered entity, with its permits."""
-    ensure_registry_writer(actor)
+    ensure(actor, Action.WRITE_REGISTRY)
     with database.atomic():
         if Licence.select().where(Licence.number == data["number"]).exists():
             raise AppError(
@@ -190,7 +190,11 @@ def post_event(
         )
     with database.atomic():
         licence = get_licence(number)
-        ensure_may_post_event(actor, kind, supervising_departments(licence))
+        ensure(
+            actor,
+            Action.POST_LICENCE_EVENT,
+            LicenceEventRequest(kind, supervising_departments(licence)),
+        )
         if expected_version is not None and expected_version != licence.version:
             raise AppError("STALE_VERSION")
         before = licence_snapshot(licence)

@@ -8,6 +8,7 @@ from typing import Any
 from peewee import JOIN
 
 import maps
+from inspect_app.domain.inspection import FAILING, InspectionStatus
 from inspect_app.domain.lifecycle import Status
 from inspect_app.models import (
     Draw,
@@ -20,8 +21,6 @@ from inspect_app.models import (
     Street,
 )
 from seeds.catalogue_loader import load_catalogue
-
-FAILING_OUTCOMES = ("FIXED", "CASE", "REFUSE")
 
 
 def labels():
@@ -117,9 +116,11 @@ def progress_rows(task: SpotCheckTask, today: date) -> list[dict[str, Any]]:
         .where(Inspection.task == task)
     )
     for inspection in query:
-        if inspection.status == "SUBMITTED":
+        if inspection.status == InspectionStatus.SUBMITTED:
             state = "checked"
-        elif inspection.status == "OVERDUE" or (inspection.due_on and inspection.due_on < today):
+        elif inspection.status == InspectionStatus.OVERDUE or (
+            inspection.due_on and inspection.due_on < today
+        ):
             state = "overdue"
         else:
             state = "todo"
@@ -151,7 +152,7 @@ def failure_rows() -> tuple[list[dict[str, Any]], dict[str, int], list[dict[str,
         Inspection.select(Street.code, Entity.lat, Entity.lon)
         .join(Entity)
         .join(Street)
-        .where((Inspection.status == "SUBMITTED") & Inspection.outcome.in_(FAILING_OUTCOMES))
+        .where((Inspection.status == InspectionStatus.SUBMITTED) & Inspection.outcome.in_(FAILING))
         .tuples()
     )
     for street, lat, lon in query:

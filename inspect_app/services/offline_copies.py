@@ -27,6 +27,7 @@ from peewee import JOIN, fn
 
 from inspect_app.clock import utcnow
 from inspect_app.db import database
+from inspect_app.domain.inspection import InspectionStatus
 from inspect_app.models import Entity, Inspection, InspectionMember, Licence, OfflineCopy
 from inspect_app.prepared import Prepared
 from inspect_app.schemas.tablet import DETAIL
@@ -49,7 +50,7 @@ BODIES = {"none": (), "text": (OfflineCopy.body,), "gzip": (OfflineCopy.body_gzi
 def _state_query(inspection_id: int, inspector_id: int | None = None, *, body: str = "none"):
     holder = Licence.holder == Entity.id
     others = Inspection.alias()
-    submitted = (others.entity == Entity.id) & (others.status == inspections.SUBMITTED)
+    submitted = (others.entity == Entity.id) & (others.status == InspectionStatus.SUBMITTED)
     depends_on = (  # a version sum moves on every change even if a clock stands still
         Licence.select(fn.MAX(Licence.updated_at)).where(holder),
         Licence.select(fn.SUM(Licence.version)).where(holder),

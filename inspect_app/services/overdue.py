@@ -10,12 +10,11 @@ from datetime import datetime
 from inspect_app import audit
 from inspect_app.clock import local
 from inspect_app.db import database
+from inspect_app.domain import inspection as inspection_lifecycle
+from inspect_app.domain.inspection import InspectionStep
 from inspect_app.models import Entity, Inspection, SpotCheckTask, User
 from inspect_app.services import notifications
 from inspect_app.services.dispatch import SYSTEM_ACTOR
-from inspect_app.services.reminders import OPEN_STATES
-
-OVERDUE = "OVERDUE"
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +29,10 @@ def mark_overdue(now: datetime) -> dict[str, int]:
             .join(SpotCheckTask)
             .switch(Inspection)
             .join(Entity)
-            .where(Inspection.status.in_(OPEN_STATES) & (Inspection.due_on < local(now).date()))
+            .where(
+                Inspection.status.in_(inspection_lifecycle.ON_SCHEDULE)
+                & (Inspection.due_on < local(now).date())
+            )
             .order_by(Inspection.id)
         )
         planners = _planners_of({i.task.lead_id for i in late})
@@ -58,10 +60,14 @@ def _planners_of(department_ids: set[int]) -> dict[int, list[int]]:
 
 
 def _mark_one_overdue(inspection: Inspection, now: datetime) -> bool:
-    """Conditional on the status still being open, so a submission racing this job wins."""
+    """Conditional on the status still being on schedule, so a submission racing this job wins."""
+    overdue = inspection_lifecycle.next_status(inspection.status, InspectionStep.FALL_OVERDUE)
     changed = (
-        Inspection.update(status=OVERDUE, version=Inspection.version + 1, updated_at=now)
-        .where((Inspection.id == inspection.id) & Inspection.status.in_(OPEN_STATES))
+        Inspection.update(status=overdue, version=Inspection.version + 1, updated_at=now)
+        .where(
+            (Inspection.id == inspection.id)
+            & Inspection.status.in_(inspection_lifecycle.ON_SCHEDULE)
+        )
         .execute()
     )
     if changed:
@@ -71,7 +77,7 @@ def _mark_one_overdue(inspection: Inspection, now: datetime) -> bool:
             "inspection",
             inspection.id,
             before={"status": inspection.status},
-            after={"status": OVERDUE, "due_on": inspection.due_on.isoformat()},
+            after={"status": overdue, "due_on": inspection.due_on.isoformat()},
             at=now,
         )
     return bool(changed)

@@ -8,11 +8,10 @@ from datetime import date, datetime, time, timedelta
 from inspect_app import audit, config, outbox
 from inspect_app.clock import SHANGHAI, as_utc
 from inspect_app.db import database
+from inspect_app.domain.inspection import InspectionKind
 from inspect_app.models import Inspection, InspectionMember
 from inspect_app.services import notifications
 from inspect_app.services.dispatch import SYSTEM_ACTOR
-
-REINSPECTION = "REINSPECTION"
 
 
 def record_reinspection(inspection_id: int, rectify_by: date) -> None:
@@ -50,7 +49,11 @@ def schedule_reinspection(
                 inspection=child.id,
                 task=parent.task_id,
                 now=now,
-                payload={"kind": REINSPECTION, "parent": parent.id, "due_on": due_on.isoformat()},
+                payload={
+                    "kind": InspectionKind.REINSPECTION,
+                    "parent": parent.id,
+                    "due_on": due_on.isoformat(),
+                },
             )
         outbox.mark_done(outbox_id, now)
     return {"inspections": int(created), "notifications": notified}
@@ -72,7 +75,7 @@ def _next_round(parent: Inspection, due_on: date, now: datetime) -> tuple[Inspec
         sequence=parent.sequence,
         shortfall=parent.shortfall,
         due_on=due_on,
-        kind=REINSPECTION,
+        kind=InspectionKind.REINSPECTION,
         round=parent.round + 1,
         parent=parent,
         created_at=now,

@@ -7,10 +7,9 @@ from datetime import date, datetime, time, timedelta
 from inspect_app import config, outbox
 from inspect_app.clock import SHANGHAI, as_utc, local
 from inspect_app.db import database
+from inspect_app.domain.inspection import ON_SCHEDULE
 from inspect_app.models import Entity, Inspection, InspectionMember, OutboxJob, SpotCheckTask
 from inspect_app.services import notifications
-
-OPEN_STATES = ("ASSIGNED", "CHECKED_IN", "RECORDING")
 
 
 class DispatchNotDone(RuntimeError):
@@ -69,7 +68,7 @@ def _open_members(task: SpotCheckTask):
         .join(Entity)
         .where(
             (Inspection.task == task)
-            & Inspection.status.in_(OPEN_STATES)
+            & Inspection.status.in_(ON_SCHEDULE)
             & (Inspection.due_on <= task.deadline)
         )
         .order_by(Inspection.id, InspectionMember.inspector)

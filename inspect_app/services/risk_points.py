@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from inspect_app import audit
-from inspect_app.auth import Actor
+from inspect_app.access import Action, ensure
+from inspect_app.actor import Actor
 from inspect_app.db import database
 from inspect_app.errors import AppError
 from inspect_app.models import Department, Industry, RiskPoint
@@ -100,14 +101,7 @@ def current_point(code: str) -> RiskPoint:
 
 def ensure_owner(actor: Actor, row: RiskPoint) -> None:
     """Only planners of the owning department (or an admin) edit a point."""
-    if actor.role == "admin":
-        return
-    if actor.role != "planner" or actor.department != row.department.code:
-        raise AppError(
-            "FORBIDDEN",
-            zh="只有该风险点的责任部门可以修改",
-            en="Only the owning department may edit this risk point",
-        )
+    ensure(actor, Action.EDIT_RISK_POINT, row)
 
 
 def edit_risk_point(

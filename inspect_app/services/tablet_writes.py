@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from inspect_app.auth import Actor
+from inspect_app.actor import Actor
 from inspect_app.models import Inspection, Inspector
 from inspect_app.services import fieldwork, inspections, offline_copies
 from inspect_app.services.fieldwork import FieldSettings

@@ -6,14 +6,17 @@ from datetime import datetime
 from typing import Any
 
 from inspect_app import audit, config
-from inspect_app.auth import Actor
+from inspect_app.access import Action, allows, ensure
+from inspect_app.actor import Actor
 from inspect_app.db import database
+from inspect_app.domain import task as task_lifecycle
+from inspect_app.domain.lifecycle import Status
+from inspect_app.domain.task import TaskStep
 from inspect_app.errors import AppError
 from inspect_app.messages import pair
 from inspect_app.models import Department, Industry, RiskPoint, SpotCheckTask, Street, TaskRiskPoint
 from inspect_app.services.grades import grading_config
 
-DRAFT, FROZEN, DRAWN = "DRAFT", "FROZEN", "DRAWN"
 PLAN_FIELDS = (
     "name",
     "scope",
@@ -42,13 +45,10 @@ def get_task(code: str) -> SpotCheckTask:
 
 def visible_tasks(actor: Actor):
     """Planners see the tasks their department leads or partners in; admins see all."""
+    ensure(actor, Action.LIST_TASKS)
     query = SpotCheckTask.select().order_by(SpotCheckTask.id.desc())
-    if actor.role == "admin":
+    if allows(actor, Action.READ_ALL_TASKS):
         return query
-    if actor.role != "planner":
-        raise AppError(
-            "FORBIDDEN", zh="只有计划人员可以查看抽查任务", en="Only planners see spot-check tasks"
-        )
     lead = Department.get_or_none(Department.code == actor.department)
     return query.where(
         (SpotCheckTask.lead == lead) | SpotCheckTask.partners.contains(f'"{actor.department}"')
@@ -56,30 +56,13 @@ def visible_tasks(actor: Actor):
 
 
 def ensure_can_see(actor: Actor, task: SpotCheckTask) -> None:
-    if actor.role == "admin":
-        return
-    if actor.role == "planner" and (
-        actor.department == task.lead.code or actor.department in task.partners
-    ):
-        return
-    raise AppError("NOT_FOUND", zh="未找到该抽查任务", en="No such spot-check task")
-
-
-def ensure_lead_planner(actor: Actor, task: SpotCheckTask) -> None:
-    if actor.role == "admin" or (actor.role == "planner" and actor.department == task.lead.code):
-        return
-    raise AppError(
-        "FORBIDDEN",
-        zh="只有牵头部门的计划人员可以操作该任务",
-        en="Only planners of the task's lead department may do this",
-    )
+    ensure(actor, Action.READ_TASK, task)
 
 
 def task_for_lead(actor: Actor, code: str) -> SpotCheckTask:
     """A task the actor may see and act on as its lead department's planner."""
     task = get_task(code)
-    ensure_can_see(actor, task)
-    ensure_lead_planner(actor, task)
+    ensure(actor, Action.LEAD_TASK, task)
     return task
 
 
@@ -115,17 +98,8 @@ def task_snapshot(task: SpotCheckTask) -> dict[str, Any]:
 
 def create_task(actor: Actor, data: dict[str, Any], now: datetime) -> SpotCheckTask:
     """A DRAFT task led by the planner's own department."""
-    if actor.role not in ("planner", "admin"):
-        raise AppError(
-            "FORBIDDEN", zh="只有计划人员可以制定抽查任务", en="Only planners plan spot-check tasks"
-        )
     lead_code = data.get("lead") or actor.department
-    if actor.role == "planner" and lead_code != actor.department:
-        raise AppError(
-            "FORBIDDEN",
-            zh="只能以本部门为牵头部门制定任务",
-            en="You can only plan tasks your own department leads",
-        )
+    ensure(actor, Action.PLAN_TASK, lead_code)
     with database.atomic():
         industry = Industry.get_or_none(Industry.code == data["industry"])
         if industry is None:
@@ -154,8 +128,10 @@ def update_task(
     """Change a DRAFT task (If-Match guarded); a frozen one is immutable."""
     with database.atomic():
         task = task_for_lead(actor, code)
-        if task.status != DRAFT:
-            raise AppError("TASK_NOT_DRAFT")
+        try:
+            draft = task_lifecycle.next_status(task.status, TaskStep.EDIT)
+        except task_lifecycle.TaskStepRefused as error:
+            raise AppError(error.code) from error
         before = task_snapshot(task)
         merged = {f: getattr(task, f) for f in PLAN_FIELDS} | {
             k: v for k, v in changes.items() if k in PLAN_FIELDS
@@ -169,7 +145,7 @@ def update_task(
             .where(
                 (SpotCheckTask.id == task.id)
                 & (SpotCheckTask.version == expected_version)
-                & (SpotCheckTask.status == DRAFT)
+                & (SpotCheckTask.status == draft)
             )
             .execute()
         )
@@ -225,7 +201,7 @@ def _plan_values(data: dict[str, Any]) -> dict[str, Any]:
             "period_end", "检查期限须晚于开始日期", "The period must end after it starts"
         )
     scope = dict(data.get("scope") or {})
-    scope.setdefault("statuses", ["ACTIVE"])
+    scope.setdefault("statuses", [Status.ACTIVE.value])  # live licences only, by default
     scope = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in scope.items()}
     unknown = sorted(set(scope.get("streets") or []) - {s.code for s in Street.select(Street.code)})
     if unknown:

@@ -14,10 +14,12 @@ from rq.cron import CronScheduler, get_cron_job_ids
 
 from inspect_app import config, outbox
 from inspect_app.clock import local, utcnow
+from inspect_app.domain.inspection import InspectionStatus
 from inspect_app.jobs import inspections as inspection_jobs
 from inspect_app.jobs import relay
 from inspect_app.jobs.cron import build_cron
-from inspect_app.models import Inspection, Notification
+from inspect_app.models import Inspection, InspectionMember, Inspector, Notification
+from inspect_app.services import draws
 from tests.factories import make_user
 from tests.jobs.workers import LIANJIAN, WAIT_SECONDS, run_worker, wait_until
 
@@ -29,15 +31,15 @@ def late(drawn):
     relay.run(None, utcnow())
     first, second, third, fourth = Inspection.select().order_by(Inspection.id)
     today = local(utcnow()).date()
-    _set(first, "ASSIGNED", today - timedelta(days=1))
-    _set(second, "RECORDING", today - timedelta(days=1))
-    _set(third, "SUBMITTED", today - timedelta(days=1))
-    _set(fourth, "ASSIGNED", today + timedelta(days=1))
+    _set(first, InspectionStatus.ASSIGNED, today - timedelta(days=1))
+    _set(second, InspectionStatus.RECORDING, today - timedelta(days=1))
+    _set(third, InspectionStatus.SUBMITTED, today - timedelta(days=1))
+    _set(fourth, InspectionStatus.ASSIGNED, today + timedelta(days=1))
     make_user("planner", "PS")
     return first, second, third, fourth
 
 
-def _set(inspection: Inspection, status: str, due_on) -> None:
+def _set(inspection: Inspection, status: InspectionStatus, due_on) -> None:
     Inspection.update(status=status, due_on=due_on).where(Inspection.id == inspection.id).execute()
 
 
@@ -58,6 +60,38 @@ def test_only_open_inspections_past_their_due_date_become_overdue(late):
     assert counts["overdue"] == 2
     assert _statuses(late) == ["OVERDUE", "OVERDUE", "SUBMITTED", "ASSIGNED"]
     assert Inspection.get_by_id(first.id).version == first.version + 1
+
+
+def test_an_overdue_inspection_is_not_marked_again(late):
+    inspection_jobs.mark_overdue()
+    versions = [Inspection.get_by_id(row.id).version for row in late]
+    assert inspection_jobs.mark_overdue()["overdue"] == 0
+    assert [Inspection.get_by_id(row.id).version for row in late] == versions
+
+
+def test_an_overdue_inspection_still_counts_toward_its_inspectors_workload(late):
+    first = late[0]
+    member = InspectionMember.get(InspectionMember.inspection == first)
+    inspector = Inspector.get_by_id(member.inspector_id)
+    before = _workload(first, inspector)
+    inspection_jobs.mark_overdue()
+    assert Inspection.get_by_id(first.id).status == InspectionStatus.OVERDUE
+    assert _workload(first, inspector) == before
+    assert before == (
+        InspectionMember.select()
+        .join(Inspection)
+        .where(
+            (InspectionMember.inspector == inspector)
+            & (Inspection.status != InspectionStatus.SUBMITTED)
+        )
+        .count()
+    )
+
+
+def _workload(inspection: Inspection, inspector: Inspector) -> int:
+    task = inspection.task
+    pool = draws.pool_for(task, [inspector.department.code])
+    return next(p.workload for p in pool if p.inspector_id == inspector.code)
 
 
 def test_overdue_is_escalated_once_to_each_planner_of_the_lead_department(late, ct_planners):

@@ -12,6 +12,7 @@ from rq.registry import ScheduledJobRegistry
 
 from inspect_app import outbox
 from inspect_app.clock import utcnow
+from inspect_app.domain.inspection import ON_SCHEDULE
 from inspect_app.jobs import draws as draw_jobs
 from inspect_app.jobs import relay
 from inspect_app.models import Inspection, InspectionMember, Notification
@@ -26,10 +27,7 @@ def _reminders() -> list[str]:
 
 def _open_seats() -> int:
     return (
-        InspectionMember.select()
-        .join(Inspection)
-        .where(Inspection.status.in_(reminders.OPEN_STATES))
-        .count()
+        InspectionMember.select().join(Inspection).where(Inspection.status.in_(ON_SCHEDULE)).count()
     )
 
 

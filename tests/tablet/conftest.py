@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from inspect_app.clock import utcnow
+from inspect_app.domain.inspection import NO_ACCESS
 from inspect_app.models import Inspection
 from inspect_app.services import dispatch
 from tests.factories import inspector_with_login, internet_cafes, joint_ic_task_body, login
@@ -62,7 +63,7 @@ def submit_with(client, case, outcome: str, result: str = "FAIL") -> Inspection:
     """Record every item, the outcome, both signatures, submit; returns the stored inspection."""
     url = f"/api/v1/tablet/inspections/{case.inspection.id}"
     version = client.get(url, headers=case.ct).get_json()["version"]
-    if outcome not in ("NOADDR", "CLOSED", "REFUSE"):
+    if outcome not in NO_ACCESS:
         client.post(
             f"{url}/check-in",
             headers=case.ct,
