@@ -38,6 +38,7 @@ KEPT_TABLES = {
     "permit",
     "risk_point",
     "holiday",
+    "catalogue_rule",
     "schema_version",
 }
 CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}

@@ -1,39 +1,40 @@
-"""What a submitted result leads to, by configuration (seeds/catalogue/feedback_rules.json):
+"""What a submitted result leads to, by the district's feedback rules (inspect_app.catalogue):
 rectification with re-inspection, referral, credit record, and feedback to licensing — who
 acknowledges and acts in their inbox, each act a licence event linked to the inspection."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from inspect_app import audit
+from inspect_app import audit, catalogue
 from inspect_app.auth import Actor
 from inspect_app.clock import local
 from inspect_app.db import database
 from inspect_app.domain.calendar import add_working_days
 from inspect_app.domain.lifecycle import EventKind, Status
 from inspect_app.errors import AppError
-from inspect_app.models import Entity, Feedback, Holiday, Inspection, Licence, SpotCheckTask
+from inspect_app.models import Entity, Feedback, Inspection, Licence, SpotCheckTask
 from inspect_app.services import licences
 from scheduler import outbox
 
-RULES_FILE = Path(__file__).resolve().parents[2] / "seeds" / "catalogue" / "feedback_rules.json"
 LICENSING = "LICENSING"
 INBOX_STATES = ("DELIVERED", "ACKNOWLEDGED", "ESCALATED")
 DELIVERY = outbox.JobPolicy(timeout=60, max_retries=5, intervals=(5, 30, 120, 600, 1800))
 
 
-@cache
-def rules() -> dict[str, Any]:
-    return json.loads(RULES_FILE.read_text(encoding="utf-8"))
+# The API's choice of actions is fixed when it starts; the seeded rules say what each one does.
+LICENSING_ACTIONS = tuple(catalogue.packaged_rules(catalogue.FEEDBACK_RULES)["licensing_actions"])
+
+
+def rules() -> Mapping[str, Any]:
+    """The feedback rules seeded for the district."""
+    return catalogue.feedback_rules()
 
 
 def holiday_calendar() -> dict:
-    return {h.date: h.kind for h in Holiday.select()}
+    return catalogue.holidays()
 
 
 def _licence_for(inspection: Inspection) -> Licence | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from peewee import JOIN
 
+from inspect_app import catalogue
 from inspect_app.domain.lifecycle import Status
 from inspect_app.models import (
     Draw,
@@ -18,15 +19,13 @@ from inspect_app.models import (
     SpotCheckTask,
     Street,
 )
-from seeds.catalogue_loader import load_catalogue
 
 FAILING_OUTCOMES = ("FIXED", "CASE", "REFUSE")
 
 
 def labels():
-    from maps import Labels
-
-    return Labels.from_catalogue(load_catalogue())
+    """The maps' names for codes, from the registry's catalogue tables."""
+    return catalogue.labels()
 
 
 def entity_rows(industry: str | None = None) -> list[dict[str, Any]]:
