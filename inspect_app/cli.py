@@ -14,7 +14,7 @@ from flask import current_app
 from flask.cli import FlaskGroup
 
 from inspect_app import audit, schema, serving
-from inspect_app.auth import Actor, hash_password
+from inspect_app.auth import ROLES, Actor, hash_password
 from inspect_app.clock import utcnow
 from inspect_app.db import database
 from inspect_app.errors import AppError
@@ -148,9 +148,7 @@ def users_group() -> None:
 @users_group.command("create")
 @click.argument("username")
 @click.option("--name", required=True, help="姓名")
-@click.option(
-    "--role", type=click.Choice(["admin", "planner", "inspector", "licensing"]), required=True
-)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--department", help="Department code, e.g. CT")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def users_create(username, name, role, department, password) -> None:
