@@ -63,10 +63,7 @@ def risk_points(catalogue: Catalogue) -> list[RiskPoint]:
 
 def store_rules(catalogue: Catalogue, now: datetime) -> dict[str, str]:
     """Store the folder's rule documents (in the caller's transaction); returns their digests."""
-    try:
-        parse_grading_config(catalogue.documents[RISK_GRADING])  # refuse a broken one
-    except GradingConfigError as exc:
-        raise CatalogueError(f"risk_grading.json：{exc}") from exc
+    _check_rules(catalogue.documents)
     digests = {}
     for name in STORED_RULES:
         document = catalogue.documents[name]
@@ -81,6 +78,20 @@ def store_rules(catalogue: Catalogue, now: datetime) -> dict[str, str]:
             CatalogueRule.create(name=name, **values)
         digests[name] = values["digest"]
     return digests
+
+
+def _check_rules(documents: Mapping[str, Any]) -> None:
+    # Refused before storing: a node must never read rules it cannot apply.
+    try:
+        parse_grading_config(documents[RISK_GRADING])
+    except GradingConfigError as exc:
+        raise CatalogueError(f"risk_grading.json：{exc}") from exc
+    actions = documents[FEEDBACK_RULES].get("licensing_actions", {})
+    missing = set(packaged_rules(FEEDBACK_RULES)["licensing_actions"]) - set(actions)
+    if missing:
+        raise CatalogueError(
+            f"feedback_rules.json：缺少审批处置 (missing actions) {sorted(missing)}"
+        )
 
 
 def packaged_rules(name: str) -> dict[str, Any]:

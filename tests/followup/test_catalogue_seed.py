@@ -134,3 +134,12 @@ def test_a_broken_grading_document_is_refused_before_anything_is_stored(app, dis
     result = app.test_cli_runner().invoke(args=["seed", "--catalogue", str(district)])
     assert result.exit_code != 0
     assert catalogue.grading_config().grade_thresholds["D"] > 0
+
+
+def test_feedback_rules_without_an_action_the_api_offers_are_refused(app, district):
+    _edit_json(
+        district, "feedback_rules", lambda rules: rules["licensing_actions"].pop("NO_ACTION")
+    )
+    result = app.test_cli_runner().invoke(args=["seed", "--catalogue", str(district)])
+    assert result.exit_code != 0 and "NO_ACTION" in result.output
+    assert "NO_ACTION" in catalogue.feedback_rules()["licensing_actions"]
