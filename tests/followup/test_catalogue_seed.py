@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from inspect_app import catalogue
+from inspect_app import catalogue, config
 from inspect_app.clock import local, utcnow
 from inspect_app.db import database
 from inspect_app.domain.calendar import add_working_days
@@ -143,3 +143,17 @@ def test_feedback_rules_without_an_action_the_api_offers_are_refused(app, distri
     result = app.test_cli_runner().invoke(args=["seed", "--catalogue", str(district)])
     assert result.exit_code != 0 and "NO_ACTION" in result.output
     assert "NO_ACTION" in catalogue.feedback_rules()["licensing_actions"]
+
+
+def test_seed_without_a_folder_loads_the_configured_catalogue_dir(app, district):
+    _edit_json(district, "feedback_rules", lambda rules: rules.update(disclosure_working_days=25))
+    app.config["CATALOGUE_DIR"] = str(district)
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    assert catalogue.feedback_rules()["disclosure_working_days"] == 25
+
+
+def test_the_catalogue_dir_setting_defaults_to_the_packaged_folder(monkeypatch, tmp_path):
+    assert config.catalogue_dir() == DEFAULT_PATH
+    monkeypatch.setenv("LIANJIAN_CATALOGUE_DIR", str(tmp_path))
+    assert config.from_environment()["CATALOGUE_DIR"] == str(tmp_path.resolve())
