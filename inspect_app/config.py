@@ -7,11 +7,18 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+# Found by path, so reading the setting imports nothing of the seeds package.
+PACKAGED_CATALOGUE = Path(__file__).resolve().parents[1] / "seeds" / "catalogue"
 
 
 def instance_dir() -> Path:
     """Where the SQLite file, signing keys and written maps live (LIANJIAN_HOME, else ./instance)."""
     return Path(os.environ.get("LIANJIAN_HOME", "instance")).resolve()
+
+
+def catalogue_dir() -> Path:
+    """The catalogue folder `lianjian seed` loads (LIANJIAN_CATALOGUE_DIR, else the packaged one)."""
+    return Path(os.environ.get("LIANJIAN_CATALOGUE_DIR", PACKAGED_CATALOGUE)).resolve()
 
 
 def job_settings() -> dict[str, Any]:
@@ -42,6 +49,7 @@ def from_environment() -> dict[str, Any]:
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{home / 'lianjian.db'}"),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "KEYS_DIR": os.environ.get("LIANJIAN_KEYS_DIR", str(home / "keys")),
+        "CATALOGUE_DIR": str(catalogue_dir()),
         "MAX_CONTENT_LENGTH": int(
             os.environ.get("LIANJIAN_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
         ),

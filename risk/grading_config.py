@@ -1,26 +1,20 @@
 """The tunable side of risk grading: every weight, half-life and threshold, read from JSON.
 
-Defaults live in seeds/catalogue/risk_grading.json; the code has no numbers of its own,
-so a district retunes the grading by editing data, and the fingerprint of the config is
-recorded with each grade.
+The document is the district's risk_grading.json, handed over by the caller as a mapping;
+the code has no numbers of its own, so a district retunes the grading by editing data, and
+the fingerprint of the config is recorded with each grade.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from decimal import Decimal
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from risk.canonical import sha256_hex
 
 GRADES = ("A", "B", "C", "D")
-
-_SEED_PACKAGE = "seeds"
-_SEED_FILE = "catalogue/risk_grading.json"
 
 
 class GradingConfigError(ValueError):
@@ -90,15 +84,6 @@ class GradingConfig:
     def sampling_ratio(self, grade: str) -> Decimal:
         """Default share of a grade's entities drawn by a task that sets no ratio itself."""
         return self.sampling_ratios[grade]
-
-
-def load_grading_config(path: str | Path | None = None) -> GradingConfig:
-    """Read the grading parameters; the default is seeds/catalogue/risk_grading.json."""
-    if path is None:
-        text = resources.files(_SEED_PACKAGE).joinpath(_SEED_FILE).read_text(encoding="utf-8")
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-    return parse_grading_config(json.loads(text))
 
 
 def parse_grading_config(document: Mapping[str, Any]) -> GradingConfig:

@@ -1,34 +1,22 @@
 """Supervision risk points (监管风险点): what each department checks in each industry.
 
-The catalogue is seed data (seeds/catalogue/risk_points.json), reconstructed and marked
+The catalogue is seed data (a district's risk_points.json), reconstructed and marked
 provisional, so a district corrects it by import, never by a release. This module only
-reads, checks and arranges it; it never touches Flask or the database.
+parses, checks and arranges the document it is given; it reads no file, and never touches
+Flask or the database.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any, Protocol
 
 from risk.canonical import sha256_hex
 
 SEVERITIES = ("high", "medium", "low")
 
-# The fixed vocabulary of department codes (docs/glossary.md); not tunable, so not data.
-DEPARTMENT_CODES = frozenset(
-    {
-        "CT", "MS", "PS", "FR", "HC", "EE", "GR", "WA", "SP", "CA", "ED", "TC", "CM",
-        "EM", "HRSS", "TB", "ASC", "GSO",
-    }
-)  # fmt: skip
-
-_SEED_PACKAGE = "seeds"
-_SEED_FILE = "catalogue/risk_points.json"
 _CODE_PATTERN = r"{industry}-\d{{2,3}}"
 
 
@@ -77,11 +65,6 @@ class IndustryDepartments:
     partners: tuple[str, ...]
 
 
-def load_risk_points(path: str | Path | None = None) -> list[RiskPoint]:
-    """Read the catalogue; the default is the packaged seeds/catalogue/risk_points.json."""
-    return parse_risk_points(json.loads(_read_catalogue(path)))
-
-
 def parse_risk_points(document: Mapping[str, Any]) -> list[RiskPoint]:
     """Turn the catalogue's JSON document into RiskPoints, in file order."""
     points = []
@@ -97,15 +80,15 @@ def parse_risk_points(document: Mapping[str, Any]) -> list[RiskPoint]:
     return points
 
 
-def is_provisional_catalogue(path: str | Path | None = None) -> bool:
+def is_provisional_catalogue(document: Mapping[str, Any]) -> bool:
     """True when the catalogue says it is a reconstruction still to be confirmed."""
-    return bool(json.loads(_read_catalogue(path)).get("provisional", False))
+    return bool(document.get("provisional", False))
 
 
 def validate_risk_points(
     points: Iterable[RiskPoint],
     industries: Iterable[IndustryRoles],
-    departments: Iterable[str] = DEPARTMENT_CODES,
+    departments: Iterable[str],
 ) -> list[str]:
     """Every problem found, as messages; an empty list means the catalogue is usable.
 
@@ -172,12 +155,6 @@ def points_by_code(points: Iterable[RiskPoint]) -> dict[str, RiskPoint]:
 def content_hash(point: RiskPoint) -> str:
     """SHA-256 over the canonical JSON of every field: an edited point gets a new identity."""
     return sha256_hex(asdict(point))
-
-
-def _read_catalogue(path: str | Path | None) -> str:
-    if path is None:
-        return resources.files(_SEED_PACKAGE).joinpath(_SEED_FILE).read_text(encoding="utf-8")
-    return Path(path).read_text(encoding="utf-8")
 
 
 def _point_from_dict(industry: str, raw: Mapping[str, Any]) -> RiskPoint:

@@ -1,20 +1,22 @@
-"""Load the registry catalogue (departments, industries, permits, streets, holidays) from CSV.
+"""Load the registry catalogue (departments, industries, permits, streets, holidays) from CSV,
+and the district's rule documents (feedback rules, risk grading, risk points) from JSON.
 
 The catalogue is seed data, not code: an admin corrects a provisional fact by editing or
-replacing a CSV file, and ``validate`` says what no longer fits together.
+replacing a file, and ``validate`` says what no longer fits together.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "catalogue"
 
@@ -22,6 +24,8 @@ DEPARTMENT_KINDS = ("bureau", "monopoly", "licensing")
 STREET_KINDS = ("街道", "镇")
 HOLIDAY_KINDS = ("holiday", "workday")
 LIST_SEPARATOR = ";"
+# The rule documents of a folder; one missing from a replacement folder is the packaged one.
+DOCUMENTS = ("feedback_rules", "risk_grading", "risk_points")
 
 # Baoshan's bounding box (DOMAIN.md): every street circle must fit inside it.
 BAOSHAN_LAT = (31.28, 31.52)
@@ -96,6 +100,7 @@ class Catalogue:
     streets: tuple[Street, ...]
     holidays: tuple[Holiday, ...]
     source: Path = field(default=DEFAULT_PATH, compare=False)
+    documents: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False)
 
     @cached_property
     def _departments(self) -> dict[str, Department]:
@@ -149,7 +154,19 @@ def load_catalogue(path: Path | str | None = None) -> Catalogue:
         streets=tuple(_read(folder / "streets.csv", _street)),
         holidays=tuple(_read(folder / "holidays.csv", _holiday)),
         source=folder,
+        documents={name: read_document(name, folder) for name in DOCUMENTS},
     )
+
+
+def read_document(name: str, path: Path | str | None = None) -> dict[str, Any]:
+    """One rule document (`feedback_rules`, ...) of a folder, else the packaged one."""
+    file = Path(path if path is not None else DEFAULT_PATH) / f"{name}.json"
+    if not file.exists():
+        file = DEFAULT_PATH / f"{name}.json"
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise CatalogueError(f"{file.name}：{exc}") from exc
 
 
 def _read(file: Path, build: Callable[[dict[str, str]], _T]) -> Iterator[_T]:

@@ -1,5 +1,10 @@
 """Fixtures: every database test runs on SQLite and on PostgreSQL.
 
+The suite does not read the caller's app settings: REDIS_URL, DATABASE_URL and every
+LIANJIAN_* setting are removed for the session (the LIANJIAN_TEST_* and LIANJIAN_REQUIRE_*
+knobs below stay), so a test states what it needs and subprocesses inherit a clean
+environment.
+
 PostgreSQL (127.0.0.1:5432, database `test`, or LIANJIAN_TEST_POSTGRES_URL) gets one
 schema per test session, emptied between tests. Without a reachable server its tests are
 skipped with a reason — unless CI (CI=true) or LIANJIAN_REQUIRE_POSTGRES=1 asks for it,
@@ -38,9 +43,43 @@ KEPT_TABLES = {
     "permit",
     "risk_point",
     "holiday",
+    "catalogue_rule",
     "schema_version",
 }
 CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+# Settings the app reads from the environment (inspect_app/config.py), and the suite's own knobs.
+APP_SETTINGS = ("DATABASE_URL", "REDIS_URL")
+TEST_KNOBS = ("LIANJIAN_TEST_", "LIANJIAN_REQUIRE_")
+
+
+def is_app_setting(name: str) -> bool:
+    """An environment variable the app would read as configuration."""
+    if name in APP_SETTINGS:
+        return True
+    return name.startswith("LIANJIAN_") and not name.startswith(TEST_KNOBS)
+
+
+# Fixtures that make a test slow whatever it checks: a headless browser, worker processes.
+SLOW_FIXTURES = {"chromium", "worker_env"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark database tests `db`, and browser or worker-process tests `slow`, by their fixtures."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if "db_url" in used:
+            item.add_marker(pytest.mark.db)
+        if used & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def clean_environment():
+    """The caller's app settings are out of reach of every test and every subprocess."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [n for n in os.environ if is_app_setting(n)]:
+            patch.delenv(name)
+        yield
 
 
 def _prepare(url: str) -> None:
@@ -119,6 +158,7 @@ def app(db_url, tmp_path, keys_dir):
             "DATABASE_URL": db_url,
             "LIANJIAN_HOME": str(tmp_path),
             "KEYS_DIR": str(keys_dir),
+            "EVIDENCE_DIR": str(tmp_path / "evidence"),
             "ARGON2": CHEAP_ARGON2,
             "TESTING": True,
         }

@@ -54,9 +54,7 @@ class AcknowledgeSchema(Strict):
 
 
 class ActSchema(AcknowledgeSchema):
-    action = ma.fields.String(
-        required=True, validate=validate.OneOf(list(feedback.rules()["licensing_actions"]))
-    )
+    action = ma.fields.String(required=True, validate=validate.OneOf(feedback.LICENSING_ACTIONS))
     reason = Text(max_length=256, required=True)
 
 

@@ -11,6 +11,7 @@ import click
 from flask import current_app
 
 from inspect_app import audit, migrate, serving
+from inspect_app.actor import ROLES
 from inspect_app.app import create_app
 from inspect_app.auth import hash_password
 from inspect_app.cli.base import system_actor
@@ -116,9 +117,7 @@ def users_group() -> None:
 @users_group.command("create")
 @click.argument("username")
 @click.option("--name", required=True, help="姓名")
-@click.option(
-    "--role", type=click.Choice(["admin", "planner", "inspector", "licensing"]), required=True
-)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--department", help="Department code, e.g. CT")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def users_create(username, name, role, department, password) -> None:

@@ -7,13 +7,14 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 
+from inspect_app import catalogue as district
 from inspect_app.cli.base import progress_bar, system_actor
 from inspect_app.cli.synthetic import load_synthetic_district
 from inspect_app.clock import utcnow
 from inspect_app.db import database
 from inspect_app.services import importing, seeding
-from seeds.catalogue_loader import CatalogueError, load_catalogue
 
 
 @click.command("seed")
@@ -21,7 +22,7 @@ from seeds.catalogue_loader import CatalogueError, load_catalogue
     "--catalogue",
     "catalogue_path",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A catalogue folder replacing the packaged one (seeds/catalogue).",
+    help="A catalogue folder replacing the configured one (CATALOGUE_DIR, else the packaged one).",
 )
 @click.option(
     "--synthetic",
@@ -39,12 +40,12 @@ from seeds.catalogue_loader import CatalogueError, load_catalogue
     help="Seed of the synthetic generator (same N and seed, same district).",
 )
 def seed_command(catalogue_path: Path | None, synthetic: int, seed_value: int) -> None:
-    """Load the catalogue (departments, industries, permits, streets); optionally a synthetic district."""
+    """Load the catalogue (registry tables, holidays, rules); optionally a synthetic district."""
     try:
-        catalogue = load_catalogue(catalogue_path)
+        catalogue = district.read_folder(catalogue_path or current_app.config["CATALOGUE_DIR"])
         with database.connection_context():
             counts = seeding.load_catalogue(catalogue, system_actor().label, utcnow())
-    except CatalogueError as error:
+    except district.CatalogueError as error:
         raise click.ClickException(f"目录数据有误 / catalogue is invalid: {error}") from error
     click.echo("catalogue: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     if synthetic:

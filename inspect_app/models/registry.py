@@ -59,6 +59,20 @@ class Permit(BaseModel):
     condition = pw.CharField(max_length=64, null=True)
 
 
+class CatalogueRule(BaseModel):
+    """A district rule document (feedback rules, risk grading) as `lianjian seed` stored it.
+
+    In the database rather than on a node's disk, so every app node and worker reads the
+    same rules; `digest` lets each process keep its parsed copy until the rules change.
+    """
+
+    name = pw.CharField(max_length=32, unique=True)
+    document = JSONField()
+    digest = pw.CharField(max_length=64)
+    source = pw.CharField(max_length=255)
+    loaded_at = UTCDateTimeField(default=utcnow)
+
+
 class Entity(BaseModel):
     """A market entity (市场主体), keyed by its unified social credit code."""
 
@@ -200,6 +214,7 @@ REGISTRY_MODELS = [
     Industry,
     IndustryPartner,
     Permit,
+    CatalogueRule,
     Entity,
     Licence,
     LicencePermit,

@@ -1,16 +1,14 @@
-"""What a submitted result leads to, by configuration (seeds/catalogue/feedback_rules.json):
+"""What a submitted result leads to, by the district's feedback rules (inspect_app.catalogue):
 rectification with re-inspection, referral, credit record, and feedback to licensing — who
 acknowledges and acts in their inbox, each act a licence event linked to the inspection."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from inspect_app import audit, outbox
+from inspect_app import audit, catalogue, outbox
 from inspect_app.access import Action, ensure
 from inspect_app.actor import Actor
 from inspect_app.clock import local
@@ -22,7 +20,6 @@ from inspect_app.models import (
     Department,
     Entity,
     Feedback,
-    Holiday,
     Inspection,
     Licence,
     SpotCheckTask,
@@ -30,18 +27,21 @@ from inspect_app.models import (
 )
 from inspect_app.services import licences, notifications, reinspection
 
-RULES_FILE = Path(__file__).resolve().parents[2] / "seeds" / "catalogue" / "feedback_rules.json"
 LICENSING = "LICENSING"
 INBOX_STATES = ("DELIVERED", "ACKNOWLEDGED", "ESCALATED")
 
 
-@cache
-def rules() -> dict[str, Any]:
-    return json.loads(RULES_FILE.read_text(encoding="utf-8"))
+# The API's choice of actions is fixed when it starts; the seeded rules say what each one does.
+LICENSING_ACTIONS = tuple(catalogue.packaged_rules(catalogue.FEEDBACK_RULES)["licensing_actions"])
+
+
+def rules() -> Mapping[str, Any]:
+    """The feedback rules seeded for the district."""
+    return catalogue.feedback_rules()
 
 
 def holiday_calendar() -> dict:
-    return {h.date: h.kind for h in Holiday.select()}
+    return catalogue.holidays()
 
 
 def _licence_for(inspection: Inspection) -> Licence | None:

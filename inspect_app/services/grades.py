@@ -9,19 +9,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from functools import cache
 
+from inspect_app.catalogue import grading_config
 from inspect_app.clock import local
 from inspect_app.domain.inspection import InspectionStatus
 from inspect_app.domain.lifecycle import Status
 from inspect_app.models import Complaint, Entity, EntityGrade, Industry, Inspection, Licence
 from risk.grading import GradeInputs, grade_entity, grade_inputs_hash
-from risk.grading_config import GradingConfig, config_hash, load_grading_config
-
-
-@cache
-def grading_config() -> GradingConfig:
-    return load_grading_config()
+from risk.grading_config import config_hash
 
 
 def _industries(entity_ids: list[int]) -> dict[int, list[str]]:

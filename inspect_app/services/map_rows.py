@@ -8,6 +8,7 @@ from typing import Any
 from peewee import JOIN
 
 import maps
+from inspect_app import catalogue
 from inspect_app.domain.inspection import FAILING, InspectionStatus
 from inspect_app.domain.lifecycle import Status
 from inspect_app.models import (
@@ -20,11 +21,11 @@ from inspect_app.models import (
     SpotCheckTask,
     Street,
 )
-from seeds.catalogue_loader import load_catalogue
 
 
 def labels():
-    return maps.Labels.from_catalogue(load_catalogue())
+    """The maps' names for codes, from the registry's catalogue tables."""
+    return catalogue.labels()
 
 
 def entity_rows(industry: str | None = None) -> list[dict[str, Any]]:

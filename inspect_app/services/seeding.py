@@ -1,23 +1,24 @@
-"""Load the catalogue (seeds/catalogue) into the registry: idempotent, by natural keys."""
+"""Load a catalogue folder into the database: registry tables, risk points, holidays and the
+rule documents the app reads at run time; idempotent, by natural keys."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from inspect_app import audit
+from inspect_app import catalogue as district
 from inspect_app.db import database
 from inspect_app.models import Department, Holiday, Industry, IndustryPartner, Permit, Street
 from inspect_app.services.risk_points import seed_risk_points
-from risk.points import IndustryDepartments, load_risk_points, validate_risk_points
-from seeds.catalogue_loader import Catalogue, CatalogueError, validate
+from risk.points import IndustryDepartments, validate_risk_points
 
 
-def load_catalogue(catalogue: Catalogue, actor: str, now: datetime) -> dict[str, int]:
-    """Upsert departments, streets, industries (lead, partners) and permits; returns counts."""
-    problems = validate(catalogue)
+def load_catalogue(catalogue: district.Catalogue, actor: str, now: datetime) -> dict[str, int]:
+    """Upsert departments, streets, industries (lead, partners), permits and the stored rules;
+    returns counts."""
+    problems = district.validate_folder(catalogue)
     if problems:
-        raise CatalogueError("; ".join(problems))
+        raise district.CatalogueError("; ".join(problems))
     with database.atomic():
         departments = {
             d.code: _upsert(Department, d.code, name=d.name, short_name=d.short_name, kind=d.kind)
@@ -54,6 +55,7 @@ def load_catalogue(catalogue: Catalogue, actor: str, now: datetime) -> dict[str,
                 conditional=p.conditional,
                 condition=p.condition or None,
             )
+        rules = district.store_rules(catalogue, now)
         counts = {
             "departments": len(catalogue.departments),
             "streets": len(catalogue.streets),
@@ -61,24 +63,28 @@ def load_catalogue(catalogue: Catalogue, actor: str, now: datetime) -> dict[str,
             "permits": len(catalogue.permits),
         }
         audit.record(
-            actor, "catalogue.load", "catalogue", str(catalogue.source.name), after=counts, at=now
+            actor,
+            "catalogue.load",
+            "catalogue",
+            str(catalogue.source.name),
+            after=counts | {"rules": rules},
+            at=now,
         )
     counts["risk_points"] = _seed_risk_points(catalogue, actor, now)
     counts["holidays"] = _load_holidays(catalogue)
     return counts
 
 
-def _seed_risk_points(catalogue: Catalogue, actor: str, now: datetime) -> int:
+def _seed_risk_points(catalogue: district.Catalogue, actor: str, now: datetime) -> int:
     """The risk-point catalogue beside the industries (risk_points.json), checked against them."""
-    path = Path(catalogue.source) / "risk_points.json"
-    points = load_risk_points(path if path.exists() else None)
+    points = district.risk_points(catalogue)
     roles = [
         IndustryDepartments(i.code, i.lead_department, i.partner_departments)
         for i in catalogue.industries
     ]
     problems = validate_risk_points(points, roles, [d.code for d in catalogue.departments])
     if problems:
-        raise CatalogueError("; ".join(problems))
+        raise district.CatalogueError("; ".join(problems))
     return seed_risk_points(points, actor, now)
 
 
@@ -100,7 +106,7 @@ def _set_partners(industry: Industry, partners: list[Department]) -> None:
         IndustryPartner.create(industry=industry, department=department_id)
 
 
-def _load_holidays(catalogue: Catalogue) -> int:
+def _load_holidays(catalogue: district.Catalogue) -> int:
     """The working-day calendar: the catalogue's holidays and make-up working days replace the table's."""
     with database.atomic():
         Holiday.delete().execute()

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from inspect_app.cli import lianjian
 from inspect_app.db import database
 from inspect_app.models import AuditEntry, Licence
@@ -17,6 +19,7 @@ from tests.importing_data import csv_rows, three_codes
 LIANJIAN = str(Path(sys.executable).with_name("lianjian"))
 
 
+@pytest.mark.slow  # starts the console in a process of its own
 def test_help_lists_the_operator_commands(tmp_path):
     result = subprocess.run(
         [LIANJIAN, "--help"],
@@ -29,6 +32,7 @@ def test_help_lists_the_operator_commands(tmp_path):
         assert f"  {command} " in result.stdout
 
 
+@pytest.mark.slow  # starts the console in a process of its own
 def test_init_and_seed_on_a_fresh_home_then_again_harmlessly(tmp_path):
     env = os.environ | {"LIANJIAN_HOME": str(tmp_path), "LIANJIAN_ADMIN_PASSWORD": "初始-密码-2026"}
     env.pop("DATABASE_URL", None)
@@ -100,6 +104,7 @@ def test_audit_verify_detects_a_truncated_tail(app):
     assert result.exit_code == 1 and "deleted" in result.output
 
 
+@pytest.mark.slow  # starts the console in a process of its own
 def test_serve_answers_over_http_with_its_openapi_document(tmp_path):
     import socket
     import time

@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
+
 from tests.cli.test_cli import LIANJIAN
 
 
+@pytest.mark.slow  # the whole loop, in a process of its own
 def test_demo_runs_on_embedded_defaults_and_verifies_its_draws(tmp_path):
     env = {
         k: v

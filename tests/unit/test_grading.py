@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import copy
-import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from importlib import resources
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,9 +25,15 @@ from risk.grading import (
 from risk.grading_config import (
     GradingConfigError,
     config_hash,
-    load_grading_config,
     parse_grading_config,
 )
+from seeds.catalogue_loader import read_document
+
+
+def load_grading_config():
+    """The packaged grading document, parsed as the app parses the seeded one."""
+    return parse_grading_config(read_document("risk_grading"))
+
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2025, 5, 20, 10, 0, tzinfo=SHANGHAI)
@@ -217,8 +221,7 @@ def test_thresholds_map_scores_to_grades(config, score, grade):
 
 
 def _seed_document():
-    text = resources.files("seeds").joinpath("catalogue/risk_grading.json").read_text("utf-8")
-    return json.loads(text)
+    return read_document("risk_grading")
 
 
 def test_config_missing_a_grade_is_rejected():

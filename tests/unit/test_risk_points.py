@@ -14,11 +14,12 @@ from risk.points import (
     checklist_by_department,
     content_hash,
     is_provisional_catalogue,
-    load_risk_points,
+    parse_risk_points,
     points_by_code,
     risk_map,
     validate_risk_points,
 )
+from seeds.catalogue_loader import read_document
 
 # DOMAIN.md's industries table, transcribed independently of the seed: (code, lead, partners).
 DOMAIN_TABLE = [
@@ -49,6 +50,13 @@ DOMAIN_TABLE = [
     ("SC", "PS", ("HRSS",)),
 ]
 INDUSTRIES = [IndustryDepartments(code, lead, partners) for code, lead, partners in DOMAIN_TABLE]
+# docs/glossary.md's department codes, transcribed independently of departments.csv.
+DEPARTMENTS = frozenset(
+    {
+        "CT", "MS", "PS", "FR", "HC", "EE", "GR", "WA", "SP", "CA", "ED", "TC", "CM",
+        "EM", "HRSS", "TB", "ASC", "GSO",
+    }
+)  # fmt: skip
 BY_CODE = {industry.code: industry for industry in INDUSTRIES}
 FOCUS = ("IC", "FS")
 
@@ -84,7 +92,7 @@ FS_ITEMS = [
 
 @pytest.fixture(scope="module")
 def points() -> list[RiskPoint]:
-    return load_risk_points()
+    return parse_risk_points(read_document("risk_points"))
 
 
 def _point(code: str = "IC-01", **changes: object) -> RiskPoint:
@@ -103,11 +111,11 @@ def _point(code: str = "IC-01", **changes: object) -> RiskPoint:
 
 
 def test_seed_catalogue_is_marked_provisional():
-    assert is_provisional_catalogue() is True
+    assert is_provisional_catalogue(read_document("risk_points")) is True
 
 
 def test_seed_catalogue_has_no_validation_problem(points):
-    assert validate_risk_points(points, INDUSTRIES) == []
+    assert validate_risk_points(points, INDUSTRIES, DEPARTMENTS) == []
 
 
 def test_every_industry_of_the_domain_table_has_risk_points(points):
@@ -162,33 +170,35 @@ def test_uncertain_citations_are_marked_provisional_while_core_articles_are_not(
 
 
 def test_owner_who_is_neither_lead_nor_partner_is_reported():
-    problems = validate_risk_points([_point("IC-01", department="HC")], INDUSTRIES)
+    problems = validate_risk_points([_point("IC-01", department="HC")], INDUSTRIES, DEPARTMENTS)
     assert any("IC-01" in p and "HC" in p and "牵头或协同" in p for p in problems)
 
 
 def test_unknown_department_is_reported():
-    problems = validate_risk_points([_point("IC-01", department="XX")], INDUSTRIES)
+    problems = validate_risk_points([_point("IC-01", department="XX")], INDUSTRIES, DEPARTMENTS)
     assert any("未知部门 XX" in p for p in problems)
 
 
 def test_duplicate_code_is_reported():
-    problems = validate_risk_points([_point("IC-01"), _point("IC-01")], INDUSTRIES)
+    problems = validate_risk_points([_point("IC-01"), _point("IC-01")], INDUSTRIES, DEPARTMENTS)
     assert any("IC-01" in p and "重复" in p for p in problems)
 
 
 def test_code_of_another_industry_is_reported():
-    problems = validate_risk_points([_point("IC-01", industry="FS", department="MS")], INDUSTRIES)
+    problems = validate_risk_points(
+        [_point("IC-01", industry="FS", department="MS")], INDUSTRIES, DEPARTMENTS
+    )
     assert any("编号应为 FS-NN" in p for p in problems)
 
 
 def test_industry_without_points_is_reported():
-    problems = validate_risk_points([_point("IC-01")], INDUSTRIES)
+    problems = validate_risk_points([_point("IC-01")], INDUSTRIES, DEPARTMENTS)
     assert any(p.startswith("FS:") for p in problems)
     assert not any(p.startswith("IC:") for p in problems)
 
 
 def test_point_without_legal_basis_is_reported():
-    problems = validate_risk_points([_point("IC-01", legal_basis=())], [BY_CODE["IC"]])
+    problems = validate_risk_points([_point("IC-01", legal_basis=())], [BY_CODE["IC"]], DEPARTMENTS)
     assert problems == ["IC-01: 缺少法律依据 (missing legal basis)"]
 
 
@@ -251,10 +261,10 @@ def test_catalogue_loads_from_an_explicit_path(tmp_path):
     }
     path = tmp_path / "risk_points.json"
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    [point] = load_risk_points(path)
+    [point] = parse_risk_points(read_document("risk_points", tmp_path))
     assert (point.industry, point.department, point.legal_basis[0].provisional) == (
         "FS",
         "MS",
         False,
     )
-    assert is_provisional_catalogue(path) is False
+    assert is_provisional_catalogue(read_document("risk_points", tmp_path)) is False
