@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from inspect_app.domain.lifecycle import IllegalTransition
 from inspect_app.errors import CATALOGUE, AppError, kind_for_http
 from inspect_app.messages import bilingual_errors
+from inspect_app.services.listing import Listing
 
 log = logging.getLogger("lianjian.api")
 
@@ -64,15 +65,20 @@ def _integrity_error(error: peewee.IntegrityError):
 
 
 class QueryPage(flask_smorest.Page):
-    """Pages a peewee query in the database: COUNT(*) and LIMIT/OFFSET, never len() or slicing."""
+    """Pages a peewee query (or a Listing) in the database: COUNT(*) and LIMIT/OFFSET, never
+    len() or slicing."""
 
     @property
     def item_count(self) -> int:
+        if isinstance(self.collection, Listing):
+            return self.collection.count()
         return self.collection.order_by().count()
 
     @property
     def items(self) -> list:
         params = self.page_params
+        if isinstance(self.collection, Listing):
+            return self.collection.page(params.page, params.page_size)
         return list(self.collection.paginate(params.page, params.page_size))
 
 

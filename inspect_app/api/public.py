@@ -10,9 +10,8 @@ from flask.views import MethodView
 
 from inspect_app.api.base import Blueprint
 from inspect_app.clock import local, utcnow
-from inspect_app.domain import signing_keys
 from inspect_app.domain.licence_qr import MAX_TEXT_CHARS
-from inspect_app.services import disclosure, draws, licence_codes, tasks
+from inspect_app.services import disclosure, draws, licence_codes
 
 blp = Blueprint(
     "public", __name__, url_prefix="/api/v1/public", description="公开 Public (no login)"
@@ -67,12 +66,7 @@ class SigningKeys(MethodView):
     @blp.doc(security=[])
     def get(self):
         """The Ed25519 public keys (PEM) by key id: verify a licence QR code offline with these."""
-        current = signing_keys.load_public_key_pem(keys_dir())
-        keys = signing_keys.load_public_keys(keys_dir())
-        return {
-            "current": signing_keys.key_id(current),
-            "keys": {k: pem.decode() for k, pem in keys.items()},
-        }
+        return licence_codes.public_keys(keys_dir())
 
 
 class VerifyDrawSchema(ma.Schema):
@@ -102,7 +96,7 @@ class PublicDraw(MethodView):
     @blp.doc(security=[])
     def get(self, code):
         """The published draw record (一公开): snapshots, commitment, seed and its source, result."""
-        return draws.record_of(draws.draw_of(tasks.get_task(code)))
+        return draws.published_record(code)
 
 
 @blp.route("/draws/<string:code>/verify")
@@ -111,7 +105,7 @@ class PublicDrawVerify(MethodView):
     @blp.doc(security=[])
     def get(self, code):
         """Recompute the draw from its published record and compare, including the audit log."""
-        return draws.verify_draw(draws.draw_of(tasks.get_task(code)))
+        return draws.verify_published(code)
 
 
 class PublicTaskSchema(ma.Schema):
@@ -131,7 +125,7 @@ class PublicTask(MethodView):
     @blp.doc(security=[])
     def get(self, code):
         """一公开: the task, its commitment and seed, the picks and (once published) each result."""
-        return disclosure.public_record(tasks.get_task(code))
+        return disclosure.public_task(code)
 
 
 @blp.route("/tasks/<string:code>/results.csv")
@@ -140,9 +134,8 @@ class PublicTaskCsv(MethodView):
     @blp.doc(security=[])
     def get(self, code):
         """The same picks and results as CSV (UTF-8 with BOM)."""
-        body = disclosure.public_csv(tasks.get_task(code))
         return Response(
-            body,
+            disclosure.public_task_csv(code),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{code}-results.csv"'},
         )

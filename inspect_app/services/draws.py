@@ -320,6 +320,21 @@ def record_of(row: Draw) -> dict[str, Any]:
     return record
 
 
+def published_record(code: str) -> dict[str, Any]:
+    """The published record of a task's draw (一公开), by task code."""
+    return record_of(draw_of(tasks.get_task(code)))
+
+
+def verify_published(code: str) -> dict[str, Any]:
+    """Verify a task's published draw, by task code."""
+    return verify_draw(draw_of(tasks.get_task(code)))
+
+
+def visible_draw(actor: Actor, code: str) -> Draw:
+    """The draw record of a task the actor may see."""
+    return draw_of(tasks.visible_task(actor, code))
+
+
 def draw_of(task: SpotCheckTask) -> Draw:
     row = Draw.get_or_none(Draw.task == task)
     if row is None:

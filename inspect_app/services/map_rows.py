@@ -7,6 +7,7 @@ from typing import Any
 
 from peewee import JOIN
 
+from inspect_app.auth import Actor
 from inspect_app.domain.lifecycle import Status
 from inspect_app.models import (
     Draw,
@@ -18,6 +19,7 @@ from inspect_app.models import (
     SpotCheckTask,
     Street,
 )
+from inspect_app.services import tasks
 from seeds.catalogue_loader import load_catalogue
 
 FAILING_OUTCOMES = ("FIXED", "CASE", "REFUSE")
@@ -181,3 +183,8 @@ def build(
         return maps.progress_map(progress_rows(task, today), tiles=tiles, labels=labels())
     streets, counts, points = failure_rows()
     return maps.failures_by_street(streets, counts, failing_points=points, tiles=tiles)
+
+
+def task_map(actor: Actor, code: str, kind: str, *, tiles: str, today: date):
+    """A task's map (draw or progress) for a planner who may see the task."""
+    return build(kind, tiles=tiles, task=tasks.visible_task(actor, code), today=today)

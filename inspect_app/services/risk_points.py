@@ -110,6 +110,13 @@ def ensure_owner(actor: Actor, row: RiskPoint) -> None:
         )
 
 
+def point_to_edit(actor: Actor, code: str) -> RiskPoint:
+    """The current version of a point the actor's department owns."""
+    row = current_point(code)
+    ensure_owner(actor, row)
+    return row
+
+
 def edit_risk_point(
     actor: Actor, code: str, changes: dict[str, Any], expected_version: int, now: datetime
 ) -> RiskPoint:
@@ -177,6 +184,13 @@ def current_points(industry: str | None = None, department: str | None = None):
     if department:
         query = query.where(Department.code == department)
     return query.order_by(RiskPoint.code)
+
+
+def industry_risk_map(code: str) -> dict[str, Any]:
+    industry = Industry.get_or_none(Industry.code == code)
+    if industry is None:
+        raise AppError("NOT_FOUND", zh="未找到该行业", en="No such industry")
+    return risk_map(industry)
 
 
 def risk_map(industry: Industry) -> dict[str, Any]:
