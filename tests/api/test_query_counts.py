@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inspect_app.db import database
-from tests.factories import login, make_entity, make_licence
+from tests.factories import joint_ic_task_body, login, make_entity, make_licence
 
 
 @pytest.fixture
@@ -36,3 +36,24 @@ def test_list_query_count_is_constant_in_page_size(client, count_queries, url):
     assert count_queries["n"] == small
     statements = " ".join(count_queries["sql"]).upper()
     assert "COUNT(" in statements and "LIMIT" in statements
+
+
+def test_task_list_query_count_does_not_grow_with_the_tasks(client, count_queries):
+    planner = login("planner", "CT")
+
+    def plan(how_many: int) -> None:
+        for _ in range(how_many):
+            response = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=planner)
+            assert response.status_code == 201, response.get_json()
+
+    def listed() -> int:
+        count_queries["n"] = 0
+        response = client.get("/api/v1/tasks?page_size=50", headers=planner)
+        assert response.status_code == 200
+        assert all(len(task["risk_points"]) == 5 for task in response.get_json())
+        return count_queries["n"]
+
+    plan(2)
+    few = listed()
+    plan(10)
+    assert listed() == few
