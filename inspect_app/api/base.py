@@ -6,8 +6,9 @@ import logging
 from typing import ClassVar
 
 import flask_smorest
+import flask_smorest.utils
 import peewee
-from flask import jsonify
+from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from inspect_app.domain.lifecycle import IllegalTransition
@@ -83,10 +84,19 @@ class QueryPage(flask_smorest.Page):
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """Pagination defaults for the whole API."""
+    """Pagination defaults for the whole API, and If-Match on the POSTs that update a record."""
 
     DEFAULT_PAGINATION_PARAMETERS: ClassVar[dict[str, int]] = {
         "page": 1,
         "page_size": 20,
         "max_page_size": 200,
     }
+
+    def check_if_match(self, etag_data, etag_schema) -> None:
+        """check_etag for a POST that changes an existing record (a licence event): the client
+        states the ETag it read; none is 428 PRECONDITION_REQUIRED, another is 412 STALE_VERSION."""
+        if not request.if_match:
+            raise AppError("PRECONDITION_REQUIRED")
+        data = flask_smorest.utils.resolve_schema_instance(etag_schema).dump(etag_data)
+        if self._generate_etag(data) not in request.if_match:
+            raise AppError("STALE_VERSION")

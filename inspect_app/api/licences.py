@@ -26,6 +26,15 @@ blp = Blueprint(
 )
 
 
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "the ETag of the licence as you read it",
+}
+
+
 class PermitInSchema(Strict):
     permit_code = Text(max_length=12, required=True)
     permit_number = Text(max_length=32, required=True)
@@ -73,7 +82,6 @@ class EventCreateSchema(Strict):
     )
     reason = Text(max_length=256, required=True)
     changes = ma.fields.Nested(ChangesSchema, load_default=dict)
-    expected_version = ma.fields.Integer(validate=validate.Range(min=1))
 
 
 class EventSchema(ma.Schema):
@@ -164,11 +172,19 @@ class LicenceByNumber(MethodView):
 @blp.route("/<string:number>/events")
 class LicenceEvents(MethodView):
     @require(*REGISTRY_WRITERS, "planner")
+    @blp.etag
     @blp.arguments(EventCreateSchema)
     @blp.response(201, LicenceSchema)
+    @blp.alt_response(412, description="STALE_VERSION: the licence changed since you read it")
+    @blp.alt_response(428, description="PRECONDITION_REQUIRED: send If-Match")
+    @blp.doc(parameters=[IF_MATCH])
     def post(self, data, number):
-        """Post a lifecycle event: 变更 延续 补证 暂停 恢复 注销 撤销; illegal ones get 409."""
-        return service.record_event(current_actor(), number, data, utcnow())
+        """Post a lifecycle event: 变更 延续 补证 暂停 恢复 注销 撤销; illegal ones get 409.
+        If-Match must carry the licence's ETag (412 when stale, 428 when absent)."""
+        actor = current_actor()
+        licence = service.licence_for_event(actor, number, EventKind(data["kind"]))
+        blp.check_if_match(licence, LicenceSchema)
+        return service.record_event(actor, number, data, licence.version, utcnow())
 
 
 @blp.route("/<string:number>/qr")

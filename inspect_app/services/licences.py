@@ -266,8 +266,17 @@ def post_event(
     return event
 
 
-def record_event(actor: Actor, number: str, data: dict[str, Any], now: datetime) -> Licence:
-    """Post one lifecycle event from the API and answer the licence as it now stands."""
+def licence_for_event(actor: Actor, number: str, kind: EventKind) -> Licence:
+    """The licence (as its detail shows it) if the actor may post this kind of event on it."""
+    licence = licence_detail(number)
+    ensure_may_post_event(actor, kind, supervising_departments(licence))
+    return licence
+
+
+def record_event(
+    actor: Actor, number: str, data: dict[str, Any], expected_version: int, now: datetime
+) -> Licence:
+    """Post one lifecycle event on the version the client read; answer the licence as it stands."""
     post_event(
         actor,
         number,
@@ -275,7 +284,7 @@ def record_event(actor: Actor, number: str, data: dict[str, Any], now: datetime)
         data["reason"],
         data["changes"],
         now,
-        expected_version=data.get("expected_version"),
+        expected_version=expected_version,
     )
     return licence_detail(number)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inspect_app.models import Feedback, Inspection, Licence, LicenceEvent, OutboxJob
-from tests.factories import login
+from tests.factories import if_match, login
 
 
 def _inbox(client, headers=None, **query):
@@ -156,7 +156,7 @@ def test_a_licence_cancelled_by_licensing_leaves_the_next_frame(client, joint):
     client.post(
         f"/api/v1/licences/{joint.licence.number}/events",
         json={"kind": "CANCEL", "reason": "申请注销"},
-        headers=login("licensing", "ASC"),
+        headers=login("licensing", "ASC") | if_match(client, joint.licence.number),
     )
     draw_joint_check(client)
     from inspect_app.models import Draw
