@@ -34,7 +34,7 @@ class TokenSchema(ma.Schema):
 class DeviceSchema(ma.Schema):
     id = ma.fields.Integer()
     device = ma.fields.String()
-    username = ma.fields.Function(lambda t: t.user.username)
+    username = ma.fields.String(attribute="user.username")
     created_at = ma.fields.DateTime()
     expires_at = ma.fields.DateTime()
     revoked_at = ma.fields.DateTime(allow_none=True)

@@ -84,13 +84,39 @@ class EventCreateSchema(Strict):
     changes = ma.fields.Nested(ChangesSchema, load_default=dict)
 
 
+class PermitChangeSchema(ma.Schema):
+    permit_code = ma.fields.String()
+    permit_number = ma.fields.String()
+    valid_from = ma.fields.String(metadata={"format": "date"})
+    valid_until = ma.fields.String(metadata={"format": "date"})
+
+
+class EventChangesSchema(ma.Schema):
+    """What one step changed or carried, as stored with the event (every key optional)."""
+
+    holder_code = ma.fields.String()
+    holder_name = ma.fields.String()
+    address = ma.fields.String()
+    industry = ma.fields.String()
+    valid_until = ma.fields.String(metadata={"format": "date"})
+    permits = ma.fields.List(ma.fields.Nested(PermitChangeSchema))
+    inspection = ma.fields.Integer(
+        metadata={"description": "the inspection behind a feedback action"}
+    )
+    feedback = ma.fields.Integer()
+    action = ma.fields.String(metadata={"description": "the licensing action taken on feedback"})
+    permit = ma.fields.String(metadata={"description": "the permit a supervision step concerns"})
+    permit_added = ma.fields.String()
+    department = ma.fields.String()
+
+
 class EventSchema(ma.Schema):
     seq = ma.fields.Integer()
     kind = ma.fields.String()
     at = ma.fields.DateTime()
     actor = ma.fields.String()
     reason = ma.fields.String()
-    changes = ma.fields.Dict()
+    changes = ma.fields.Nested(EventChangesSchema)
     source = ma.fields.String()
 
 

@@ -9,6 +9,7 @@ from flask import Response, current_app
 from flask.views import MethodView
 
 from inspect_app.api.base import Blueprint
+from inspect_app.api.draw_schemas import DrawRecordSchema, PublicTaskSchema, VerifyDrawSchema
 from inspect_app.clock import local, utcnow
 from inspect_app.domain.licence_qr import MAX_TEXT_CHARS
 from inspect_app.services import disclosure, draws, licence_codes
@@ -24,14 +25,36 @@ class VerifyArgs(ma.Schema):
     )
 
 
+class MessageSchema(ma.Schema):
+    zh = ma.fields.String()
+    en = ma.fields.String()
+
+
+class ClaimedPermitSchema(ma.Schema):
+    permit_code = ma.fields.String()
+    permit_number = ma.fields.String()
+    valid_until = ma.fields.String(allow_none=True, metadata={"description": "null: 长期有效"})
+
+
+class ClaimedLicenceSchema(ma.Schema):
+    licence_number = ma.fields.String()
+    holder_code = ma.fields.String()
+    holder_name = ma.fields.String()
+    industry = ma.fields.String()
+    valid_until = ma.fields.String(metadata={"format": "date"})
+    issued_at = ma.fields.String()
+    permits = ma.fields.List(ma.fields.Nested(ClaimedPermitSchema))
+
+
 class VerifyAnswerSchema(ma.Schema):
     status = ma.fields.String(
         metadata={
             "description": "genuine, tampered, malformed, unknown, cancelled, revoked, suspended, expired or superseded"
         }
     )
-    message = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
-    licence = ma.fields.Dict(
+    message = ma.fields.Nested(MessageSchema)
+    licence = ma.fields.Nested(
+        ClaimedLicenceSchema,
         allow_none=True,
         metadata={"description": "what the code claims (trust it only when genuine)"},
     )
@@ -69,27 +92,6 @@ class SigningKeys(MethodView):
         return licence_codes.public_keys(keys_dir())
 
 
-class VerifyDrawSchema(ma.Schema):
-    ok = ma.fields.Boolean()
-    difference = ma.fields.Dict(allow_none=True)
-    problem = ma.fields.String(allow_none=True)
-    audit_chain = ma.fields.Dict()
-    audit_matches = ma.fields.List(ma.fields.String())
-
-
-class DrawRecordSchema(ma.Schema):
-    """The record exactly as docs/draw-algorithm.md describes it: enough to recompute the draw."""
-
-    algorithm_version = ma.fields.String()
-    params = ma.fields.Dict()
-    frame = ma.fields.List(ma.fields.Dict())
-    pool = ma.fields.List(ma.fields.Dict())
-    commitment = ma.fields.Dict()
-    seed = ma.fields.Dict(metadata={"description": "absent until the draw"})
-    result = ma.fields.Dict()
-    result_hash = ma.fields.String()
-
-
 @blp.route("/draws/<string:code>")
 class PublicDraw(MethodView):
     @blp.response(200, DrawRecordSchema)
@@ -108,16 +110,6 @@ class PublicDrawVerify(MethodView):
         return draws.verify_published(code)
 
 
-class PublicTaskSchema(ma.Schema):
-    task = ma.fields.Dict()
-    commitment = ma.fields.Dict(allow_none=True)
-    seed = ma.fields.Dict(allow_none=True)
-    disclosure = ma.fields.Dict(allow_none=True)
-    picks = ma.fields.List(
-        ma.fields.Dict(), metadata={"description": "teams by department, results once published"}
-    )
-
-
 @blp.route("/tasks/<string:code>")
 class PublicTask(MethodView):
     @blp.etag
@@ -130,7 +122,9 @@ class PublicTask(MethodView):
 
 @blp.route("/tasks/<string:code>/results.csv")
 class PublicTaskCsv(MethodView):
-    @blp.response(200, content_type="text/csv")
+    @blp.response(
+        200, {"type": "string", "description": "CSV, UTF-8 with BOM"}, content_type="text/csv"
+    )
     @blp.doc(security=[])
     def get(self, code):
         """The same picks and results as CSV (UTF-8 with BOM)."""

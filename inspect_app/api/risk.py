@@ -24,15 +24,20 @@ class LegalBasisSchema(Strict):
     provisional = ma.fields.Boolean(load_default=False)
 
 
+class LegalBasisOutSchema(ma.Schema):
+    citation = ma.fields.String()
+    provisional = ma.fields.Boolean()
+
+
 class RiskPointSchema(ma.Schema):
     code = ma.fields.String()
     version = ma.fields.Integer()
-    industry = ma.fields.Function(lambda p: p.industry.code)
-    department = ma.fields.Function(lambda p: p.department.code)
+    industry = ma.fields.String(attribute="industry.code")
+    department = ma.fields.String(attribute="department.code")
     title = ma.fields.String()
     content = ma.fields.String()
     method = ma.fields.String()
-    legal_basis = ma.fields.List(ma.fields.Dict())
+    legal_basis = ma.fields.List(ma.fields.Nested(LegalBasisOutSchema))
     severity = ma.fields.String()
     key_item = ma.fields.Boolean()
     content_hash = ma.fields.String()
@@ -79,7 +84,7 @@ class FactorSchema(ma.Schema):
 
 
 class GradeSchema(ma.Schema):
-    credit_code = ma.fields.Function(lambda g: g.entity.credit_code)
+    credit_code = ma.fields.String(attribute="entity.credit_code")
     grade = ma.fields.String()
     score = ma.fields.Float()
     factors = ma.fields.List(ma.fields.Nested(FactorSchema))

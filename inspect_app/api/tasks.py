@@ -7,6 +7,7 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from inspect_app.api.base import Blueprint, QueryPage
+from inspect_app.api.draw_schemas import DrawResultSchema
 from inspect_app.api.fields import Strict, Text
 from inspect_app.auth import ROLES, current_actor, require
 from inspect_app.clock import utcnow
@@ -114,8 +115,10 @@ class DrawSchema(CommitmentSchema):
     provenance = ma.fields.String(allow_none=True)
     seed = ma.fields.String(allow_none=True)
     drawn_at = ma.fields.DateTime(allow_none=True)
-    result = ma.fields.Dict(
-        allow_none=True, metadata={"description": "strata, assignments (teams), exclusions"}
+    result = ma.fields.Nested(
+        DrawResultSchema,
+        allow_none=True,
+        metadata={"description": "strata, assignments (teams), exclusions"},
     )
     result_hash = ma.fields.String(allow_none=True)
 

@@ -250,3 +250,20 @@ def test_points_of_departments_outside_the_task_are_refused(client, district, ct
     )
     assert response.status_code == 422
     assert "IC-08" in response.get_json()["errors"]["risk_points"][0]["en"]
+
+
+def test_the_published_records_are_served_whole(client, district, ct_planner):
+    """The schemas that type the public records drop nothing the services put in them."""
+    import json
+
+    from inspect_app.services import disclosure, draws, tasks
+
+    code, _, drawn = _plan_freeze_draw(client, ct_planner)
+    row = Draw.get(Draw.task == tasks.get_task(code))
+    plain = json.loads(json.dumps(draws.record_of(row), default=str))
+    assert client.get(f"/api/v1/public/draws/{code}").get_json() == plain
+    assert drawn["result"] == plain["result"]
+    public = json.loads(json.dumps(disclosure.public_record(tasks.get_task(code)), default=str))
+    assert client.get(f"/api/v1/public/tasks/{code}").get_json() == public
+    verify = json.loads(json.dumps(draws.verify_draw(row), default=str))
+    assert client.get(f"/api/v1/public/draws/{code}/verify").get_json() == verify

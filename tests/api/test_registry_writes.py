@@ -229,3 +229,32 @@ def test_a_licence_event_on_a_stale_read_is_refused_with_412(client):
         headers=headers | {"If-Match": first.headers["ETag"]},
     )
     assert again.status_code == 201
+
+
+def test_the_event_history_is_served_as_stored(client):
+    licence = make_licence()
+    headers = login("licensing", "ASC")
+    steps = [
+        {
+            "kind": "CHANGE",
+            "reason": "名称变更",
+            "changes": {"holder_name": "上海宝山区星河网络有限公司"},
+        },
+        {"kind": "RENEW", "reason": "到期延续", "changes": {"valid_until": "2034-04-30"}},
+        {"kind": "SUSPEND", "reason": "停业整顿"},
+    ]
+    for step in steps:
+        response = client.post(
+            f"/api/v1/licences/{licence.number}/events",
+            json=step,
+            headers=headers | if_match(client, licence.number),
+        )
+        assert response.status_code == 201, response.get_json()
+    served = [e["changes"] for e in response.get_json()["events"]]
+    stored = [
+        e.changes
+        for e in LicenceEvent.select()
+        .where(LicenceEvent.licence == licence)
+        .order_by(LicenceEvent.seq)
+    ]
+    assert served == stored and len(stored) == 4 and stored[0]["permits"]
