@@ -48,6 +48,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0003_fieldwork",
         "0004_followup",
         "0005_offline_copies",
+        "0006_audit_checks",
     ]
     with fresh_db.connection_context():
         fresh_db.execute_sql(
@@ -70,6 +71,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0003_fieldwork",
         "0004_followup",
         "0005_offline_copies",
+        "0006_audit_checks",
         "9001_entity_note",
     ]
     assert kept == ("区文化旅游局",)
