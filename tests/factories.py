@@ -171,3 +171,10 @@ def if_match(client, number: str) -> dict[str, str]:
     read = client.get(f"/api/v1/licences/{number}", headers=login("licensing", "ASC"))
     assert read.status_code == 200, read.get_json()
     return {"If-Match": read.headers["ETag"]}
+
+
+def feedback_tag(client, feedback_id: int, headers: dict[str, str]) -> dict[str, str]:
+    """The If-Match header of one feedback item as licensing staff read it before acting."""
+    read = client.get(f"/api/v1/licensing/feedback/{feedback_id}", headers=headers)
+    assert read.status_code == 200, read.get_json()
+    return {"If-Match": read.headers["ETag"]}

@@ -83,6 +83,15 @@ class QueryPage(flask_smorest.Page):
         return list(self.collection.paginate(params.page, params.page_size))
 
 
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "the ETag of the record as you read it",
+}
+
+
 class Blueprint(flask_smorest.Blueprint):
     """Pagination defaults for the whole API, and If-Match on the POSTs that update a record."""
 
@@ -91,6 +100,12 @@ class Blueprint(flask_smorest.Blueprint):
         "page_size": 20,
         "max_page_size": 200,
     }
+
+    def if_match_documented(self, view):
+        """Say in the OpenAPI document that this POST needs If-Match and may answer 412/428."""
+        view = self.alt_response(412, description="STALE_VERSION: changed since you read it")(view)
+        view = self.alt_response(428, description="PRECONDITION_REQUIRED: send If-Match")(view)
+        return self.doc(parameters=[IF_MATCH])(view)
 
     def check_if_match(self, etag_data, etag_schema) -> None:
         """check_etag for a POST that changes an existing record (a licence event): the client

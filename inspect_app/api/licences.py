@@ -26,15 +26,6 @@ blp = Blueprint(
 )
 
 
-IF_MATCH = {
-    "in": "header",
-    "name": "If-Match",
-    "required": True,
-    "schema": {"type": "string"},
-    "description": "the ETag of the licence as you read it",
-}
-
-
 class PermitInSchema(Strict):
     permit_code = Text(max_length=12, required=True)
     permit_number = Text(max_length=32, required=True)
@@ -201,9 +192,7 @@ class LicenceEvents(MethodView):
     @blp.etag
     @blp.arguments(EventCreateSchema)
     @blp.response(201, LicenceSchema)
-    @blp.alt_response(412, description="STALE_VERSION: the licence changed since you read it")
-    @blp.alt_response(428, description="PRECONDITION_REQUIRED: send If-Match")
-    @blp.doc(parameters=[IF_MATCH])
+    @blp.if_match_documented
     def post(self, data, number):
         """Post a lifecycle event: 变更 延续 补证 暂停 恢复 注销 撤销; illegal ones get 409.
         If-Match must carry the licence's ETag (412 when stale, 428 when absent)."""

@@ -51,11 +51,7 @@ class InboxFilterSchema(Strict):
     overdue = ma.fields.Boolean()
 
 
-class AcknowledgeSchema(Strict):
-    expected_version = ma.fields.Integer(required=True, validate=validate.Range(min=1))
-
-
-class ActSchema(AcknowledgeSchema):
+class ActSchema(Strict):
     action = ma.fields.String(
         required=True, validate=validate.OneOf(list(feedback.rules()["licensing_actions"]))
     )
@@ -86,27 +82,30 @@ class OneFeedback(MethodView):
 @blp.route("/feedback/<int:feedback_id>/acknowledge")
 class Acknowledge(MethodView):
     @require(*FEEDBACK_HANDLERS)
-    @blp.arguments(AcknowledgeSchema)
+    @blp.etag
     @blp.response(200, FeedbackSchema)
-    def post(self, data, feedback_id):
-        """Acknowledge receipt."""
-        return feedback.acknowledge(
-            current_actor(), feedback_id, data["expected_version"], utcnow()
-        )
+    @blp.if_match_documented
+    def post(self, feedback_id):
+        """Acknowledge receipt; If-Match carries the feedback's ETag (412 when stale, 428 when absent)."""
+        actor = current_actor()
+        row = feedback.get_feedback(actor, feedback_id)
+        blp.check_if_match(row, FeedbackSchema)
+        return feedback.acknowledge(actor, feedback_id, row.version, utcnow())
 
 
 @blp.route("/feedback/<int:feedback_id>/act")
 class Act(MethodView):
     @require(*FEEDBACK_HANDLERS)
+    @blp.etag
     @blp.arguments(ActSchema)
     @blp.response(200, FeedbackSchema)
+    @blp.if_match_documented
     def post(self, data, feedback_id):
-        """Act: SUSPEND_PERMIT, START_CANCELLATION or NO_ACTION (with a reason) — a licence event."""
+        """Act: SUSPEND_PERMIT, START_CANCELLATION or NO_ACTION (with a reason) — a licence event.
+        If-Match carries the feedback's ETag (412 when stale, 428 when absent)."""
+        actor = current_actor()
+        row = feedback.get_feedback(actor, feedback_id)
+        blp.check_if_match(row, FeedbackSchema)
         return feedback.act(
-            current_actor(),
-            feedback_id,
-            data["action"],
-            data["reason"],
-            data["expected_version"],
-            utcnow(),
+            actor, feedback_id, data["action"], data["reason"], row.version, utcnow()
         )
