@@ -10,6 +10,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from peewee import JOIN
+
 from inspect_app import audit
 from inspect_app.auth import Actor
 from inspect_app.clock import local
@@ -109,8 +111,10 @@ def inbox(actor: Actor, filters: dict[str, Any]):
     """Feedback for licensing that has been delivered, newest first."""
     ensure_licensing(actor)
     query = (
-        Feedback.select(Feedback, Entity)
+        Feedback.select(Feedback, Entity, Licence)
         .join(Entity)
+        .switch(Feedback)
+        .join(Licence, JOIN.LEFT_OUTER)
         .where((Feedback.kind == LICENSING) & Feedback.status.in_([*INBOX_STATES, "ACTED"]))
     )
     if filters.get("status"):

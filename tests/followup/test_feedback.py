@@ -180,3 +180,37 @@ def test_acting_on_feedback_states_the_version_seen(client, submit):
     )
     assert stale.status_code == 412 and stale.get_json()["status"] == "STALE_VERSION"
     assert Feedback.get_by_id(row["id"]).status == "ACKNOWLEDGED"
+
+
+def test_the_inbox_costs_the_same_queries_for_one_item_as_for_six(client, submit, monkeypatch):
+    from inspect_app.db import database
+
+    inspection = submit("NOBIZ")
+    headers = login("licensing", "ASC")
+    counter = {"n": 0}
+    real = database.obj.execute_sql
+
+    def counting(sql, params=None, *args, **kwargs):
+        if not sql.startswith("PREPARE "):
+            counter["n"] += 1
+        return real(sql, params, *args, **kwargs)
+
+    def listed() -> int:
+        counter["n"] = 0
+        monkeypatch.setattr(database.obj, "execute_sql", counting)
+        rows = _inbox(client, headers).get_json()
+        monkeypatch.setattr(database.obj, "execute_sql", real)
+        assert all(row["licence"] for row in rows)
+        return counter["n"]
+
+    one = listed()
+    original = Feedback.get(Feedback.kind == "LICENSING")
+    for later_round in range(1, 6):  # the same entity's later rounds, each with its feedback
+        again = Inspection.get_by_id(inspection.id)
+        again.id, again.round = None, later_round
+        again.save(force_insert=True)
+        copy = Feedback.get_by_id(original.id)
+        copy.id, copy.inspection = None, again
+        copy.save(force_insert=True)
+    assert len(_inbox(client, headers).get_json()) == 6
+    assert listed() == one
