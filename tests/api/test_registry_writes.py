@@ -258,3 +258,25 @@ def test_the_event_history_is_served_as_stored(client):
         .order_by(LicenceEvent.seq)
     ]
     assert served == stored and len(stored) == 4 and stored[0]["permits"]
+
+
+def test_the_etag_of_a_compressed_read_is_a_valid_if_match(client):
+    """flask-compress spells a gzip'd answer's ETag '<tag>:gzip': that is what such a client holds."""
+    licence = make_licence()
+    headers = login("licensing", "ASC")
+    read = client.get(
+        f"/api/v1/licences/{licence.number}", headers=headers | {"Accept-Encoding": "gzip"}
+    )
+    assert read.headers["Content-Encoding"] == "gzip" and read.headers["ETag"].endswith(':gzip"')
+    posted = client.post(
+        f"/api/v1/licences/{licence.number}/events",
+        json={"kind": "SUSPEND", "reason": "停业整顿"},
+        headers=headers | {"If-Match": read.headers["ETag"]},
+    )
+    assert posted.status_code == 201, posted.get_json()
+    url = f"/api/v1/entities/{licence.holder.credit_code}"
+    entity = client.get(url, headers=headers | {"Accept-Encoding": "gzip"})
+    changed = client.patch(
+        url, json={"credit_class": "C"}, headers=headers | {"If-Match": entity.headers["ETag"]}
+    )
+    assert changed.status_code == 200, changed.get_json()
