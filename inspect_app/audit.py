@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from inspect_app.clock import as_utc
-from inspect_app.models import AuditEntry, AuditHead
+from inspect_app.clock import as_utc, utcnow
+from inspect_app.models import AuditCheck, AuditEntry, AuditHead
 
 GENESIS = "0" * 64
 
@@ -99,15 +99,17 @@ class AuditReport:
 
 def verify(batch: int = 5000) -> AuditReport:
     """Walk the chain in order; report the first entry whose hash or link does not hold."""
-    prev, expected_seq, checked = GENESIS, 1, 0
-    last_seq = 0
+    return _walk(0, GENESIS, AuditHead.get_or_none(), batch)
+
+
+def _walk(after_seq: int, prev: str, head: AuditHead | None, batch: int) -> AuditReport:
+    """Check the entries after `after_seq` (whose hash was `prev`) up to the head given."""
+    expected_seq, checked, last_seq = after_seq + 1, after_seq, after_seq
     while True:
-        rows = list(
-            AuditEntry.select()
-            .where(AuditEntry.seq > last_seq)
-            .order_by(AuditEntry.seq)
-            .limit(batch)
-        )
+        query = AuditEntry.select().where(AuditEntry.seq > last_seq)
+        if head is not None:
+            query = query.where(AuditEntry.seq <= head.seq)
+        rows = list(query.order_by(AuditEntry.seq).limit(batch))
         if not rows:
             break
         for row in rows:
@@ -116,10 +118,54 @@ def verify(batch: int = 5000) -> AuditReport:
                 return AuditReport(False, checked, row.seq, problem)
             prev, expected_seq, checked = row.hash, row.seq + 1, checked + 1
         last_seq = rows[-1].seq
-    head = AuditHead.get_or_none()
     if head is not None and (head.seq != checked or head.hash != prev):
         return AuditReport(False, checked, checked + 1, "chain ends before its head: rows deleted")
     return AuditReport(True, checked)
+
+
+def verify_cached(now: datetime | None = None, batch: int = 5000) -> AuditReport:
+    """The whole chain's check as of its current head, kept in the database for every app node:
+    a head already checked costs one query, a later head walks only the entries written since
+    the last good check (whose last entry must still be the one it saw)."""
+    head = AuditHead.get_or_none()
+    if head is None:
+        return verify(batch)
+    kept = AuditCheck.get_or_none(
+        (AuditCheck.head_seq == head.seq) & (AuditCheck.head_hash == head.hash)
+    )
+    if kept is not None:
+        return AuditReport(kept.ok, kept.checked, kept.first_bad_seq, kept.reason)
+    good = (
+        AuditCheck.select()
+        .where(AuditCheck.ok & (AuditCheck.head_seq <= head.seq))
+        .order_by(AuditCheck.head_seq.desc())
+        .first()
+    )
+    start_seq, start_hash = (good.head_seq, good.head_hash) if good else (0, GENESIS)
+    if start_seq and not (
+        AuditEntry.select()
+        .where((AuditEntry.seq == start_seq) & (AuditEntry.hash == start_hash))
+        .exists()
+    ):
+        start_seq, start_hash = 0, GENESIS  # the checked part changed since: walk it all again
+    report = _walk(start_seq, start_hash, head, batch)
+    AuditCheck.insert(
+        head_seq=head.seq,
+        head_hash=head.hash,
+        ok=report.ok,
+        checked=report.checked,
+        first_bad_seq=report.first_bad_seq,
+        reason=report.reason,
+        checked_at=now or utcnow(),
+    ).on_conflict_ignore().execute()
+    return report
+
+
+def entry_problem(row: AuditEntry) -> str:
+    """What is wrong with one entry on its own: its hash, and its link to the entry before it."""
+    before = AuditEntry.get_or_none(AuditEntry.seq == row.seq - 1)
+    prev = before.hash if before is not None else GENESIS
+    return _check(row, prev, row.seq)
 
 
 def _check(row: AuditEntry, prev: str, expected_seq: int) -> str:

@@ -165,3 +165,17 @@ PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5a9b4a70000000049454e44ae426082"
 )
+
+
+def if_match(client, number: str) -> dict[str, str]:
+    """The If-Match header of a licence as it stands: what a client read before posting an event."""
+    read = client.get(f"/api/v1/licences/{number}", headers=login("licensing", "ASC"))
+    assert read.status_code == 200, read.get_json()
+    return {"If-Match": read.headers["ETag"]}
+
+
+def feedback_tag(client, feedback_id: int, headers: dict[str, str]) -> dict[str, str]:
+    """The If-Match header of one feedback item as licensing staff read it before acting."""
+    read = client.get(f"/api/v1/licensing/feedback/{feedback_id}", headers=headers)
+    assert read.status_code == 200, read.get_json()
+    return {"If-Match": read.headers["ETag"]}

@@ -8,15 +8,12 @@ import marshmallow as ma
 from flask import current_app, g
 from flask.views import MethodView
 
-from inspect_app import audit
-from inspect_app.access import Action, allows, ensure
+from inspect_app.actor import ROLES
 from inspect_app.api.base import Blueprint
 from inspect_app.api.fields import Strict, Text
-from inspect_app.auth import check_password, current_actor, issue_token, require
+from inspect_app.auth import current_actor, require
 from inspect_app.clock import utcnow
-from inspect_app.db import database
-from inspect_app.errors import AppError
-from inspect_app.models import Token, User
+from inspect_app.services import auth
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录 Sign-in")
 
@@ -38,16 +35,18 @@ class TokenSchema(ma.Schema):
 class DeviceSchema(ma.Schema):
     id = ma.fields.Integer()
     device = ma.fields.String()
-    username = ma.fields.Function(lambda t: t.user.username)
+    username = ma.fields.String(attribute="user.username")
     created_at = ma.fields.DateTime()
     expires_at = ma.fields.DateTime()
     revoked_at = ma.fields.DateTime(allow_none=True)
 
 
-def _ttl(role: str) -> timedelta:
-    if role == "inspector":
-        return timedelta(days=current_app.config["DEVICE_TOKEN_TTL_DAYS"])
-    return timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
+def _lifetimes() -> auth.TokenLifetimes:
+    config = current_app.config
+    return auth.TokenLifetimes(
+        staff=timedelta(hours=config["TOKEN_TTL_HOURS"]),
+        device=timedelta(days=config["DEVICE_TOKEN_TTL_DAYS"]),
+    )
 
 
 @blp.route("/token")
@@ -56,67 +55,30 @@ class Tokens(MethodView):
     @blp.response(201, TokenSchema)
     def post(self, data):
         """Sign in: a new bearer token for this user and device."""
-        user = User.get_or_none(User.username == data["username"])
-        if user is None or not user.active or not check_password(user, data["password"]):
-            raise AppError("BAD_CREDENTIALS")
-        now = utcnow()
-        with database.atomic():
-            raw, token = issue_token(user, data["device"], now, _ttl(user.role))
-            audit.record(
-                user.username,
-                "auth.sign_in",
-                "token",
-                token.id,
-                after={"device": token.device},
-                at=now,
-            )
-        department = user.department.code if user.department_id else None
-        return {
-            "token": raw,
-            "expires_at": token.expires_at,
-            "username": user.username,
-            "role": user.role,
-            "department": department,
-        }
+        return auth.sign_in(
+            data["username"], data["password"], data["device"], utcnow(), _lifetimes()
+        )
 
-    @require()
+    @require(*ROLES)
     @blp.response(204)
     def delete(self):
         """Sign out: this token stops working at once."""
-        _revoke(Token.get_by_id(g.token_id), current_actor().label)
+        auth.sign_out(current_actor(), g.token_id, utcnow())
 
 
 @blp.route("/devices")
 class Devices(MethodView):
-    @require()
+    @require(*ROLES)
     @blp.response(200, DeviceSchema(many=True))
     def get(self):
         """My signed-in devices (an admin sees everyone's)."""
-        actor = current_actor()
-        query = Token.select(Token, User).join(User).where(Token.revoked_at.is_null())
-        if not allows(actor, Action.SEE_ALL_DEVICES):
-            query = query.where(Token.user == actor.user_id)
-        return query.order_by(Token.id)
+        return auth.signed_in_devices(current_actor())
 
 
 @blp.route("/devices/<int:token_id>")
 class DeviceById(MethodView):
-    @require()
+    @require(*ROLES)
     @blp.response(204)
     def delete(self, token_id):
         """Revoke a device: its token is refused from the next request on."""
-        actor = current_actor()
-        token = Token.get_or_none(Token.id == token_id)
-        ensure(actor, Action.REVOKE_DEVICE, token)
-        _revoke(token, actor.label)
-
-
-def _revoke(token: Token, actor: str) -> None:
-    now = utcnow()
-    with database.atomic():
-        Token.update(revoked_at=now).where(
-            (Token.id == token.id) & Token.revoked_at.is_null()
-        ).execute()
-        audit.record(
-            actor, "auth.revoke", "token", token.id, after={"device": token.device}, at=now
-        )
+        auth.revoke_device(current_actor(), token_id, utcnow())

@@ -6,13 +6,16 @@ import logging
 from typing import ClassVar
 
 import flask_smorest
+import flask_smorest.etag
+import flask_smorest.utils
 import peewee
-from flask import jsonify
+from flask import current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from inspect_app.domain.lifecycle import IllegalTransition
 from inspect_app.errors import CATALOGUE, AppError, kind_for_http
 from inspect_app.messages import bilingual_errors
+from inspect_app.services.listing import Listing
 
 log = logging.getLogger("lianjian.api")
 
@@ -64,23 +67,73 @@ def _integrity_error(error: peewee.IntegrityError):
 
 
 class QueryPage(flask_smorest.Page):
-    """Pages a peewee query in the database: COUNT(*) and LIMIT/OFFSET, never len() or slicing."""
+    """Pages a peewee query (or a Listing) in the database: COUNT(*) and LIMIT/OFFSET, never
+    len() or slicing."""
 
     @property
     def item_count(self) -> int:
+        if isinstance(self.collection, Listing):
+            return self.collection.count()
         return self.collection.order_by().count()
 
     @property
     def items(self) -> list:
         params = self.page_params
+        if isinstance(self.collection, Listing):
+            return self.collection.page(params.page, params.page_size)
         return list(self.collection.paginate(params.page, params.page_size))
 
 
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "the ETag of the record as you read it",
+}
+
+
 class Blueprint(flask_smorest.Blueprint):
-    """Pagination defaults for the whole API."""
+    """Pagination defaults for the whole API, and If-Match on the POSTs that update a record."""
 
     DEFAULT_PAGINATION_PARAMETERS: ClassVar[dict[str, int]] = {
         "page": 1,
         "page_size": 20,
         "max_page_size": 200,
     }
+
+    def if_match_documented(self, view):
+        """Say in the OpenAPI document that this POST needs If-Match and may answer 412/428."""
+        view = self.alt_response(412, description="STALE_VERSION: changed since you read it")(view)
+        view = self.alt_response(428, description="PRECONDITION_REQUIRED: send If-Match")(view)
+        return self.doc(parameters=[IF_MATCH])(view)
+
+    def check_if_match(self, etag_data, etag_schema) -> None:
+        """check_etag for a POST that changes an existing record (a licence event): the client
+        states the ETag it read; none is 428 PRECONDITION_REQUIRED, another is 412 STALE_VERSION."""
+        if not request.if_match:
+            raise AppError("PRECONDITION_REQUIRED")
+        if not self._if_match_holds(etag_data, etag_schema):
+            raise AppError("STALE_VERSION")
+
+    def check_etag(self, etag_data, etag_schema=None) -> None:
+        """flask-smorest's check, also accepting the ETag as a compressed answer carried it."""
+        if not self._is_etag_enabled():
+            return
+        flask_smorest.etag._get_etag_ctx()["etag_checked"] = True
+        if not self._if_match_holds(etag_data, etag_schema):
+            raise AppError("STALE_VERSION")
+
+    def _if_match_holds(self, etag_data, etag_schema) -> bool:
+        if etag_schema is not None:
+            etag_data = flask_smorest.utils.resolve_schema_instance(etag_schema).dump(etag_data)
+        # flask-smorest's own ETag of the GET (a private helper, the one its check_etag uses;
+        # the If-Match tests fail at once if a new version spells it differently).
+        tag = self._generate_etag(etag_data)
+        # flask-compress marks the ETag of a compressed answer "<tag>:<algorithm>", and that is
+        # the spelling a client that accepted compression holds.
+        algorithms = current_app.config.get("COMPRESS_ALGORITHM") or []
+        if isinstance(algorithms, str):
+            algorithms = [a.strip() for a in algorithms.split(",")]
+        spellings = [tag, *(f"{tag}:{algorithm}" for algorithm in algorithms)]
+        return any(spelling in request.if_match for spelling in spellings)

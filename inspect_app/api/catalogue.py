@@ -5,10 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 from flask.views import MethodView
 
+from inspect_app.actor import ROLES
 from inspect_app.api.base import Blueprint
 from inspect_app.auth import require
-from inspect_app.errors import AppError
-from inspect_app.models import Department, Industry, IndustryPartner, Permit, Street
+from inspect_app.services import catalogue_reads
 
 blp = Blueprint("catalogue", __name__, url_prefix="/api/v1", description="目录 Catalogue")
 
@@ -23,7 +23,7 @@ class DepartmentSchema(ma.Schema):
 class PermitSchema(ma.Schema):
     code = ma.fields.String()
     name = ma.fields.String()
-    issuing_department = ma.fields.Function(lambda p: p.issuing_department.code)
+    issuing_department = ma.fields.String(attribute="issuing_department.code")
     conditional = ma.fields.Boolean()
     condition = ma.fields.String(allow_none=True)
 
@@ -31,21 +31,9 @@ class PermitSchema(ma.Schema):
 class IndustrySchema(ma.Schema):
     code = ma.fields.String()
     name = ma.fields.String()
-    lead = ma.fields.Function(lambda i: i.lead.code)
-    partners = ma.fields.Function(
-        lambda i: [
-            link.department.code
-            for link in IndustryPartner.select(IndustryPartner, Department)
-            .join(Department)
-            .where(IndustryPartner.industry == i)
-            .order_by(Department.code)
-        ]
-    )
-    permits = ma.fields.Function(
-        lambda i: PermitSchema(many=True).dump(
-            Permit.select().where(Permit.industry == i).order_by(Permit.code)
-        )
-    )
+    lead = ma.fields.String(attribute="lead.code")
+    partners = ma.fields.List(ma.fields.String(), attribute="partner_codes")
+    permits = ma.fields.List(ma.fields.Nested(PermitSchema))
     provisional = ma.fields.Boolean()
 
 
@@ -59,53 +47,47 @@ class StreetSchema(ma.Schema):
 
 @blp.route("/departments")
 class Departments(MethodView):
-    @require()
+    @require(*ROLES)
     @blp.etag
     @blp.response(200, DepartmentSchema(many=True))
     def get(self):
         """Every department of the district."""
-        return Department.select().order_by(Department.code)
+        return catalogue_reads.departments()
 
 
 @blp.route("/departments/<string:code>")
 class DepartmentByCode(MethodView):
-    @require()
+    @require(*ROLES)
     @blp.etag
     @blp.response(200, DepartmentSchema)
     def get(self, code):
-        department = Department.get_or_none(Department.code == code)
-        if department is None:
-            raise AppError("NOT_FOUND", zh="未找到该部门", en="No such department")
-        return department
+        return catalogue_reads.department(code)
 
 
 @blp.route("/industries")
 class Industries(MethodView):
-    @require()
+    @require(*ROLES)
     @blp.etag
     @blp.response(200, IndustrySchema(many=True))
     def get(self):
         """The industries of the combined-licence catalogue, each with permits, lead and partners."""
-        return Industry.select(Industry, Department).join(Department).order_by(Industry.code)
+        return catalogue_reads.industries()
 
 
 @blp.route("/industries/<string:code>")
 class IndustryByCode(MethodView):
-    @require()
+    @require(*ROLES)
     @blp.etag
     @blp.response(200, IndustrySchema)
     def get(self, code):
-        industry = Industry.get_or_none(Industry.code == code)
-        if industry is None:
-            raise AppError("NOT_FOUND", zh="未找到该行业", en="No such industry")
-        return industry
+        return catalogue_reads.industry(code)
 
 
 @blp.route("/streets")
 class Streets(MethodView):
-    @require()
+    @require(*ROLES)
     @blp.etag
     @blp.response(200, StreetSchema(many=True))
     def get(self):
         """The district's streets and towns (街镇)."""
-        return Street.select().order_by(Street.code)
+        return catalogue_reads.streets()

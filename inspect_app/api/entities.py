@@ -5,12 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 from flask.views import MethodView
 
-from inspect_app.access import ensure_registry_reader, ensure_registry_writer
+from inspect_app.access import REGISTRY_READERS, REGISTRY_WRITERS
 from inspect_app.api.base import Blueprint, QueryPage
 from inspect_app.api.fields import CreditCode, Strict, Text, credit_class, latitude, longitude
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import utcnow
-from inspect_app.models import Entity, Industry, Licence, Street
 from inspect_app.services import entities as service
 
 blp = Blueprint(
@@ -22,7 +21,7 @@ class EntitySchema(ma.Schema):
     credit_code = ma.fields.String()
     name = ma.fields.String()
     address = ma.fields.String()
-    street = ma.fields.Function(lambda e: e.street.code)
+    street = ma.fields.String(attribute="street.code")
     lat = ma.fields.Float()
     lon = ma.fields.Float()
     credit_class = ma.fields.String()
@@ -55,38 +54,18 @@ class EntityFilterSchema(Strict):
     q = Text(max_length=64, metadata={"description": "name contains, or credit code starts with"})
 
 
-def filtered_entities(args: dict):
-    query = Entity.select(Entity, Street).join(Street)
-    if "street" in args:
-        query = query.where(Street.code == args["street"])
-    if "credit_class" in args:
-        query = query.where(Entity.credit_class == args["credit_class"])
-    if "industry" in args:
-        holders = (
-            Licence.select(Licence.holder).join(Industry).where(Industry.code == args["industry"])
-        )
-        query = query.where(Entity.id.in_(holders))
-    if "q" in args:
-        text = args["q"]
-        query = query.where(
-            Entity.name.contains(text) | Entity.credit_code.startswith(text.upper())
-        )
-    return query.order_by(Entity.credit_code)
-
-
 @blp.route("")
 class Entities(MethodView):
-    @require()
+    @require(*REGISTRY_READERS)
     @blp.etag
     @blp.arguments(EntityFilterSchema, location="query")
     @blp.response(200, EntitySchema(many=True))
     @blp.paginate(QueryPage)
     def get(self, args):
         """List entities, filtered and paged in the database."""
-        ensure_registry_reader(current_actor())
-        return filtered_entities(args)
+        return service.entity_list(args)
 
-    @require()
+    @require(*REGISTRY_WRITERS)
     @blp.etag
     @blp.arguments(EntityCreateSchema)
     @blp.response(201, EntitySchema)
@@ -97,22 +76,20 @@ class Entities(MethodView):
 
 @blp.route("/<string:credit_code>")
 class EntityById(MethodView):
-    @require()
+    @require(*REGISTRY_READERS)
     @blp.etag
     @blp.response(200, EntitySchema)
     def get(self, credit_code):
         """One entity; its ETag guards updates."""
-        ensure_registry_reader(current_actor())
         return service.get_entity(credit_code)
 
-    @require()
+    @require(*REGISTRY_WRITERS)
     @blp.etag
     @blp.arguments(EntityUpdateSchema)
     @blp.response(200, EntitySchema)
     def patch(self, changes, credit_code):
         """Change an entity; If-Match must carry the ETag you read (412 when stale, 428 when absent)."""
         actor = current_actor()
-        ensure_registry_writer(actor)
         entity = service.get_entity(credit_code)
         blp.check_etag(entity, EntitySchema)
         return service.update_entity(actor, credit_code, changes, entity.version, utcnow())

@@ -9,14 +9,12 @@ from flask import Response, current_app
 from flask.views import MethodView
 from marshmallow import validate
 
-from inspect_app.access import ensure_registry_reader
+from inspect_app.access import REGISTRY_READERS, REGISTRY_WRITERS
 from inspect_app.api.base import Blueprint, QueryPage
 from inspect_app.api.fields import CreditCode, Strict, Text, credit_class, licence_number
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import utcnow
-from inspect_app.domain.licence_qr import qr_png
 from inspect_app.domain.lifecycle import EventKind, Status
-from inspect_app.models import Entity, Industry, Licence, LicenceEvent, Street
 from inspect_app.services import licence_codes
 from inspect_app.services import licences as service
 
@@ -75,7 +73,32 @@ class EventCreateSchema(Strict):
     )
     reason = Text(max_length=256, required=True)
     changes = ma.fields.Nested(ChangesSchema, load_default=dict)
-    expected_version = ma.fields.Integer(validate=validate.Range(min=1))
+
+
+class PermitChangeSchema(ma.Schema):
+    permit_code = ma.fields.String()
+    permit_number = ma.fields.String()
+    valid_from = ma.fields.String(metadata={"format": "date"})
+    valid_until = ma.fields.String(metadata={"format": "date"})
+
+
+class EventChangesSchema(ma.Schema):
+    """What one step changed or carried, as stored with the event (every key optional)."""
+
+    holder_code = ma.fields.String()
+    holder_name = ma.fields.String()
+    address = ma.fields.String()
+    industry = ma.fields.String()
+    valid_until = ma.fields.String(metadata={"format": "date"})
+    permits = ma.fields.List(ma.fields.Nested(PermitChangeSchema))
+    inspection = ma.fields.Integer(
+        metadata={"description": "the inspection behind a feedback action"}
+    )
+    feedback = ma.fields.Integer()
+    action = ma.fields.String(metadata={"description": "the licensing action taken on feedback"})
+    permit = ma.fields.String(metadata={"description": "the permit a supervision step concerns"})
+    permit_added = ma.fields.String()
+    department = ma.fields.String()
 
 
 class EventSchema(ma.Schema):
@@ -84,16 +107,26 @@ class EventSchema(ma.Schema):
     at = ma.fields.DateTime()
     actor = ma.fields.String()
     reason = ma.fields.String()
-    changes = ma.fields.Dict()
+    changes = ma.fields.Nested(EventChangesSchema)
     source = ma.fields.String()
+
+
+class LicencePermitSchema(ma.Schema):
+    permit_code = ma.fields.String(attribute="permit.code")
+    name = ma.fields.String(attribute="permit.name")
+    issuing_department = ma.fields.String(attribute="permit.issuing_department.code")
+    permit_number = ma.fields.String()
+    valid_from = ma.fields.Date()
+    valid_until = ma.fields.Date()
+    status = ma.fields.String()
 
 
 class LicenceSummarySchema(ma.Schema):
     number = ma.fields.String()
-    holder_code = ma.fields.Function(lambda lic: lic.holder.credit_code)
-    holder_name = ma.fields.Function(lambda lic: lic.holder.name)
-    street = ma.fields.Function(lambda lic: lic.holder.street.code)
-    industry = ma.fields.Function(lambda lic: lic.industry.code)
+    holder_code = ma.fields.String(attribute="holder.credit_code")
+    holder_name = ma.fields.String(attribute="holder.name")
+    street = ma.fields.String(attribute="holder.street.code")
+    industry = ma.fields.String(attribute="industry.code")
     status = ma.fields.String()
     valid_until = ma.fields.Date()
     version = ma.fields.Integer()
@@ -101,12 +134,8 @@ class LicenceSummarySchema(ma.Schema):
 
 class LicenceSchema(LicenceSummarySchema):
     issued_at = ma.fields.DateTime()
-    permits = ma.fields.Function(service.permit_rows)
-    events = ma.fields.Function(
-        lambda lic: EventSchema(many=True).dump(
-            LicenceEvent.select().where(LicenceEvent.licence == lic).order_by(LicenceEvent.seq)
-        )
-    )
+    permits = ma.fields.List(ma.fields.Nested(LicencePermitSchema))
+    events = ma.fields.List(ma.fields.Nested(EventSchema))
 
 
 class QrSchema(ma.Schema):
@@ -127,45 +156,18 @@ class LicenceFilterSchema(Strict):
     )
 
 
-def filtered_licences(args: dict):
-    query = (
-        Licence.select(Licence, Entity, Street, Industry)
-        .join(Entity)
-        .join(Street)
-        .switch(Licence)
-        .join(Industry)
-    )
-    if "street" in args:
-        query = query.where(Street.code == args["street"])
-    if "industry" in args:
-        query = query.where(Industry.code == args["industry"])
-    if "status" in args:
-        query = query.where(Licence.status == args["status"])
-    if "credit_class" in args:
-        query = query.where(Entity.credit_class == args["credit_class"])
-    if "q" in args:
-        text = args["q"]
-        query = query.where(
-            Entity.name.contains(text)
-            | Entity.credit_code.startswith(text.upper())
-            | Licence.number.startswith(text.upper())
-        )
-    return query.order_by(Licence.number)
-
-
 @blp.route("")
 class Licences(MethodView):
-    @require()
+    @require(*REGISTRY_READERS)
     @blp.etag
     @blp.arguments(LicenceFilterSchema, location="query")
     @blp.response(200, LicenceSummarySchema(many=True))
     @blp.paginate(QueryPage)
     def get(self, args):
         """List licences, filtered and paged in the database."""
-        ensure_registry_reader(current_actor())
-        return filtered_licences(args)
+        return service.licence_list(args)
 
-    @require()
+    @require(*REGISTRY_WRITERS)
     @blp.etag
     @blp.arguments(LicenceCreateSchema)
     @blp.response(201, LicenceSchema)
@@ -176,56 +178,46 @@ class Licences(MethodView):
 
 @blp.route("/<string:number>")
 class LicenceByNumber(MethodView):
-    @require()
+    @require(*REGISTRY_READERS)
     @blp.etag
     @blp.response(200, LicenceSchema)
     def get(self, number):
         """One licence with its permits and full event history."""
-        ensure_registry_reader(current_actor())
-        return service.get_licence(number)
+        return service.licence_detail(number)
 
 
 @blp.route("/<string:number>/events")
 class LicenceEvents(MethodView):
-    @require()
+    @require(*REGISTRY_WRITERS, "planner")
+    @blp.etag
     @blp.arguments(EventCreateSchema)
     @blp.response(201, LicenceSchema)
+    @blp.if_match_documented
     def post(self, data, number):
-        """Post a lifecycle event: 变更 延续 补证 暂停 恢复 注销 撤销; illegal ones get 409."""
-        service.post_event(
-            current_actor(),
-            number,
-            EventKind(data["kind"]),
-            data["reason"],
-            data["changes"],
-            utcnow(),
-            expected_version=data.get("expected_version"),
-        )
-        return service.get_licence(number)
+        """Post a lifecycle event: 变更 延续 补证 暂停 恢复 注销 撤销; illegal ones get 409.
+        If-Match must carry the licence's ETag (412 when stale, 428 when absent)."""
+        actor = current_actor()
+        licence = service.licence_for_event(actor, number, EventKind(data["kind"]))
+        blp.check_if_match(licence, LicenceSchema)
+        return service.record_event(actor, number, data, licence.version, utcnow())
 
 
 @blp.route("/<string:number>/qr")
 class LicenceQr(MethodView):
-    @require()
+    @require(*REGISTRY_READERS)
     @blp.response(200, QrSchema)
     def get(self, number):
         """The licence's signed QR text (what is printed on the certificate)."""
-        ensure_registry_reader(current_actor())
-        return {
-            "number": number,
-            "payload": licence_codes.qr_text(service.get_licence(number), _keys()),
-        }
+        return licence_codes.qr_for_number(number, _keys())
 
 
 @blp.route("/<string:number>/qr.png")
 class LicenceQrPng(MethodView):
-    @require()
-    @blp.response(200, content_type="image/png")
+    @require(*REGISTRY_READERS)
+    @blp.response(200, {"type": "string", "format": "binary"}, content_type="image/png")
     def get(self, number):
         """The QR code as a PNG image."""
-        ensure_registry_reader(current_actor())
-        text = licence_codes.qr_text(service.get_licence(number), _keys())
-        return Response(qr_png(text), mimetype="image/png")
+        return Response(licence_codes.qr_png_for_number(number, _keys()), mimetype="image/png")
 
 
 def _keys() -> Path:

@@ -13,6 +13,9 @@ from inspect_app.clock import local, utcnow
 from inspect_app.domain.inspection import Outcome
 from inspect_app.services import feedback
 
+# Who handles feedback (the service asks the same of every call).
+FEEDBACK_HANDLERS = ("licensing", "admin")
+
 blp = Blueprint(
     "licensing", __name__, url_prefix="/api/v1/licensing", description="审批反馈 Licensing inbox"
 )
@@ -22,19 +25,22 @@ class FeedbackSchema(ma.Schema):
     id = ma.fields.Integer()
     kind = ma.fields.String()
     outcome = ma.fields.String()
-    inspection = ma.fields.Function(lambda f: f.inspection_id)
-    credit_code = ma.fields.Function(lambda f: f.entity.credit_code)
-    entity_name = ma.fields.Function(lambda f: f.entity.name)
-    licence = ma.fields.Function(lambda f: f.licence.number if f.licence_id else None)
+    inspection = ma.fields.Integer(attribute="inspection_id")
+    credit_code = ma.fields.String(attribute="entity.credit_code")
+    entity_name = ma.fields.String(attribute="entity.name")
+    licence = ma.fields.Function(
+        lambda f: f.licence.number if f.licence_id else None,
+        metadata={"type": "string", "nullable": True},
+    )
     status = ma.fields.String()
-    details = ma.fields.Dict()
+    details = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
     due_on = ma.fields.Date(allow_none=True)
     delivered_at = ma.fields.DateTime(allow_none=True)
     acknowledged_at = ma.fields.DateTime(allow_none=True)
     action = ma.fields.String(allow_none=True)
     action_reason = ma.fields.String(allow_none=True)
     acted_at = ma.fields.DateTime(allow_none=True)
-    licence_event = ma.fields.Function(lambda f: f.licence_event_id)
+    licence_event = ma.fields.Integer(attribute="licence_event_id", allow_none=True)
     version = ma.fields.Integer()
 
 
@@ -49,18 +55,14 @@ class InboxFilterSchema(Strict):
     overdue = ma.fields.Boolean()
 
 
-class AcknowledgeSchema(Strict):
-    expected_version = ma.fields.Integer(required=True, validate=validate.Range(min=1))
-
-
-class ActSchema(AcknowledgeSchema):
+class ActSchema(Strict):
     action = ma.fields.String(required=True, validate=validate.OneOf(feedback.LICENSING_ACTIONS))
     reason = Text(max_length=256, required=True)
 
 
 @blp.route("/feedback")
 class Inbox(MethodView):
-    @require()
+    @require(*FEEDBACK_HANDLERS)
     @blp.etag
     @blp.arguments(InboxFilterSchema, location="query")
     @blp.response(200, FeedbackSchema(many=True))
@@ -72,7 +74,7 @@ class Inbox(MethodView):
 
 @blp.route("/feedback/<int:feedback_id>")
 class OneFeedback(MethodView):
-    @require()
+    @require(*FEEDBACK_HANDLERS)
     @blp.etag
     @blp.response(200, FeedbackSchema)
     def get(self, feedback_id):
@@ -81,28 +83,31 @@ class OneFeedback(MethodView):
 
 @blp.route("/feedback/<int:feedback_id>/acknowledge")
 class Acknowledge(MethodView):
-    @require()
-    @blp.arguments(AcknowledgeSchema)
+    @require(*FEEDBACK_HANDLERS)
+    @blp.etag
     @blp.response(200, FeedbackSchema)
-    def post(self, data, feedback_id):
-        """Acknowledge receipt."""
-        return feedback.acknowledge(
-            current_actor(), feedback_id, data["expected_version"], utcnow()
-        )
+    @blp.if_match_documented
+    def post(self, feedback_id):
+        """Acknowledge receipt; If-Match carries the feedback's ETag (412 when stale, 428 when absent)."""
+        actor = current_actor()
+        row = feedback.get_feedback(actor, feedback_id)
+        blp.check_if_match(row, FeedbackSchema)
+        return feedback.acknowledge(actor, feedback_id, row.version, utcnow())
 
 
 @blp.route("/feedback/<int:feedback_id>/act")
 class Act(MethodView):
-    @require()
+    @require(*FEEDBACK_HANDLERS)
+    @blp.etag
     @blp.arguments(ActSchema)
     @blp.response(200, FeedbackSchema)
+    @blp.if_match_documented
     def post(self, data, feedback_id):
-        """Act: SUSPEND_PERMIT, START_CANCELLATION or NO_ACTION (with a reason) — a licence event."""
+        """Act: SUSPEND_PERMIT, START_CANCELLATION or NO_ACTION (with a reason) — a licence event.
+        If-Match carries the feedback's ETag (412 when stale, 428 when absent)."""
+        actor = current_actor()
+        row = feedback.get_feedback(actor, feedback_id)
+        blp.check_if_match(row, FeedbackSchema)
         return feedback.act(
-            current_actor(),
-            feedback_id,
-            data["action"],
-            data["reason"],
-            data["expected_version"],
-            utcnow(),
+            actor, feedback_id, data["action"], data["reason"], row.version, utcnow()
         )

@@ -9,10 +9,10 @@ from flask import Response, current_app
 from flask.views import MethodView
 
 from inspect_app.api.base import Blueprint
+from inspect_app.api.draw_schemas import DrawRecordSchema, PublicTaskSchema, VerifyDrawSchema
 from inspect_app.clock import local, utcnow
-from inspect_app.domain import signing_keys
 from inspect_app.domain.licence_qr import MAX_TEXT_CHARS
-from inspect_app.services import disclosure, draws, licence_codes, tasks
+from inspect_app.services import disclosure, draws, licence_codes
 
 blp = Blueprint(
     "public", __name__, url_prefix="/api/v1/public", description="公开 Public (no login)"
@@ -25,14 +25,36 @@ class VerifyArgs(ma.Schema):
     )
 
 
+class MessageSchema(ma.Schema):
+    zh = ma.fields.String()
+    en = ma.fields.String()
+
+
+class ClaimedPermitSchema(ma.Schema):
+    permit_code = ma.fields.String()
+    permit_number = ma.fields.String()
+    valid_until = ma.fields.String(allow_none=True, metadata={"description": "null: 长期有效"})
+
+
+class ClaimedLicenceSchema(ma.Schema):
+    licence_number = ma.fields.String()
+    holder_code = ma.fields.String()
+    holder_name = ma.fields.String()
+    industry = ma.fields.String()
+    valid_until = ma.fields.String(metadata={"format": "date"})
+    issued_at = ma.fields.String()
+    permits = ma.fields.List(ma.fields.Nested(ClaimedPermitSchema))
+
+
 class VerifyAnswerSchema(ma.Schema):
     status = ma.fields.String(
         metadata={
             "description": "genuine, tampered, malformed, unknown, cancelled, revoked, suspended, expired or superseded"
         }
     )
-    message = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
-    licence = ma.fields.Dict(
+    message = ma.fields.Nested(MessageSchema)
+    licence = ma.fields.Nested(
+        ClaimedLicenceSchema,
         allow_none=True,
         metadata={"description": "what the code claims (trust it only when genuine)"},
     )
@@ -67,33 +89,7 @@ class SigningKeys(MethodView):
     @blp.doc(security=[])
     def get(self):
         """The Ed25519 public keys (PEM) by key id: verify a licence QR code offline with these."""
-        current = signing_keys.load_public_key_pem(keys_dir())
-        keys = signing_keys.load_public_keys(keys_dir())
-        return {
-            "current": signing_keys.key_id(current),
-            "keys": {k: pem.decode() for k, pem in keys.items()},
-        }
-
-
-class VerifyDrawSchema(ma.Schema):
-    ok = ma.fields.Boolean()
-    difference = ma.fields.Dict(allow_none=True)
-    problem = ma.fields.String(allow_none=True)
-    audit_chain = ma.fields.Dict()
-    audit_matches = ma.fields.List(ma.fields.String())
-
-
-class DrawRecordSchema(ma.Schema):
-    """The record exactly as docs/draw-algorithm.md describes it: enough to recompute the draw."""
-
-    algorithm_version = ma.fields.String()
-    params = ma.fields.Dict()
-    frame = ma.fields.List(ma.fields.Dict())
-    pool = ma.fields.List(ma.fields.Dict())
-    commitment = ma.fields.Dict()
-    seed = ma.fields.Dict(metadata={"description": "absent until the draw"})
-    result = ma.fields.Dict()
-    result_hash = ma.fields.String()
+        return licence_codes.public_keys(keys_dir())
 
 
 @blp.route("/draws/<string:code>")
@@ -102,7 +98,7 @@ class PublicDraw(MethodView):
     @blp.doc(security=[])
     def get(self, code):
         """The published draw record (一公开): snapshots, commitment, seed and its source, result."""
-        return draws.record_of(draws.draw_of(tasks.get_task(code)))
+        return draws.published_record(code)
 
 
 @blp.route("/draws/<string:code>/verify")
@@ -111,17 +107,7 @@ class PublicDrawVerify(MethodView):
     @blp.doc(security=[])
     def get(self, code):
         """Recompute the draw from its published record and compare, including the audit log."""
-        return draws.verify_draw(draws.draw_of(tasks.get_task(code)))
-
-
-class PublicTaskSchema(ma.Schema):
-    task = ma.fields.Dict()
-    commitment = ma.fields.Dict(allow_none=True)
-    seed = ma.fields.Dict(allow_none=True)
-    disclosure = ma.fields.Dict(allow_none=True)
-    picks = ma.fields.List(
-        ma.fields.Dict(), metadata={"description": "teams by department, results once published"}
-    )
+        return draws.verify_published(code, utcnow())
 
 
 @blp.route("/tasks/<string:code>")
@@ -131,18 +117,19 @@ class PublicTask(MethodView):
     @blp.doc(security=[])
     def get(self, code):
         """一公开: the task, its commitment and seed, the picks and (once published) each result."""
-        return disclosure.public_record(tasks.get_task(code))
+        return disclosure.public_task(code)
 
 
 @blp.route("/tasks/<string:code>/results.csv")
 class PublicTaskCsv(MethodView):
-    @blp.response(200, content_type="text/csv")
+    @blp.response(
+        200, {"type": "string", "description": "CSV, UTF-8 with BOM"}, content_type="text/csv"
+    )
     @blp.doc(security=[])
     def get(self, code):
         """The same picks and results as CSV (UTF-8 with BOM)."""
-        body = disclosure.public_csv(tasks.get_task(code))
         return Response(
-            body,
+            disclosure.public_task_csv(code),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{code}-results.csv"'},
         )

@@ -6,11 +6,12 @@ import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
 
+from inspect_app.actor import ROLES
 from inspect_app.api.base import Blueprint, QueryPage
+from inspect_app.api.draw_schemas import DrawResultSchema
 from inspect_app.api.fields import Strict, Text
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import utcnow
-from inspect_app.models import RiskPoint, TaskRiskPoint
 from inspect_app.services import disclosure, draws, tasks
 
 blp = Blueprint(
@@ -62,29 +63,30 @@ class TaskEditSchema(TaskPlanSchema):
         exclude = ("industry", "lead")
 
 
+class TaskPointSchema(ma.Schema):
+    code = ma.fields.String()
+    version = ma.fields.Integer()
+    department = ma.fields.String(attribute="department.code")
+    title = ma.fields.String()
+    key_item = ma.fields.Boolean()
+
+
+class TaskScopeSchema(ma.Schema):
+    streets = ma.fields.List(ma.fields.String())
+    statuses = ma.fields.List(ma.fields.String())
+    licensed_from = ma.fields.String(metadata={"format": "date"})
+    licensed_until = ma.fields.String(metadata={"format": "date"})
+
+
 class TaskSchema(ma.Schema):
     code = ma.fields.String()
     name = ma.fields.String()
-    industry = ma.fields.Function(lambda t: t.industry.code)
-    lead = ma.fields.Function(lambda t: t.lead.code)
+    industry = ma.fields.String(attribute="industry.code")
+    lead = ma.fields.String(attribute="lead.code")
     partners = ma.fields.List(ma.fields.String())
-    risk_points = ma.fields.Function(
-        lambda t: [
-            {
-                "code": p.code,
-                "version": p.version,
-                "department": p.department.code,
-                "title": p.title,
-                "key_item": p.key_item,
-            }
-            for p in RiskPoint.select()
-            .join(TaskRiskPoint)
-            .where(TaskRiskPoint.task == t)
-            .order_by(RiskPoint.code)
-        ]
-    )
-    scope = ma.fields.Dict()
-    ratios = ma.fields.Dict(allow_none=True)
+    risk_points = ma.fields.List(ma.fields.Nested(TaskPointSchema), attribute="point_rows")
+    scope = ma.fields.Nested(TaskScopeSchema)
+    ratios = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), allow_none=True)
     fixed_count = ma.fields.Integer(allow_none=True)
     team_size = ma.fields.Integer()
     workload_cap = ma.fields.Integer()
@@ -98,15 +100,15 @@ class TaskSchema(ma.Schema):
 
 
 class CommitmentSchema(ma.Schema):
-    task = ma.fields.Function(lambda d: d.task.code)
+    task = ma.fields.String(attribute="task.code")
     algorithm_version = ma.fields.String()
     frame_hash = ma.fields.String()
     pool_hash = ma.fields.String()
     params_hash = ma.fields.String()
     commitment_hash = ma.fields.String()
     committed_at = ma.fields.DateTime()
-    frame_size = ma.fields.Function(lambda d: len(d.frame))
-    pool_size = ma.fields.Function(lambda d: len(d.pool))
+    frame_size = ma.fields.Function(lambda d: len(d.frame), metadata={"type": "integer"})
+    pool_size = ma.fields.Function(lambda d: len(d.pool), metadata={"type": "integer"})
 
 
 class DrawSchema(CommitmentSchema):
@@ -114,8 +116,10 @@ class DrawSchema(CommitmentSchema):
     provenance = ma.fields.String(allow_none=True)
     seed = ma.fields.String(allow_none=True)
     drawn_at = ma.fields.DateTime(allow_none=True)
-    result = ma.fields.Dict(
-        allow_none=True, metadata={"description": "strata, assignments (teams), exclusions"}
+    result = ma.fields.Nested(
+        DrawResultSchema,
+        allow_none=True,
+        metadata={"description": "strata, assignments (teams), exclusions"},
     )
     result_hash = ma.fields.String(allow_none=True)
 
@@ -138,7 +142,7 @@ class SeedSchema(Strict):
 
 @blp.route("")
 class Tasks(MethodView):
-    @require()
+    @require("planner", "admin")
     @blp.etag
     @blp.response(200, TaskSchema(many=True))
     @blp.paginate(QueryPage)
@@ -146,7 +150,7 @@ class Tasks(MethodView):
         """Tasks your department leads or partners in."""
         return tasks.visible_tasks(current_actor())
 
-    @require()
+    @require("planner", "admin")
     @blp.arguments(TaskPlanSchema)
     @blp.response(201, TaskSchema)
     def post(self, data):
@@ -154,32 +158,30 @@ class Tasks(MethodView):
         return tasks.create_task(current_actor(), data, utcnow())
 
 
+# Tasks answer 404 to whoever may not see them (as if absent), so every role reaches the view.
 @blp.route("/<string:code>")
 class TaskByCode(MethodView):
-    @require()
+    @require(*ROLES)
     @blp.etag
     @blp.response(200, TaskSchema)
     def get(self, code):
-        task = tasks.get_task(code)
-        tasks.ensure_can_see(current_actor(), task)
-        return task
+        return tasks.visible_task(current_actor(), code)
 
-    @require()
+    @require(*ROLES)
     @blp.etag
     @blp.arguments(TaskEditSchema(partial=True))
     @blp.response(200, TaskSchema)
     def patch(self, changes, code):
         """Change a DRAFT task (If-Match); frozen tasks are immutable (409)."""
         actor = current_actor()
-        task = tasks.get_task(code)
-        tasks.ensure_can_see(actor, task)
+        task = tasks.visible_task(actor, code)
         blp.check_etag(task, TaskSchema)
         return tasks.update_task(actor, code, changes, task.version, utcnow())
 
 
 @blp.route("/<string:code>/freeze")
 class TaskFreeze(MethodView):
-    @require()
+    @require(*ROLES)
     @blp.response(201, CommitmentSchema)
     def post(self, code):
         """Freeze the task: snapshot frame and pool, publish the commitment before any seed exists."""
@@ -188,15 +190,13 @@ class TaskFreeze(MethodView):
 
 @blp.route("/<string:code>/draw")
 class TaskDraw(MethodView):
-    @require()
+    @require(*ROLES)
     @blp.response(200, DrawSchema)
     def get(self, code):
         """The draw record: commitment, then seed, teams and the exclusion report."""
-        task = tasks.get_task(code)
-        tasks.ensure_can_see(current_actor(), task)
-        return draws.draw_of(task)
+        return draws.visible_draw(current_actor(), code)
 
-    @require()
+    @require(*ROLES)
     @blp.arguments(SeedSchema)
     @blp.response(201, DrawSchema)
     def post(self, data, code):
@@ -207,7 +207,7 @@ class TaskDraw(MethodView):
 
 
 class DisclosureSchema(ma.Schema):
-    task = ma.fields.Function(lambda d: d.task.code)
+    task = ma.fields.String(attribute="task.code")
     due_on = ma.fields.Date()
     published_at = ma.fields.DateTime(allow_none=True)
     late = ma.fields.Boolean()
@@ -215,7 +215,7 @@ class DisclosureSchema(ma.Schema):
 
 @blp.route("/<string:code>/publish")
 class TaskPublish(MethodView):
-    @require()
+    @require(*ROLES)
     @blp.response(200, DisclosureSchema)
     def post(self, code):
         """Publish the task's results (一公开); the deadline counts working days after the period."""

@@ -208,6 +208,19 @@ class AuditHead(BaseModel):
     hash = pw.CharField(max_length=64)
 
 
+class AuditCheck(BaseModel):
+    """A whole-chain verification, kept per head so that every app node reuses it: a later check
+    walks only the entries written since the last good one."""
+
+    head_seq = pw.IntegerField(unique=True)
+    head_hash = pw.CharField(max_length=64)
+    ok = pw.BooleanField()
+    checked = pw.IntegerField()
+    first_bad_seq = pw.IntegerField(null=True)
+    reason = pw.TextField(default="")
+    checked_at = UTCDateTimeField()
+
+
 REGISTRY_MODELS = [
     Department,
     Street,
@@ -226,6 +239,7 @@ REGISTRY_MODELS = [
     Token,
     AuditEntry,
     AuditHead,
+    AuditCheck,
 ]
 
 __all__ = [m.__name__ for m in REGISTRY_MODELS]

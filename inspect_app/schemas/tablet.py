@@ -39,7 +39,7 @@ class SyncPageSchema(ma.Schema):
     has_more = ma.fields.Boolean()
 
 
-class PermitSchema(ma.Schema):
+class PermitInForceSchema(ma.Schema):
     """A permit held under the licence (dumps a LicencePermit with its permit and department)."""
 
     permit_code = ma.fields.String(attribute="permit.code")
@@ -61,7 +61,7 @@ class LicenceInForceSchema(ma.Schema):
     status = ma.fields.String(attribute="licence.status")
     issued_at = ma.fields.DateTime(attribute="licence.issued_at")
     valid_until = ma.fields.Date(attribute="licence.valid_until")
-    permits = ma.fields.List(ma.fields.Nested(PermitSchema))
+    permits = ma.fields.List(ma.fields.Nested(PermitInForceSchema))
     version = ma.fields.Integer(attribute="licence.version")
 
 

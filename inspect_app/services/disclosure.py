@@ -104,6 +104,15 @@ def flag_late(now: datetime) -> int:
     return flagged
 
 
+def public_task(code: str) -> dict[str, Any]:
+    """一公开 of a task, by code."""
+    return public_record(tasks.get_task(code))
+
+
+def public_task_csv(code: str) -> str:
+    return public_csv(tasks.get_task(code))
+
+
 def public_record(task: SpotCheckTask) -> dict[str, Any]:
     """What the public sees: the plan, the commitment and seed, the picks with teams by department
     (not by person), and — once published — each entity's result category."""

@@ -325,6 +325,21 @@ def record_of(row: Draw) -> dict[str, Any]:
     return record
 
 
+def published_record(code: str) -> dict[str, Any]:
+    """The published record of a task's draw (一公开), by task code."""
+    return record_of(draw_of(tasks.get_task(code)))
+
+
+def verify_published(code: str, now: datetime) -> dict[str, Any]:
+    """Verify a task's published draw, by task code."""
+    return verify_draw(draw_of(tasks.get_task(code)), now)
+
+
+def visible_draw(actor: Actor, code: str) -> Draw:
+    """The draw record of a task the actor may see."""
+    return draw_of(tasks.visible_task(actor, code))
+
+
 def draw_of(task: SpotCheckTask) -> Draw:
     row = Draw.get_or_none(Draw.task == task)
     if row is None:
@@ -349,32 +364,42 @@ def verify_record(record: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def verify_draw(row: Draw) -> dict[str, Any]:
-    """Recompute the stored record, and check it against what the audit log wrote at the time."""
+def verify_draw(row: Draw, now: datetime | None = None) -> dict[str, Any]:
+    """Recompute the stored record, and check it against what the audit log wrote at the time:
+    the draw's own entries one by one, the whole chain through the check kept per head."""
     answer = verify_record(record_of(row))
-    chain = audit.verify()
+    entries = _draw_entries(row)
+    chain = audit.verify_cached(now)
+    for entry in sorted(entries.values(), key=lambda e: e.seq):
+        problem = audit.entry_problem(entry)
+        if problem:
+            chain = audit.AuditReport(False, chain.checked, entry.seq, problem)
+            break
     answer["audit_chain"] = {
         "ok": chain.ok,
         "checked": chain.checked,
         "first_bad_seq": chain.first_bad_seq,
         "reason": chain.reason,
     }
-    answer["audit_matches"] = _audit_mismatches(row)
+    answer["audit_matches"] = _audit_mismatches(row, entries)
     answer["ok"] = bool(answer["ok"] and chain.ok and not answer["audit_matches"])
     return answer
 
 
-def _audit_mismatches(row: Draw) -> list[str]:
-    """The freeze and draw entries of the audit log must name this record's hashes and seed."""
-    code = row.task.code
-    entries = {
+def _draw_entries(row: Draw) -> dict[str, AuditEntry]:
+    """The task's freeze and draw entries of the audit log, by action."""
+    return {
         e.action: e
         for e in AuditEntry.select().where(
             (AuditEntry.object_type == "task")
-            & (AuditEntry.object_id == code)
+            & (AuditEntry.object_id == row.task.code)
             & AuditEntry.action.in_(["task.freeze", "draw.run"])
         )
     }
+
+
+def _audit_mismatches(row: Draw, entries: dict[str, AuditEntry]) -> list[str]:
+    """The freeze and draw entries of the audit log must name this record's hashes and seed."""
     problems = []
     freeze = entries.get("task.freeze")
     if freeze is None or (freeze.after or {}).get("commitment_hash") != row.commitment_hash:

@@ -10,7 +10,7 @@ from inspect_app.access import Action, ensure
 from inspect_app.actor import Actor
 from inspect_app.db import database
 from inspect_app.errors import AppError
-from inspect_app.models import Entity, Street
+from inspect_app.models import Entity, Industry, Licence, Street
 
 ENTITY_FIELDS = ("name", "address", "lat", "lon", "credit_class")
 
@@ -105,3 +105,23 @@ def update_entity(
             at=now,
         )
     return entity
+
+
+def entity_list(args: dict[str, Any]):
+    """Entities matching the list filters, ordered by credit code (paged by the caller)."""
+    query = Entity.select(Entity, Street).join(Street)
+    if "street" in args:
+        query = query.where(Street.code == args["street"])
+    if "credit_class" in args:
+        query = query.where(Entity.credit_class == args["credit_class"])
+    if "industry" in args:
+        holders = (
+            Licence.select(Licence.holder).join(Industry).where(Industry.code == args["industry"])
+        )
+        query = query.where(Entity.id.in_(holders))
+    if "q" in args:
+        text = args["q"]
+        query = query.where(
+            Entity.name.contains(text) | Entity.credit_code.startswith(text.upper())
+        )
+    return query.order_by(Entity.credit_code)

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from peewee import JOIN
+
 from inspect_app import audit, catalogue, outbox
 from inspect_app.access import Action, ensure
 from inspect_app.actor import Actor
@@ -111,8 +113,10 @@ def inbox(actor: Actor, filters: dict[str, Any]):
     """Feedback for licensing that has been delivered, newest first."""
     ensure(actor, Action.ACT_ON_FEEDBACK)
     query = (
-        Feedback.select(Feedback, Entity)
+        Feedback.select(Feedback, Entity, Licence)
         .join(Entity)
+        .switch(Feedback)
+        .join(Licence, JOIN.LEFT_OUTER)
         .where((Feedback.kind == LICENSING) & Feedback.status.in_([*INBOX_STATES, "ACTED"]))
     )
     if filters.get("status"):

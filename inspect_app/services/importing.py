@@ -121,6 +121,31 @@ class ImportReport:
 OUTCOMES = ("created", "changed", "renewed", "cancelled", "unchanged")
 
 
+FORMATS = {"text/csv": "csv", "application/json": "json"}
+
+
+def import_upload(actor: Actor, body: bytes, mimetype: str, now: datetime) -> ImportReport:
+    """Import an uploaded CSV or JSON file; an unreadable file is refused whole."""
+    ensure(actor, Action.WRITE_REGISTRY)
+    fmt = FORMATS.get(mimetype)
+    if fmt is None:
+        raise AppError(
+            "UNSUPPORTED_MEDIA_TYPE",
+            zh="请以 text/csv 或 application/json 上传",
+            en="Send text/csv or application/json",
+        )
+    try:
+        rows = list(read_rows(body, fmt))
+    except (ValueError, UnicodeDecodeError) as error:
+        kind = "MALFORMED_JSON" if isinstance(error, json.JSONDecodeError) else "BAD_REQUEST"
+        raise AppError(
+            kind,
+            zh="文件无法解析（须为 UTF-8 的 CSV 或 JSON 数组）",
+            en=f"Cannot parse the file (UTF-8 CSV or a JSON array): {error}",
+        ) from error
+    return import_licences(actor, rows, now)
+
+
 def read_rows(data: bytes, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line, row) pairs: the CSV's physical line, or the JSON item's position (1-based)."""
     text = data.decode("utf-8-sig")

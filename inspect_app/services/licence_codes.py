@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from inspect_app.domain import licence_qr, signing_keys
 from inspect_app.domain.lifecycle import Status
 from inspect_app.models import Licence
-from inspect_app.services.licences import licence_snapshot
+from inspect_app.services.licences import get_licence, licence_snapshot
 
 # What a scan answers beyond genuine/tampered/malformed, by registry status.
 STATUS_ANSWERS = {
@@ -41,6 +42,35 @@ def qr_text(licence: Licence, keys_dir: Path) -> str:
     return licence_qr.encode_payload(
         payload_for(licence, keys_dir), signing_keys.load_private_key(keys_dir)
     )
+
+
+@dataclass(frozen=True)
+class LicenceQr:
+    number: str
+    payload: str
+
+
+def qr_for_number(number: str, keys_dir: Path) -> LicenceQr:
+    """The signed QR text of a licence, by number."""
+    return LicenceQr(number, qr_text(get_licence(number), keys_dir))
+
+
+def qr_png_for_number(number: str, keys_dir: Path) -> bytes:
+    """The licence's QR code as a PNG image."""
+    return licence_qr.qr_png(qr_text(get_licence(number), keys_dir))
+
+
+@dataclass(frozen=True)
+class PublicKeys:
+    current: str
+    keys: dict[str, str]
+
+
+def public_keys(keys_dir: Path) -> PublicKeys:
+    """The id of the signing key and every public key (PEM) by id, retired ones included."""
+    current = signing_keys.load_public_key_pem(keys_dir)
+    keys = signing_keys.load_public_keys(keys_dir)
+    return PublicKeys(signing_keys.key_id(current), {k: pem.decode() for k, pem in keys.items()})
 
 
 def answer_scan(text: str, keys_dir: Path, today: date) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from inspect_app.models import (
     LicenceEvent,
     LicencePermit,
     Permit,
+    Street,
 )
 from inspect_app.services.entities import get_entity
 
@@ -34,6 +35,49 @@ def get_licence(number: str) -> Licence:
     if licence is None:
         raise AppError("NOT_FOUND", zh="未找到该许可证", en="No such licence")
     return licence
+
+
+def licence_detail(number: str) -> Licence:
+    """A licence with its permits and events loaded (the detail view's whole answer)."""
+    licence = get_licence(number)
+    permits = (
+        LicencePermit.select(LicencePermit, Permit, Department)
+        .join(Permit)
+        .join(Department)
+        .where(LicencePermit.licence == licence)
+        .order_by(Permit.code)
+    )
+    events = LicenceEvent.select().where(LicenceEvent.licence == licence).order_by(LicenceEvent.seq)
+    # Plain lists on the row, as peewee's prefetch leaves them: the schema dumps, never queries.
+    licence.permits, licence.events = list(permits), list(events)
+    return licence
+
+
+def licence_list(args: dict[str, Any]):
+    """Licences matching the list filters, ordered by number (paged by the caller)."""
+    query = (
+        Licence.select(Licence, Entity, Street, Industry)
+        .join(Entity)
+        .join(Street)
+        .switch(Licence)
+        .join(Industry)
+    )
+    if "street" in args:
+        query = query.where(Street.code == args["street"])
+    if "industry" in args:
+        query = query.where(Industry.code == args["industry"])
+    if "status" in args:
+        query = query.where(Licence.status == args["status"])
+    if "credit_class" in args:
+        query = query.where(Entity.credit_class == args["credit_class"])
+    if "q" in args:
+        text = args["q"]
+        query = query.where(
+            Entity.name.contains(text)
+            | Entity.credit_code.startswith(text.upper())
+            | Licence.number.startswith(text.upper())
+        )
+    return query.order_by(Licence.number)
 
 
 def permit_rows(licence: Licence) -> list[dict[str, Any]]:
@@ -224,6 +268,33 @@ def post_event(
             at=now,
         )
     return event
+
+
+def licence_for_event(actor: Actor, number: str, kind: EventKind) -> Licence:
+    """The licence (as its detail shows it) if the actor may post this kind of event on it."""
+    licence = licence_detail(number)
+    ensure(
+        actor,
+        Action.POST_LICENCE_EVENT,
+        LicenceEventRequest(kind, supervising_departments(licence)),
+    )
+    return licence
+
+
+def record_event(
+    actor: Actor, number: str, data: dict[str, Any], expected_version: int, now: datetime
+) -> Licence:
+    """Post one lifecycle event on the version the client read; answer the licence as it stands."""
+    post_event(
+        actor,
+        number,
+        EventKind(data["kind"]),
+        data["reason"],
+        data["changes"],
+        now,
+        expected_version=expected_version,
+    )
+    return licence_detail(number)
 
 
 def _apply_changes(licence: Licence, kind: EventKind, changes: dict[str, Any]) -> dict:

@@ -9,6 +9,8 @@ from peewee import JOIN
 
 import maps
 from inspect_app import catalogue
+from inspect_app.access import Action, ensure
+from inspect_app.actor import Actor
 from inspect_app.domain.inspection import FAILING, InspectionStatus
 from inspect_app.domain.lifecycle import Status
 from inspect_app.models import (
@@ -21,6 +23,7 @@ from inspect_app.models import (
     SpotCheckTask,
     Street,
 )
+from inspect_app.services import tasks
 
 
 def labels():
@@ -180,3 +183,15 @@ def build(
         return maps.progress_map(progress_rows(task, today), tiles=tiles, labels=labels())
     streets, counts, points = failure_rows()
     return maps.failures_by_street(streets, counts, failing_points=points, tiles=tiles)
+
+
+def district_map(actor: Actor, kind: str, *, tiles: str, industry: str | None = None):
+    """A district-wide map (entities or failures) for those who read the supervision maps."""
+    ensure(actor, Action.READ_MAPS)
+    return build(kind, tiles=tiles, industry=industry)
+
+
+def task_map(actor: Actor, code: str, kind: str, *, tiles: str, today: date):
+    """A task's map (draw or progress) for a planner who may see the task."""
+    ensure(actor, Action.READ_MAPS)
+    return build(kind, tiles=tiles, task=tasks.visible_task(actor, code), today=today)

@@ -6,7 +6,7 @@ task drawn with version 2 keeps version 2 whatever happens to the point afterwar
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -104,6 +104,13 @@ def ensure_owner(actor: Actor, row: RiskPoint) -> None:
     ensure(actor, Action.EDIT_RISK_POINT, row)
 
 
+def point_to_edit(actor: Actor, code: str) -> RiskPoint:
+    """The current version of a point the actor's department owns."""
+    row = current_point(code)
+    ensure_owner(actor, row)
+    return row
+
+
 def edit_risk_point(
     actor: Actor, code: str, changes: dict[str, Any], expected_version: int, now: datetime
 ) -> RiskPoint:
@@ -173,23 +180,50 @@ def current_points(industry: str | None = None, department: str | None = None):
     return query.order_by(RiskPoint.code)
 
 
-def risk_map(industry: Industry) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DepartmentPoints:
+    """What one department checks in an industry: its current risk points."""
+
+    department: str
+    role: str  # "lead" or "partner"
+    points: list[RiskPoint]
+
+
+@dataclass(frozen=True)
+class RiskMap:
+    """Which department checks what in an industry, lead first."""
+
+    industry: str
+    name: str
+    lead: str
+    partners: list[str]
+    departments: list[DepartmentPoints]
+
+
+def industry_risk_map(code: str) -> RiskMap:
+    industry = Industry.get_or_none(Industry.code == code)
+    if industry is None:
+        raise AppError("NOT_FOUND", zh="未找到该行业", en="No such industry")
+    return risk_map(industry)
+
+
+def risk_map(industry: Industry) -> RiskMap:
     """Which department checks what in an industry, lead first."""
     partners = tuple(link.department.code for link in industry.partner_links)
     roles = catalogue.IndustryDepartments(industry.code, industry.lead.code, partners)
     rows = {r.code: r for r in current_points(industry=industry.code)}
     grouped = catalogue.risk_map([as_domain(r) for r in rows.values()], roles)
-    return {
-        "industry": industry.code,
-        "name": industry.name,
-        "lead": industry.lead.code,
-        "partners": list(partners),
-        "departments": [
-            {
-                "department": code,
-                "role": "lead" if code == industry.lead.code else "partner",
-                "points": [rows[p.code] for p in points],
-            }
+    return RiskMap(
+        industry=industry.code,
+        name=industry.name,
+        lead=industry.lead.code,
+        partners=list(partners),
+        departments=[
+            DepartmentPoints(
+                department=code,
+                role="lead" if code == industry.lead.code else "partner",
+                points=[rows[p.code] for p in points],
+            )
             for code, points in grouped.items()
         ],
-    }
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from inspect_app.errors import AppError
 from inspect_app.messages import pair
 from inspect_app.models import Department, Industry, RiskPoint, SpotCheckTask, Street, TaskRiskPoint
 from inspect_app.services.grades import grading_config
+from inspect_app.services.listing import Listing
 
 PLAN_FIELDS = (
     "name",
@@ -43,16 +45,47 @@ def get_task(code: str) -> SpotCheckTask:
     return task
 
 
-def visible_tasks(actor: Actor):
+def visible_tasks(actor: Actor) -> Listing:
     """Planners see the tasks their department leads or partners in; admins see all."""
     ensure(actor, Action.LIST_TASKS)
-    query = SpotCheckTask.select().order_by(SpotCheckTask.id.desc())
+    query = (
+        SpotCheckTask.select(SpotCheckTask, Industry, Department)
+        .join(Industry)
+        .switch(SpotCheckTask)
+        .join(Department)
+        .order_by(SpotCheckTask.id.desc())
+    )
     if allows(actor, Action.READ_ALL_TASKS):
-        return query
+        return Listing(query, with_points)
     lead = Department.get_or_none(Department.code == actor.department)
-    return query.where(
+    query = query.where(
         (SpotCheckTask.lead == lead) | SpotCheckTask.partners.contains(f'"{actor.department}"')
     )
+    return Listing(query, with_points)
+
+
+def with_points(rows: list[SpotCheckTask]) -> list[SpotCheckTask]:
+    """The tasks with their risk points (code order, owning department joined) in one query."""
+    points: dict[int, list[RiskPoint]] = defaultdict(list)
+    for link in (
+        TaskRiskPoint.select(TaskRiskPoint, RiskPoint, Department)
+        .join(RiskPoint)
+        .join(Department)
+        .where(TaskRiskPoint.task.in_([row.id for row in rows]))
+        .order_by(RiskPoint.code)
+    ):
+        points[link.task_id].append(link.risk_point)
+    for row in rows:
+        # A plain list on the row, as peewee's prefetch leaves it: the schema never queries.
+        row.point_rows = points[row.id]
+    return rows
+
+
+def visible_task(actor: Actor, code: str) -> SpotCheckTask:
+    """A task the actor may see (others' answer 404, as if absent), with its risk points."""
+    task = get_task(code)
+    ensure_can_see(actor, task)
+    return with_points([task])[0]
 
 
 def ensure_can_see(actor: Actor, task: SpotCheckTask) -> None:
@@ -119,7 +152,7 @@ def create_task(actor: Actor, data: dict[str, Any], now: datetime) -> SpotCheckT
         audit.record(
             actor.label, "task.create", "task", task.code, after=task_snapshot(task), at=now
         )
-    return task
+    return with_points([task])[0]
 
 
 def update_task(
@@ -163,7 +196,7 @@ def update_task(
             after=task_snapshot(task),
             at=now,
         )
-    return task
+    return with_points([task])[0]
 
 
 def _departments(

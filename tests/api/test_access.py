@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inspect_app.models import Entity, Licence, LicenceEvent
-from tests.factories import credit_code, login, make_licence
+from tests.factories import credit_code, if_match, login, make_licence
 
 NEW_ENTITY = {
     "name": "上海宝山区月浦烘焙坊",
@@ -104,7 +104,7 @@ def test_planner_of_the_issuing_department_may_suspend(client):
     response = client.post(
         f"/api/v1/licences/{licence.number}/events",
         json={"kind": "SUSPEND", "reason": "违规接纳未成年人，责令停业整顿"},
-        headers=login("planner", "CT"),
+        headers=login("planner", "CT") | if_match(client, licence.number),
     )
     assert response.status_code == 201
     assert response.get_json()["status"] == "SUSPENDED"

@@ -17,9 +17,18 @@ def test_concurrent_reads_and_writes_all_succeed(app):
 
     def work(code: str) -> tuple[int, int]:
         client = app.test_client()
-        created = client.post("/api/v1/entities", headers=headers, json={
-            "credit_code": code, "name": "上海宝山区并发测试便利店", "address": "上海市宝山区淞南镇长江南路1号",
-            "street": "BS12", "lat": 31.352, "lon": 121.498})
+        created = client.post(
+            "/api/v1/entities",
+            headers=headers,
+            json={
+                "credit_code": code,
+                "name": "上海宝山区并发测试便利店",
+                "address": "上海市宝山区淞南镇长江南路1号",
+                "street": "BS12",
+                "lat": 31.352,
+                "lon": 121.498,
+            },
+        )
         listed = client.get("/api/v1/entities?page_size=5", headers=headers)
         return created.status_code, listed.status_code
 

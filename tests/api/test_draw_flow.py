@@ -250,3 +250,81 @@ def test_points_of_departments_outside_the_task_are_refused(client, district, ct
     )
     assert response.status_code == 422
     assert "IC-08" in response.get_json()["errors"]["risk_points"][0]["en"]
+
+
+def test_the_published_records_are_served_whole(client, district, ct_planner):
+    """The schemas that type the public records drop nothing the services put in them."""
+    import json
+
+    from inspect_app.services import disclosure, draws, tasks
+
+    code, _, drawn = _plan_freeze_draw(client, ct_planner)
+    row = Draw.get(Draw.task == tasks.get_task(code))
+    plain = json.loads(json.dumps(draws.record_of(row), default=str))
+    assert client.get(f"/api/v1/public/draws/{code}").get_json() == plain
+    assert drawn["result"] == plain["result"]
+    public = json.loads(json.dumps(disclosure.public_record(tasks.get_task(code)), default=str))
+    assert client.get(f"/api/v1/public/tasks/{code}").get_json() == public
+    verify = json.loads(json.dumps(draws.verify_draw(row), default=str))
+    assert client.get(f"/api/v1/public/draws/{code}/verify").get_json() == verify
+
+
+def _entries_checked(monkeypatch, client, url) -> int:
+    """How many audit entries one verification hashes again."""
+    from inspect_app import audit
+
+    calls = {"n": 0}
+    real = audit._check
+
+    def counting(row, prev, expected_seq):
+        calls["n"] += 1
+        return real(row, prev, expected_seq)
+
+    monkeypatch.setattr(audit, "_check", counting)
+    answer = client.get(url).get_json()
+    monkeypatch.setattr(audit, "_check", real)
+    assert answer["ok"] is True, answer
+    return calls["n"]
+
+
+def _more_audit_entries(count: int) -> None:
+    from inspect_app import audit
+    from inspect_app.clock import utcnow
+
+    with database.atomic():
+        for n in range(count):
+            audit.record("planner-CT", "note.add", "note", n, after={"n": n}, at=utcnow())
+
+
+def test_public_verify_reads_the_same_few_audit_rows_however_long_the_chain(
+    client, district, ct_planner, monkeypatch
+):
+    """Anonymous verification checks the draw's own entries and a chain check kept per head:
+    it does not walk the whole chain on every call."""
+    from inspect_app.models import AuditCheck, AuditHead
+
+    code, _, _ = _plan_freeze_draw(client, ct_planner)
+    url = f"/api/v1/public/draws/{code}/verify"
+    first = _entries_checked(monkeypatch, client, url)  # the whole chain, once
+    same_head = _entries_checked(monkeypatch, client, url)
+    _more_audit_entries(300)
+    longer = _entries_checked(monkeypatch, client, url)
+    again = _entries_checked(monkeypatch, client, url)
+    assert first > 2 and same_head == again == 2  # the freeze and draw entries only
+    assert longer == 300 + 2  # the new entries, not the ones checked before
+    head = AuditHead.get()
+    kept = AuditCheck.get(AuditCheck.head_seq == head.seq)
+    assert kept.ok and kept.checked == head.seq and kept.head_hash == head.hash
+
+
+def test_public_verify_finds_an_entry_tampered_after_the_last_check(client, district, ct_planner):
+    code, _, _ = _plan_freeze_draw(client, ct_planner)
+    url = f"/api/v1/public/draws/{code}/verify"
+    assert client.get(url).get_json()["ok"] is True
+    _more_audit_entries(5)
+    entry = (
+        AuditEntry.select().where(AuditEntry.action == "note.add").order_by(AuditEntry.seq).get()
+    )
+    database.execute_sql("UPDATE audit_entry SET actor = 'someone' WHERE id = " + str(entry.id))
+    answer = client.get(url).get_json()
+    assert answer["ok"] is False and answer["audit_chain"]["first_bad_seq"] == entry.seq

@@ -6,7 +6,7 @@ import base64
 
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from tests.factories import login, make_licence
+from tests.factories import if_match, login, make_licence
 
 
 def _qr(client, number):
@@ -44,7 +44,7 @@ def test_a_cancelled_licence_code_is_called_cancelled(client):
     client.post(
         f"/api/v1/licences/{licence.number}/events",
         json={"kind": "CANCEL", "reason": "申请注销"},
-        headers=login("licensing", "ASC"),
+        headers=login("licensing", "ASC") | if_match(client, licence.number),
     )
     assert _verify(client, payload).get_json()["status"] == "cancelled"
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from inspect_app.db import database
-from tests.factories import inspector_with_login, internet_cafes, login, make_entity, make_licence
+from tests.factories import (
+    inspector_with_login,
+    internet_cafes,
+    joint_ic_task_body,
+    login,
+    make_entity,
+    make_licence,
+)
 from tests.tablet.conftest import draw_joint_check
 
 
@@ -61,3 +68,24 @@ def test_the_tablet_sync_page_query_count_is_constant_in_page_size(client, count
 
     assert sizes[2] == sizes[4]
     assert sizes[2, "unchanged"] == sizes[4, "unchanged"] == sizes[2] - 1  # the page is not read
+
+
+def test_task_list_query_count_does_not_grow_with_the_tasks(client, count_queries):
+    planner = login("planner", "CT")
+
+    def plan(how_many: int) -> None:
+        for _ in range(how_many):
+            response = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=planner)
+            assert response.status_code == 201, response.get_json()
+
+    def listed() -> int:
+        count_queries["n"] = 0
+        response = client.get("/api/v1/tasks?page_size=50", headers=planner)
+        assert response.status_code == 200
+        assert all(len(task["risk_points"]) == 5 for task in response.get_json())
+        return count_queries["n"]
+
+    plan(2)
+    few = listed()
+    plan(10)
+    assert listed() == few

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from inspect_app.models import AuditEntry, Licence, LicenceEvent
 from inspect_app.services.licences import replay_status
-from tests.factories import credit_code, login, make_entity, make_licence
+from tests.factories import credit_code, if_match, login, make_entity, make_licence
 
 
 def _licence_body(entity_code: str, number: str = "BS-IC-2026-000001") -> dict:
@@ -50,7 +50,7 @@ def test_event_history_folds_to_the_stored_status(client):
         response = client.post(
             f"/api/v1/licences/{licence.number}/events",
             json={"kind": kind, "reason": "依申请办理"},
-            headers=headers,
+            headers=headers | if_match(client, licence.number),
         )
         assert response.status_code == 201, (kind, response.get_json())
     stored = Licence.get_by_id(licence.id)
@@ -70,12 +70,12 @@ def test_renewing_a_cancelled_licence_is_refused(client):
     client.post(
         f"/api/v1/licences/{licence.number}/events",
         json={"kind": "CANCEL", "reason": "申请注销"},
-        headers=headers,
+        headers=headers | if_match(client, licence.number),
     )
     response = client.post(
         f"/api/v1/licences/{licence.number}/events",
         json={"kind": "RENEW", "reason": "延续", "changes": {"valid_until": "2035-01-01"}},
-        headers=headers,
+        headers=headers | if_match(client, licence.number),
     )
     assert response.status_code == 409
     body = response.get_json()
@@ -90,7 +90,7 @@ def test_changing_a_suspended_licence_is_refused(client):
     client.post(
         f"/api/v1/licences/{licence.number}/events",
         json={"kind": "SUSPEND", "reason": "停业整顿"},
-        headers=headers,
+        headers=headers | if_match(client, licence.number),
     )
     response = client.post(
         f"/api/v1/licences/{licence.number}/events",
@@ -99,7 +99,7 @@ def test_changing_a_suspended_licence_is_refused(client):
             "reason": "名称变更",
             "changes": {"holder_name": "上海宝山区新名称网络有限公司"},
         },
-        headers=headers,
+        headers=headers | if_match(client, licence.number),
     )
     assert response.status_code == 409
     assert response.get_json()["status"] == "ILLEGAL_TRANSITION"
@@ -111,7 +111,7 @@ def test_renewal_moves_validity_of_licence_and_permits(client):
     response = client.post(
         f"/api/v1/licences/{licence.number}/events",
         json={"kind": "RENEW", "reason": "到期延续", "changes": {"valid_until": "2034-04-30"}},
-        headers=headers,
+        headers=headers | if_match(client, licence.number),
     )
     assert response.status_code == 201
     body = response.get_json()
@@ -129,7 +129,7 @@ def test_change_event_records_who_when_why_and_what(client):
             "reason": "经营场所地址变更",
             "changes": {"address": "上海市宝山区友谊路街道同济路99号"},
         },
-        headers=headers,
+        headers=headers | if_match(client, licence.number),
     )
     event = (
         LicenceEvent.select()
@@ -181,7 +181,7 @@ def test_every_write_is_audited(client):
     client.post(
         f"/api/v1/licences/{licence.number}/events",
         json={"kind": "SUSPEND", "reason": "停业整顿"},
-        headers=login("licensing", "ASC"),
+        headers=login("licensing", "ASC") | if_match(client, licence.number),
     )
     actions = [
         e.action
@@ -190,3 +190,93 @@ def test_every_write_is_audited(client):
     assert actions == ["entity.create", "licence.NEW", "licence.SUSPEND"]
     last = AuditEntry.select().order_by(AuditEntry.seq.desc()).get()
     assert last.before["status"] == "ACTIVE" and last.after["status"] == "SUSPENDED"
+
+
+def test_a_licence_event_without_if_match_is_refused_with_428(client):
+    licence = make_licence()
+    response = client.post(
+        f"/api/v1/licences/{licence.number}/events",
+        json={"kind": "SUSPEND", "reason": "停业整顿"},
+        headers=login("licensing", "ASC"),
+    )
+    assert response.status_code == 428
+    body = response.get_json()
+    assert body["status"] == "PRECONDITION_REQUIRED" and body["message"]["zh"]
+    assert Licence.get_by_id(licence.id).status == "ACTIVE"
+
+
+def test_a_licence_event_on_a_stale_read_is_refused_with_412(client):
+    licence = make_licence()
+    headers = login("licensing", "ASC")
+    seen = if_match(client, licence.number)
+    first = client.post(
+        f"/api/v1/licences/{licence.number}/events",
+        json={"kind": "SUSPEND", "reason": "停业整顿"},
+        headers=headers | seen,
+    )
+    assert first.status_code == 201
+    stale = client.post(
+        f"/api/v1/licences/{licence.number}/events",
+        json={"kind": "CANCEL", "reason": "申请注销"},
+        headers=headers | seen,
+    )
+    assert stale.status_code == 412
+    assert stale.get_json()["status"] == "STALE_VERSION"
+    assert Licence.get_by_id(licence.id).status == "SUSPENDED"
+    again = client.post(
+        f"/api/v1/licences/{licence.number}/events",
+        json={"kind": "CANCEL", "reason": "申请注销"},
+        headers=headers | {"If-Match": first.headers["ETag"]},
+    )
+    assert again.status_code == 201
+
+
+def test_the_event_history_is_served_as_stored(client):
+    licence = make_licence()
+    headers = login("licensing", "ASC")
+    steps = [
+        {
+            "kind": "CHANGE",
+            "reason": "名称变更",
+            "changes": {"holder_name": "上海宝山区星河网络有限公司"},
+        },
+        {"kind": "RENEW", "reason": "到期延续", "changes": {"valid_until": "2034-04-30"}},
+        {"kind": "SUSPEND", "reason": "停业整顿"},
+    ]
+    for step in steps:
+        response = client.post(
+            f"/api/v1/licences/{licence.number}/events",
+            json=step,
+            headers=headers | if_match(client, licence.number),
+        )
+        assert response.status_code == 201, response.get_json()
+    served = [e["changes"] for e in response.get_json()["events"]]
+    stored = [
+        e.changes
+        for e in LicenceEvent.select()
+        .where(LicenceEvent.licence == licence)
+        .order_by(LicenceEvent.seq)
+    ]
+    assert served == stored and len(stored) == 4 and stored[0]["permits"]
+
+
+def test_the_etag_of_a_compressed_read_is_a_valid_if_match(client):
+    """flask-compress spells a gzip'd answer's ETag '<tag>:gzip': that is what such a client holds."""
+    licence = make_licence()
+    headers = login("licensing", "ASC")
+    read = client.get(
+        f"/api/v1/licences/{licence.number}", headers=headers | {"Accept-Encoding": "gzip"}
+    )
+    assert read.headers["Content-Encoding"] == "gzip" and read.headers["ETag"].endswith(':gzip"')
+    posted = client.post(
+        f"/api/v1/licences/{licence.number}/events",
+        json={"kind": "SUSPEND", "reason": "停业整顿"},
+        headers=headers | {"If-Match": read.headers["ETag"]},
+    )
+    assert posted.status_code == 201, posted.get_json()
+    url = f"/api/v1/entities/{licence.holder.credit_code}"
+    entity = client.get(url, headers=headers | {"Accept-Encoding": "gzip"})
+    changed = client.patch(
+        url, json={"credit_class": "C"}, headers=headers | {"If-Match": entity.headers["ETag"]}
+    )
+    assert changed.status_code == 200, changed.get_json()

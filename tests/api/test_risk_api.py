@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from inspect_app.models import RiskPoint, TaskRiskPoint
-from tests.factories import joint_ic_task_body, login, make_licence
+from inspect_app.models import AuditEntry, Complaint, EntityGrade, RiskPoint, TaskRiskPoint
+from tests.factories import joint_ic_task_body, login, make_entity, make_licence
 
 
 def test_risk_map_of_internet_cafes_shows_who_checks_what(client):
@@ -75,3 +75,34 @@ def test_complaints_raise_the_grade_score(client):
     after = response.get_json()
     assert after["score"] > before
     assert any(f["code"] == "complaints" and f["points"] > 0 for f in after["factors"])
+
+
+def _row_counts() -> tuple[int, int, int]:
+    return (EntityGrade.select().count(), Complaint.select().count(), AuditEntry.select().count())
+
+
+def test_reading_a_grade_writes_nothing(client):
+    licence = make_licence()
+    url = f"/api/v1/entities/{licence.holder.credit_code}/grade"
+    before = _row_counts()
+    first = client.get(url, headers=login("planner", "CT"))
+    second = client.get(url, headers=login("planner", "CT"))
+    assert first.status_code == second.status_code == 200
+    answers = [
+        {k: v for k, v in r.get_json().items() if k != "computed_at"} for r in (first, second)
+    ]
+    assert answers[0] == answers[1] and answers[0]["grade"] in "ABCD"
+    assert _row_counts() == before
+
+
+def test_a_complaint_about_an_ungraded_entity_is_refused_and_nothing_is_written(client):
+    entity = make_entity(7)  # registered, but holds no licence: it has no grade
+    before = _row_counts()
+    response = client.post(
+        f"/api/v1/entities/{entity.credit_code}/complaints",
+        json={"received_on": "2026-11-02", "summary": "群众举报无证经营"},
+        headers=login("licensing", "ASC"),
+    )
+    assert response.status_code == 404
+    assert response.get_json()["status"] == "NOT_FOUND"
+    assert _row_counts() == before

@@ -48,6 +48,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0003_fieldwork",
         "0004_followup",
         "0005_offline_copies",
+        "0006_audit_checks",
         "0007_catalogue_rules",
     ]
     with fresh_db.connection_context():
@@ -71,6 +72,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0003_fieldwork",
         "0004_followup",
         "0005_offline_copies",
+        "0006_audit_checks",
         "0007_catalogue_rules",
         "9001_entity_note",
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inspect_app.models import Feedback, Inspection, Licence, LicenceEvent, OutboxJob
-from tests.factories import login
+from tests.factories import feedback_tag, if_match, login
 
 
 def _inbox(client, headers=None, **query):
@@ -53,15 +53,13 @@ def test_licensing_acts_and_the_licence_shows_it(client, submit, joint):
     (row,) = _inbox(client, headers).get_json()
     acknowledged = client.post(
         f"/api/v1/licensing/feedback/{row['id']}/acknowledge",
-        headers=headers,
-        json={"expected_version": row["version"]},
+        headers=headers | feedback_tag(client, row["id"], headers),
     ).get_json()
     assert acknowledged["status"] == "ACKNOWLEDGED"
     acted = client.post(
         f"/api/v1/licensing/feedback/{row['id']}/act",
-        headers=headers,
+        headers=headers | feedback_tag(client, row["id"], headers),
         json={
-            "expected_version": acknowledged["version"],
             "action": "START_CANCELLATION",
             "reason": "经核实已停止经营，依法注销",
         },
@@ -79,15 +77,14 @@ def test_no_action_needs_a_reason_and_leaves_the_status(client, submit, joint):
     (row,) = _inbox(client, headers).get_json()
     missing = client.post(
         f"/api/v1/licensing/feedback/{row['id']}/act",
-        headers=headers,
-        json={"expected_version": row["version"], "action": "NO_ACTION"},
+        headers=headers | feedback_tag(client, row["id"], headers),
+        json={"action": "NO_ACTION"},
     )
     assert missing.status_code == 422
     acted = client.post(
         f"/api/v1/licensing/feedback/{row['id']}/act",
-        headers=headers,
+        headers=headers | feedback_tag(client, row["id"], headers),
         json={
-            "expected_version": row["version"],
             "action": "NO_ACTION",
             "reason": "已联系上经营者，地址变更在办",
         },
@@ -125,7 +122,7 @@ def test_only_licensing_uses_the_inbox(client, submit, role, department):
     act = client.post(
         f"/api/v1/licensing/feedback/{row.id}/act",
         headers=headers,
-        json={"expected_version": row.version, "action": "NO_ACTION", "reason": "越权"},
+        json={"action": "NO_ACTION", "reason": "越权"},
     )
     assert act.status_code == 403
     assert Feedback.get_by_id(row.id).status == "DELIVERED"
@@ -156,7 +153,7 @@ def test_a_licence_cancelled_by_licensing_leaves_the_next_frame(client, joint):
     client.post(
         f"/api/v1/licences/{joint.licence.number}/events",
         json={"kind": "CANCEL", "reason": "申请注销"},
-        headers=login("licensing", "ASC"),
+        headers=login("licensing", "ASC") | if_match(client, joint.licence.number),
     )
     draw_joint_check(client)
     from inspect_app.models import Draw
@@ -165,3 +162,55 @@ def test_a_licence_cancelled_by_licensing_leaves_the_next_frame(client, joint):
     codes = {e["entity_id"] for e in latest.frame}
     assert joint.licence.holder.credit_code not in codes and other.holder.credit_code in codes
     assert Inspection.select().count() >= 1
+
+
+def test_acting_on_feedback_states_the_version_seen(client, submit):
+    submit("NOBIZ")
+    headers = login("licensing", "ASC")
+    (row,) = _inbox(client, headers).get_json()
+    url = f"/api/v1/licensing/feedback/{row['id']}"
+    blind = client.post(f"{url}/acknowledge", headers=headers)
+    assert blind.status_code == 428 and blind.get_json()["status"] == "PRECONDITION_REQUIRED"
+    seen = feedback_tag(client, row["id"], headers)
+    assert client.post(f"{url}/acknowledge", headers=headers | seen).status_code == 200
+    stale = client.post(
+        f"{url}/act",
+        headers=headers | seen,
+        json={"action": "NO_ACTION", "reason": "已联系上经营者"},
+    )
+    assert stale.status_code == 412 and stale.get_json()["status"] == "STALE_VERSION"
+    assert Feedback.get_by_id(row["id"]).status == "ACKNOWLEDGED"
+
+
+def test_the_inbox_costs_the_same_queries_for_one_item_as_for_six(client, submit, monkeypatch):
+    from inspect_app.db import database
+
+    inspection = submit("NOBIZ")
+    headers = login("licensing", "ASC")
+    counter = {"n": 0}
+    real = database.obj.execute_sql
+
+    def counting(sql, params=None, *args, **kwargs):
+        if not sql.startswith("PREPARE "):
+            counter["n"] += 1
+        return real(sql, params, *args, **kwargs)
+
+    def listed() -> int:
+        counter["n"] = 0
+        monkeypatch.setattr(database.obj, "execute_sql", counting)
+        rows = _inbox(client, headers).get_json()
+        monkeypatch.setattr(database.obj, "execute_sql", real)
+        assert all(row["licence"] for row in rows)
+        return counter["n"]
+
+    one = listed()
+    original = Feedback.get(Feedback.kind == "LICENSING")
+    for later_round in range(1, 6):  # the same entity's later rounds, each with its feedback
+        again = Inspection.get_by_id(inspection.id)
+        again.id, again.round = None, later_round
+        again.save(force_insert=True)
+        copy = Feedback.get_by_id(original.id)
+        copy.id, copy.inspection = None, again
+        copy.save(force_insert=True)
+    assert len(_inbox(client, headers).get_json()) == 6
+    assert listed() == one

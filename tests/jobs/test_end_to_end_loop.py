@@ -7,7 +7,13 @@ from __future__ import annotations
 import uuid
 
 from inspect_app.models import Draw, Inspection, Licence, SpotCheckTask
-from tests.factories import inspector_with_login, internet_cafes, joint_ic_task_body, login
+from tests.factories import (
+    feedback_tag,
+    inspector_with_login,
+    internet_cafes,
+    joint_ic_task_body,
+    login,
+)
 from tests.jobs.workers import run_worker
 from tests.tablet.conftest import SHOP as BAOSHAN_SHOP
 
@@ -97,9 +103,8 @@ def test_the_loop_over_http_with_redis_and_workers(client, queued_app, worker_en
     (item,) = client.get("/api/v1/licensing/feedback", headers=licensing).get_json()
     acted = client.post(
         f"/api/v1/licensing/feedback/{item['id']}/act",
-        headers=licensing,
+        headers=licensing | feedback_tag(client, item["id"], licensing),
         json={
-            "expected_version": item["version"],
             "action": "START_CANCELLATION",
             "reason": "未开展经营活动，依法注销",
         },

@@ -10,7 +10,7 @@ import pytest
 
 from inspect_app.models import Inspection, OfflineCopy
 from inspect_app.services import dispatch, offline_copies
-from tests.factories import inspector_with_login, internet_cafes, login
+from tests.factories import if_match, inspector_with_login, internet_cafes, login
 from tests.tablet.conftest import draw_joint_check, op
 
 TAMPERED = {"id": 0, "说明": "数据库中被改写的离线副本，不应再被送出"}
@@ -106,7 +106,7 @@ def _read_anew(client, joint, kept) -> dict:
 def test_a_suspended_licence_is_read_from_a_new_copy_not_the_stale_one(client, joint, kept):
     suspended = client.post(
         f"/api/v1/licences/{joint.licence.number}/events",
-        headers=login("licensing", "ASC"),
+        headers=login("licensing", "ASC") | if_match(client, joint.licence.number),
         json={"kind": "SUSPEND", "reason": "违规接纳未成年人，责令停业整顿"},
     )
     assert suspended.status_code == 201, suspended.get_json()

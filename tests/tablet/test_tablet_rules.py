@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from inspect_app.models import Amendment, Evidence, Inspection
-from tests.factories import PNG_1PX, inspector_with_login
+from tests.factories import PNG_1PX, if_match, inspector_with_login
 from tests.tablet.conftest import submit_with
 
 ROUTES = [
@@ -206,7 +206,7 @@ def test_an_unchanged_detail_is_304_until_the_licence_changes(client, joint):
 
     client.post(
         f"/api/v1/licences/{joint.licence.number}/events",
-        headers=login("licensing", "ASC"),
+        headers=login("licensing", "ASC") | if_match(client, joint.licence.number),
         json={
             "kind": "CHANGE",
             "reason": "名称变更",

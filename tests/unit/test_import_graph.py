@@ -168,7 +168,6 @@ def test_the_pure_cores_import_no_framework_and_not_the_app(package):
     assert not offending, "\n".join(offending)
 
 
-@pytest.mark.skip(reason="enabled when the API views no longer import models (issue 11 point 5)")
 def test_no_api_view_but_base_imports_the_models():
     offending = sorted(
         f"{module} imports {name}"

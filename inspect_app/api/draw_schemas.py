@@ -1,0 +1,184 @@
+"""The published draw record and the public task record, field by field (docs/draw-algorithm.md
+§10): the schemas dump them and the OpenAPI document describes them."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+
+def _strings(**kwargs) -> ma.fields.List:
+    return ma.fields.List(ma.fields.String(), **kwargs)
+
+
+def any_json(description: str) -> ma.fields.Raw:
+    """A value whose JSON type varies by nature (a recomputed value that differs): said so."""
+    return ma.fields.Raw(
+        allow_none=True, metadata={"description": description, "x-any-json-value": True}
+    )
+
+
+class FrameRowSchema(ma.Schema):
+    entity_id = ma.fields.String()
+    grade = ma.fields.String()
+    street = ma.fields.String()
+    checks_last_12m = ma.fields.Integer()
+    last_inspectors = _strings()
+
+
+class PoolRowSchema(ma.Schema):
+    inspector_id = ma.fields.String()
+    department = ma.fields.String()
+    qualifications = _strings()
+    workload = ma.fields.Integer()
+    recusals = _strings()
+
+
+class DrawParamsSchema(ma.Schema):
+    task_id = ma.fields.String()
+    industry = ma.fields.String()
+    lead_department = ma.fields.String()
+    partner_departments = _strings()
+    ratios = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), allow_none=True)
+    fixed_count = ma.fields.Integer(allow_none=True)
+    team_size = ma.fields.Integer()
+    workload_cap = ma.fields.Integer()
+    frequency_cap = ma.fields.Integer()
+    key_items_exempt = ma.fields.Boolean()
+    algorithm_version = ma.fields.String()
+
+
+class CommitmentValuesSchema(ma.Schema):
+    algorithm_version = ma.fields.String()
+    frame_hash = ma.fields.String()
+    pool_hash = ma.fields.String()
+    params_hash = ma.fields.String()
+    commitment_hash = ma.fields.String()
+
+
+class SeedValuesSchema(ma.Schema):
+    source_values = _strings()
+    provenance = ma.fields.String()
+    value = ma.fields.String(metadata={"description": "the seed, hex"})
+
+
+class StratumSchema(ma.Schema):
+    grade = ma.fields.String()
+    frame_count = ma.fields.Integer()
+    eligible_count = ma.fields.Integer()
+    sample_size = ma.fields.Integer()
+    picks = _strings()
+
+
+class AssignmentSchema(ma.Schema):
+    sequence = ma.fields.Integer()
+    entity_id = ma.fields.String()
+    grade = ma.fields.String()
+    team = ma.fields.Dict(
+        keys=ma.fields.String(), values=_strings(), metadata={"description": "by department"}
+    )
+    shortfall = ma.fields.Boolean()
+
+
+class ExclusionSchema(ma.Schema):
+    reason = ma.fields.String()
+    entity_id = ma.fields.String(allow_none=True)
+    inspector_id = ma.fields.String(allow_none=True)
+    department = ma.fields.String(allow_none=True)
+    detail = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+
+
+class DrawResultSchema(ma.Schema):
+    kind = ma.fields.String()
+    algorithm_version = ma.fields.String()
+    task_id = ma.fields.String()
+    seed = ma.fields.String()
+    strata = ma.fields.List(ma.fields.Nested(StratumSchema))
+    assignments = ma.fields.List(ma.fields.Nested(AssignmentSchema))
+    exclusions = ma.fields.List(ma.fields.Nested(ExclusionSchema))
+
+
+class DrawRecordSchema(ma.Schema):
+    """The record exactly as docs/draw-algorithm.md describes it: enough to recompute the draw."""
+
+    algorithm_version = ma.fields.String()
+    params = ma.fields.Nested(DrawParamsSchema)
+    frame = ma.fields.List(ma.fields.Nested(FrameRowSchema))
+    pool = ma.fields.List(ma.fields.Nested(PoolRowSchema))
+    commitment = ma.fields.Nested(CommitmentValuesSchema)
+    seed = ma.fields.Nested(SeedValuesSchema, metadata={"description": "absent until the draw"})
+    result = ma.fields.Nested(DrawResultSchema)
+    result_hash = ma.fields.String()
+
+
+class DifferenceSchema(ma.Schema):
+    path = ma.fields.String()
+    recorded = any_json("the value in the record")
+    recomputed = any_json("the value recomputed")
+
+
+class AuditChainSchema(ma.Schema):
+    ok = ma.fields.Boolean()
+    checked = ma.fields.Integer()
+    first_bad_seq = ma.fields.Integer(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+
+
+class VerifyDrawSchema(ma.Schema):
+    ok = ma.fields.Boolean()
+    difference = ma.fields.Nested(DifferenceSchema, allow_none=True)
+    problem = ma.fields.String(allow_none=True)
+    audit_chain = ma.fields.Nested(AuditChainSchema)
+    audit_matches = _strings()
+
+
+class PublicScopeSchema(ma.Schema):
+    streets = _strings()
+    statuses = _strings()
+    licensed_from = ma.fields.String(metadata={"format": "date"})
+    licensed_until = ma.fields.String(metadata={"format": "date"})
+
+
+class PublicPlanSchema(ma.Schema):
+    code = ma.fields.String()
+    name = ma.fields.String()
+    industry = ma.fields.String()
+    lead = ma.fields.String()
+    partners = _strings()
+    risk_points = _strings(metadata={"description": "code@vVERSION"})
+    scope = ma.fields.Nested(PublicScopeSchema)
+    ratios = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), allow_none=True)
+    fixed_count = ma.fields.Integer(allow_none=True)
+    team_size = ma.fields.Integer()
+    period_start = ma.fields.String(metadata={"format": "date"})
+    period_end = ma.fields.String(metadata={"format": "date"})
+    status = ma.fields.String()
+
+
+class PublicDisclosureSchema(ma.Schema):
+    due_on = ma.fields.String(metadata={"format": "date"})
+    published_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
+    late = ma.fields.Boolean()
+
+
+class PickSchema(ma.Schema):
+    sequence = ma.fields.Integer()
+    credit_code = ma.fields.String()
+    name = ma.fields.String(allow_none=True)
+    street = ma.fields.String(allow_none=True)
+    grade = ma.fields.String()
+    team_departments = _strings()
+    shortfall = ma.fields.Boolean()
+    outcome = ma.fields.String(allow_none=True)
+    outcome_label = ma.fields.String(allow_none=True)
+    checked_on = ma.fields.String(allow_none=True, metadata={"format": "date"})
+
+
+class PublicTaskSchema(ma.Schema):
+    task = ma.fields.Nested(PublicPlanSchema)
+    commitment = ma.fields.Nested(CommitmentValuesSchema, allow_none=True)
+    seed = ma.fields.Nested(SeedValuesSchema, allow_none=True)
+    disclosure = ma.fields.Nested(PublicDisclosureSchema, allow_none=True)
+    picks = ma.fields.List(
+        ma.fields.Nested(PickSchema),
+        metadata={"description": "teams by department, results once published"},
+    )
