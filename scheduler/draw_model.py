@@ -15,7 +15,7 @@ from fractions import Fraction
 ALGORITHM_VERSION = "double-random/1"
 SUPPORTED_VERSIONS = (ALGORITHM_VERSION,)
 
-# Credit/risk grades, A lowest risk … D highest (DOMAIN.md).
+# Credit/risk grades, A lowest risk … D highest (docs/domain.md).
 GRADES = ("A", "B", "C", "D")
 # Strata are reported, staffed and tie-broken from the highest risk down, so that when
 # inspectors run short the shortfall falls on the lowest-risk entities.

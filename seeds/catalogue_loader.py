@@ -27,7 +27,7 @@ LIST_SEPARATOR = ";"
 # The rule documents of a folder; one missing from a replacement folder is the packaged one.
 DOCUMENTS = ("feedback_rules", "risk_grading", "risk_points")
 
-# Baoshan's bounding box (DOMAIN.md): every street circle must fit inside it.
+# Baoshan's bounding box (docs/domain.md): every street circle must fit inside it.
 BAOSHAN_LAT = (31.28, 31.52)
 BAOSHAN_LON = (121.30, 121.53)
 KM_PER_DEGREE_LAT = 111.32

@@ -10,7 +10,7 @@ from marshmallow import validate
 from inspect_app.domain import credit_code
 
 CREDIT_CLASSES = ("A", "B", "C", "D")
-# Baoshan's box with a margin (DOMAIN.md: 31.28–31.52 N, 121.30–121.53 E).
+# Baoshan's box with a margin (docs/domain.md: 31.28–31.52 N, 121.30–121.53 E).
 DISTRICT_LAT = (31.20, 31.60)
 DISTRICT_LON = (121.20, 121.62)
 # Control, format (bidi overrides, zero-width), surrogate and private-use characters.

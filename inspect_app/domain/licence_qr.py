@@ -1,6 +1,6 @@
 """The signed QR payload of the industry combined licence (行业综合许可证二维码).
 
-The QR content is what has legal force (DOMAIN.md), so it is signed with Ed25519 and can be
+The QR content is what has legal force (docs/domain.md, "The reform"), so it is signed with Ed25519 and can be
 checked offline with the published public key alone. The format is specified byte for byte
 in docs/licence-qr.md; this module is its reference implementation.
 

@@ -263,7 +263,7 @@ def add_evidence(
 def set_outcome(
     inspection: Inspection, outcome: str, notes: str, now: datetime, actor: str = "tablet"
 ) -> Inspection:
-    """The overall result in DOMAIN.md's categories."""
+    """The overall result in the categories of docs/domain.md ("Inspection results")."""
     views.ensure_open(inspection)
     audit.record(
         actor,

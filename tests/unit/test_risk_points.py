@@ -1,4 +1,4 @@
-"""Risk-point catalogue: the seed matches DOMAIN.md, the map says who checks what."""
+"""Risk-point catalogue: the seed matches docs/domain.md, the map says who checks what."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from risk.points import (
 )
 from seeds.catalogue_loader import read_document
 
-# DOMAIN.md's industries table, transcribed independently of the seed: (code, lead, partners).
+# docs/domain.md's industries table, transcribed independently of the seed: (code, lead, partners).
 DOMAIN_TABLE = [
     ("IC", "CT", ("PS", "FR", "MS")),
     ("FS", "MS", ("EE", "FR", "GR")),
@@ -60,7 +60,7 @@ DEPARTMENTS = frozenset(
 BY_CODE = {industry.code: industry for industry in INDUSTRIES}
 FOCUS = ("IC", "FS")
 
-# DOMAIN.md's check items of the focus industries: a word of the item's title, its owner.
+# docs/domain.md's check items of the focus industries: a word of the item's title, its owner.
 IC_ITEMS = [
     ("网络文化经营许可证", "CT"),  # licence displayed
     ("未成年人", "CT"),  # no minors, sign posted
