@@ -24,7 +24,7 @@ size of a sync page). The tablets are threads of this process, one keep-alive co
    changed.
 
 Errors: any answer other than 2xx/304, except the deliberate stale writes answered 409
-STALE_WRITE (counted apart), and any replay that does not answer like the first time.
+STALE_VERSION (counted apart), and any replay that does not answer like the first time.
 Throughput is requests over the phase's wall time; nothing is asserted.
 """
 
@@ -195,7 +195,7 @@ class Tablet:
         status, data = self.call(
             "stale item PUT", "PUT", f"{API}/{visit.id}/items/{code}", stale, expect=(409,)
         )
-        if status == 409 and (data or {}).get("status") == "STALE_WRITE":
+        if status == 409 and (data or {}).get("status") == "STALE_VERSION":
             self.samples[-1].error = "expected-409"
         elif status == 409:
             self.samples[-1].error = f"409 {(data or {}).get('status')}"

@@ -61,12 +61,6 @@ CATALOGUE = _kinds(
     (409, "ALREADY_DRAWN", "该任务已完成抽取", "This task has already been drawn"),
     (
         409,
-        "STALE_WRITE",
-        "数据已被他人更新，请以当前版本为准",
-        "Changed since your version; the current one is attached",
-    ),
-    (
-        409,
         "OPERATION_REUSED",
         "该操作编号已用于另一项操作",
         "This operation id was already used for a different operation",
@@ -143,15 +137,22 @@ class AppError(Exception):
     errors: dict[str, Any] = field(default_factory=dict)
     zh: str | None = None
     en: str | None = None
+    # One code may answer under another HTTP status where HTTP's own meaning differs: a stale
+    # write is 412 when its version came in If-Match, 409 when it came in the body (concurrency.md).
+    http: int | None = None
 
     @property
     def kind(self) -> ErrorKind:
         return CATALOGUE[self.code]
 
+    @property
+    def status(self) -> int:
+        return self.http or self.kind.http
+
     def payload(self) -> dict[str, Any]:
         kind = self.kind
         body: dict[str, Any] = {
-            "code": kind.http,
+            "code": self.status,
             "status": kind.code,
             "message": {"zh": self.zh or kind.zh, "en": self.en or kind.en},
         }

@@ -134,7 +134,7 @@ class InspectionSchema(InspectionSummarySchema):
 
 
 class StaleSummarySchema(InspectionSummarySchema):
-    """The current state attached to a STALE_WRITE on a signature (what to read and sign again)."""
+    """The current state attached to a STALE_VERSION on a signature (what to read and sign again)."""
 
     content_hash = ma.fields.String()
 

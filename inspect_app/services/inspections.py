@@ -1,7 +1,7 @@
 """Inspections in the field: what a team member sees and records, version by version.
 
 Every write names the version it was based on; a write on an old version is refused with
-the current one (409 STALE_WRITE, docs/concurrency.md), never silently merged. Access is by team: an inspector
+the current one (409 STALE_VERSION, docs/concurrency.md), never silently merged. Access is by team: an inspector
 reaches only inspections whose team they are on, and anything else is 'not found'.
 """
 
@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from http import HTTPStatus
 from typing import Any
 
 from peewee import JOIN
@@ -134,8 +135,12 @@ SUMMARY_COLUMNS = (
 
 
 def stale_write(inspection: Inspection, **current: Any) -> AppError:
-    """The one answer to a write based on an old version: 409 STALE_WRITE with the current state."""
-    return AppError("STALE_WRITE", errors={"current": SUMMARY.dump(inspection) | current})
+    """The one answer to a write based on an old version: 409 STALE_VERSION with the current state."""
+    return AppError(
+        "STALE_VERSION",
+        http=HTTPStatus.CONFLICT,
+        errors={"current": SUMMARY.dump(inspection) | current},
+    )
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def _once(
 
 
 def _on_version(base_version: int, change: Change) -> Change:
-    """The change, made only on the inspection's version the tablet saw (else 409 STALE_WRITE)."""
+    """The change, made only on the inspection's version the tablet saw (else 409 STALE_VERSION)."""
 
     def checked(inspector: Inspector, inspection: Inspection) -> Inspection:
         inspections.ensure_version(inspection, base_version)
@@ -121,7 +121,7 @@ def set_outcome(
 def sign(
     actor: Actor, op: Operation, inspection_id: int, *, content_hash: str, now: datetime
 ) -> Answer:
-    """Sign the content the member read: content changed since is a STALE_WRITE carrying the
+    """Sign the content the member read: content changed since is a STALE_VERSION carrying the
     content_hash to read and sign again."""
 
     def change(inspector: Inspector, inspection: Inspection) -> Inspection:

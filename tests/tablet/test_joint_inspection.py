@@ -110,7 +110,7 @@ def test_a_stale_edit_gets_409_with_the_current_version(client, joint):
     )
     assert stale.status_code == 409
     body = stale.get_json()
-    assert body["status"] == "STALE_WRITE" and body["errors"]["current"]["version"] == version + 1
+    assert body["status"] == "STALE_VERSION" and body["errors"]["current"]["version"] == version + 1
     assert Inspection.get_by_id(joint.inspection.id).outcome == "FIXED"
 
 
@@ -125,7 +125,7 @@ def test_a_stale_item_edit_is_refused(client, joint):
         headers=joint.fr,
         json={"op_id": op(), "item_version": 0, "result": "PASS"},
     )
-    assert stale.status_code == 409 and stale.get_json()["status"] == "STALE_WRITE"
+    assert stale.status_code == 409 and stale.get_json()["status"] == "STALE_VERSION"
     assert stale.get_json()["errors"]["current"]["item"]["version"] == 1
     assert ItemResult.get().result == "FAIL"
 

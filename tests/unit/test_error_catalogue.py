@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from inspect_app.errors import CATALOGUE
+from inspect_app.errors import CATALOGUE, AppError
 
 ROOT = Path(__file__).resolve().parents[2] / "inspect_app"
 
@@ -31,3 +31,10 @@ def test_framework_errors_map_to_the_generic_code_of_their_status():
     assert kind_for_http(409).code == "CONFLICT"
     assert kind_for_http(412).code == "STALE_VERSION"
     assert kind_for_http(503).code == "INTERNAL"
+
+
+def test_one_code_answers_every_stale_write():
+    # If-Match answers 412, a tablet's body version 409 (docs/concurrency.md): the code is one.
+    assert [code for code in CATALOGUE if "STALE" in code] == ["STALE_VERSION"]
+    assert AppError("STALE_VERSION").payload()["code"] == 412
+    assert AppError("STALE_VERSION", http=409).payload()["code"] == 409
