@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, jsonify
 from flask_compress import Compress
 
-from inspect_app import auth, config
+from inspect_app import auth, config, headers
 from inspect_app.api import (
     auth_routes,
     catalogue,
@@ -40,6 +40,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     bind(app.config["DATABASE_URL"], pooled=app.config.get("DATABASE_POOL", True))
     Compress(app)
+    headers.install(app)
     _manage_connections(app)
     _relay_jobs_after_commit(app)
     _register_api(app)
