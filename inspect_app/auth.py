@@ -50,7 +50,7 @@ def check_password(user: User | None, password: str) -> bool:
     stored = user.password_hash if real else _dummy_hash(hasher)
     try:
         return hasher.verify(stored, password) and real
-    except (VerifyMismatchError, InvalidHashError):
+    except (VerifyMismatchError, InvalidHashError, UnicodeEncodeError):
         return False
 
 

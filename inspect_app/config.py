@@ -67,6 +67,9 @@ def from_environment() -> dict[str, Any]:
     return {
         **job_settings(),
         **sign_in_limits(),
+        # Reverse proxies in front of the app whose X-Forwarded-For is believed (sign-in counts
+        # failures per client address; behind a proxy every client would share the proxy's).
+        "TRUSTED_PROXIES": int(os.environ.get("LIANJIAN_TRUSTED_PROXIES", 0)),
         "LIANJIAN_HOME": str(home),
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{home / 'lianjian.db'}"),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,

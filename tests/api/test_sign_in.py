@@ -196,3 +196,52 @@ def test_the_token_answer_is_never_stored(client):
     answer = _sign_in(client, "ct-wang", PASSWORD)
     assert answer.status_code == 201
     assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_behind_a_trusted_proxy_each_client_address_is_counted_apart(db_url, tmp_path, keys_dir):
+    from inspect_app.app import create_app
+
+    app = create_app(
+        {
+            "DATABASE_URL": db_url,
+            "LIANJIAN_HOME": str(tmp_path),
+            "KEYS_DIR": str(keys_dir),
+            "ARGON2": CHEAP_ARGON2,
+            "TRUSTED_PROXIES": 1,
+        }
+    )
+    try:
+        client = app.test_client()
+        for n in range(20):
+            client.post(
+                TOKEN,
+                json={"username": f"guess-{n}", "password": WRONG},
+                headers={"X-Forwarded-For": "203.0.113.9"},
+            )
+        with app.app_context():
+            make_user("planner", "CT", username="ct-wang")
+        other = client.post(
+            TOKEN,
+            json={"username": "ct-wang", "password": PASSWORD},
+            headers={"X-Forwarded-For": "10.8.1.15"},
+        )
+        assert other.status_code == 201
+        attacker = client.post(
+            TOKEN,
+            json={"username": "ct-wang", "password": PASSWORD},
+            headers={"X-Forwarded-For": "203.0.113.9"},
+        )
+        assert attacker.status_code == 429
+    finally:
+        release(database.obj)
+
+
+def test_a_lone_surrogate_password_is_refused_not_a_server_error(client):
+    make_user("planner", "CT", username="ct-wang")
+    for name in ("ct-wang", "ct-nobody"):
+        answer = client.post(
+            TOKEN,
+            data='{"username": "' + name + '", "password": "\\ud800"}',
+            content_type="application/json",
+        )
+        assert answer.status_code in (401, 422), answer.get_json()
