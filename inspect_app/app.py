@@ -8,8 +8,9 @@ from typing import Any
 
 from flask import Flask, jsonify
 from flask_compress import Compress
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from inspect_app import auth, config
+from inspect_app import auth, config, headers
 from inspect_app.api import (
     auth_routes,
     catalogue,
@@ -38,8 +39,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
+    if app.config.get("TRUSTED_PROXIES"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
     bind(app.config["DATABASE_URL"], pooled=app.config.get("DATABASE_POOL", True))
     Compress(app)
+    headers.install(app)
     _manage_connections(app)
     _relay_jobs_after_commit(app)
     _register_api(app)

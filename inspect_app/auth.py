@@ -30,10 +30,27 @@ def hash_password(password: str, hasher: PasswordHasher | None = None) -> str:
     return (hasher or password_hasher()).hash(password)
 
 
-def check_password(user: User, password: str) -> bool:
+# One hash of a random password per set of argon2 parameters: what an unknown or inactive user's
+# password is checked against, so that every sign-in costs the same (no timing tells names apart).
+_DUMMY_HASHES: dict[tuple, str] = {}
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    params = (hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.hash_len)
+    if params not in _DUMMY_HASHES:
+        _DUMMY_HASHES[params] = hasher.hash(secrets.token_urlsafe(TOKEN_BYTES))
+    return _DUMMY_HASHES[params]
+
+
+def check_password(user: User | None, password: str) -> bool:
+    """True when the user exists, is active and this is their password. The hasher runs once
+    whatever the case (against a dummy hash for an unknown or inactive user)."""
+    hasher = password_hasher()
+    real = user is not None and user.active
+    stored = user.password_hash if real else _dummy_hash(hasher)
     try:
-        return password_hasher().verify(user.password_hash, password)
-    except (VerifyMismatchError, InvalidHashError):
+        return hasher.verify(stored, password) and real
+    except (VerifyMismatchError, InvalidHashError, UnicodeEncodeError):
         return False
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+SWAGGER_UI_VERSION = "5.35.0"
+SWAGGER_UI_URL = f"/static/swagger-ui-{SWAGGER_UI_VERSION}/"
 # Found by path, so reading the setting imports nothing of the seeds package.
 PACKAGED_CATALOGUE = Path(__file__).resolve().parents[1] / "seeds" / "catalogue"
 
@@ -41,10 +43,33 @@ def task_defaults() -> dict[str, int]:
     return {"workload_cap": int(os.environ.get("LIANJIAN_WORKLOAD_CAP", 10))}
 
 
+SIGN_IN_LIMITS = {
+    "SIGN_IN_ACCOUNT_LIMIT": 5,
+    "SIGN_IN_ACCOUNT_WINDOW_MINUTES": 15,
+    "SIGN_IN_ACCOUNT_LOCKOUT_MINUTES": 15,
+    "SIGN_IN_ADDRESS_LIMIT": 20,
+    "SIGN_IN_ADDRESS_WINDOW_MINUTES": 15,
+    "SIGN_IN_ADDRESS_LOCKOUT_MINUTES": 15,
+}
+
+
+def sign_in_limits() -> dict[str, int]:
+    """Failed sign-ins allowed per account name and per address within a window, and how long
+    the lockout lasts (LIANJIAN_SIGN_IN_…); counted in the database, shared by every node."""
+    return {
+        name: int(os.environ.get(f"LIANJIAN_{name}", default))
+        for name, default in SIGN_IN_LIMITS.items()
+    }
+
+
 def from_environment() -> dict[str, Any]:
     home = instance_dir()
     return {
         **job_settings(),
+        **sign_in_limits(),
+        # Reverse proxies in front of the app whose X-Forwarded-For is believed (sign-in counts
+        # failures per client address; behind a proxy every client would share the proxy's).
+        "TRUSTED_PROXIES": int(os.environ.get("LIANJIAN_TRUSTED_PROXIES", 0)),
         "LIANJIAN_HOME": str(home),
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{home / 'lianjian.db'}"),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
@@ -68,9 +93,8 @@ def from_environment() -> dict[str, Any]:
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "/docs",
-        "OPENAPI_SWAGGER_UI_URL": os.environ.get(
-            "LIANJIAN_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
-        ),
+        # Served by the app itself (vendored under inspect_app/static/): no CDN on a closed network.
+        "OPENAPI_SWAGGER_UI_URL": os.environ.get("LIANJIAN_SWAGGER_UI_URL", SWAGGER_UI_URL),
         "API_SPEC_OPTIONS": {
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearer": []}],

@@ -100,6 +100,12 @@ CATALOGUE = _kinds(
         "An update needs an If-Match header",
     ),
     (429, "TOO_MANY_REQUESTS", "请求过于频繁", "Too many requests"),
+    (
+        429,
+        "SIGN_IN_LOCKED",
+        "登录失败次数过多，已暂时锁定，请稍后再试",
+        "Too many failed sign-ins; locked for a while, try again later",
+    ),
     (500, "INTERNAL", "服务器内部错误，已记录", "Internal server error; it has been logged"),
 )
 
@@ -140,6 +146,7 @@ class AppError(Exception):
     # One code may answer under another HTTP status where HTTP's own meaning differs: a stale
     # write is 412 when its version came in If-Match, 409 when it came in the body (concurrency.md).
     http: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def kind(self) -> ErrorKind:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import marshmallow as ma
-from flask import current_app, g
+from flask import current_app, g, request
 from flask.views import MethodView
 
 from inspect_app.actor import ROLES
@@ -13,9 +13,13 @@ from inspect_app.api.base import Blueprint
 from inspect_app.api.fields import Strict, Text
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import utcnow
-from inspect_app.services import auth
+from inspect_app.services import auth, throttle
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录 Sign-in")
+
+
+# The answer carries a token: no cache, proxy or browser history may keep it.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class SignInSchema(Strict):
@@ -41,6 +45,19 @@ class DeviceSchema(ma.Schema):
     revoked_at = ma.fields.DateTime(allow_none=True)
 
 
+def _limits() -> throttle.SignInLimits:
+    config = current_app.config
+
+    def rule(kind: str) -> throttle.Rule:
+        return throttle.Rule(
+            config[f"SIGN_IN_{kind}_LIMIT"],
+            timedelta(minutes=config[f"SIGN_IN_{kind}_WINDOW_MINUTES"]),
+            timedelta(minutes=config[f"SIGN_IN_{kind}_LOCKOUT_MINUTES"]),
+        )
+
+    return throttle.SignInLimits(account=rule("ACCOUNT"), address=rule("ADDRESS"))
+
+
 def _lifetimes() -> auth.TokenLifetimes:
     config = current_app.config
     return auth.TokenLifetimes(
@@ -53,11 +70,14 @@ def _lifetimes() -> auth.TokenLifetimes:
 class Tokens(MethodView):
     @blp.arguments(SignInSchema)
     @blp.response(201, TokenSchema)
+    @blp.alt_response(429, description="SIGN_IN_LOCKED: too many failures; see Retry-After")
     def post(self, data):
-        """Sign in: a new bearer token for this user and device."""
-        return auth.sign_in(
-            data["username"], data["password"], data["device"], utcnow(), _lifetimes()
-        )
+        """Sign in: a new bearer token for this user and device (its earlier one is revoked)."""
+        signed_in = auth.sign_in(
+            data["username"], data["password"], data["device"], utcnow(), _lifetimes(),
+            address=request.remote_addr, limits=_limits(),
+        )  # fmt: skip
+        return signed_in, 201, NO_STORE
 
     @require(*ROLES)
     @blp.response(204)

@@ -53,6 +53,7 @@ class Api(flask_smorest.Api):
 def _app_error(error: AppError):
     response = jsonify(error.payload())
     response.status_code = error.status
+    response.headers.extend(error.headers)
     return response
 
 

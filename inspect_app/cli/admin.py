@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 import sys
 from pathlib import Path
 
@@ -17,8 +16,16 @@ from inspect_app.auth import hash_password
 from inspect_app.cli.base import system_actor
 from inspect_app.clock import utcnow
 from inspect_app.db import database
-from inspect_app.domain import signing_keys
+from inspect_app.domain import passwords, signing_keys
 from inspect_app.models import Department, User
+
+
+def refuse_weak_password(password: str, username: str, param_hint: str) -> None:
+    """The password policy at the console: each problem in both languages, nothing written."""
+    problems = passwords.problems(password, username)
+    if problems:
+        lines = "; ".join(f"{p['zh']} / {p['en']}" for p in problems)
+        raise click.BadParameter(f"密码不符合要求 / weak password: {lines}", param_hint=param_hint)
 
 
 @click.command("init")
@@ -29,6 +36,8 @@ from inspect_app.models import Department, User
 )
 def init_command(admin_password: str | None) -> None:
     """Create or upgrade the database schema, the signing keys and the admin user."""
+    if admin_password is not None:
+        refuse_weak_password(admin_password, "admin", "--admin-password")
     applied = migrate.migrate(database.obj)
     click.echo(f"schema: {', '.join(applied) if applied else 'up to date'}")
     keys = Path(current_app.config["KEYS_DIR"])
@@ -39,7 +48,7 @@ def init_command(admin_password: str | None) -> None:
         click.echo(f"signing keys: kept ({keys})")
     with database.connection_context():
         if not User.select().where(User.username == "admin").exists():
-            password = admin_password or secrets.token_urlsafe(12)
+            password = admin_password or passwords.generate()
             with database.atomic():
                 user = User.create(
                     username="admin",
@@ -117,11 +126,12 @@ def users_group() -> None:
 @users_group.command("create")
 @click.argument("username")
 @click.option("--name", required=True, help="姓名")
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice([role.value for role in ROLES]), required=True)
 @click.option("--department", help="Department code, e.g. CT")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def users_create(username, name, role, department, password) -> None:
-    """Create a user bound to a department."""
+    """Create a user bound to a department (the password: 12 characters or more, of two kinds)."""
+    refuse_weak_password(password, username, "--password")
     with database.connection_context(), database.atomic():
         dept = Department.get_or_none(Department.code == department) if department else None
         if department and dept is None:

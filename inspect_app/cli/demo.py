@@ -22,7 +22,11 @@ from inspect_app import audit, migrate
 from inspect_app.auth import actor_for
 from inspect_app.cli import demo_steps
 from inspect_app.cli.base import progress_bar
-from inspect_app.cli.synthetic import DEMO_PASSWORD, load_synthetic_district
+from inspect_app.cli.synthetic import (
+    STAFF_PASSWORD_FILE,
+    load_synthetic_district,
+    staff_password,
+)
 from inspect_app.clock import local, utcnow
 from inspect_app.db import database
 from inspect_app.domain import signing_keys
@@ -105,8 +109,10 @@ def demo_command(entities: int, seed_value: int) -> None:
 def _registry(entities: int, seed_value: int) -> None:
     counts = seeding.load_catalogue(load_catalogue(), "demo", utcnow())
     click.echo("① 目录 catalogue: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    loaded = load_synthetic_district(load_catalogue(), entities, seed_value, progress_bar)
+    password = staff_password(Path(current_app.config["LIANJIAN_HOME"]))
+    loaded = load_synthetic_district(load_catalogue(), entities, seed_value, progress_bar, password)
     click.echo("② 模拟辖区 synthetic district: " + ", ".join(f"{v} {k}" for k, v in loaded.items()))
+    click.echo(f"   {password.notice()}")
 
 
 def _planner(department: str):
@@ -215,8 +221,8 @@ def _summary(first, second, before, outcomes, chain, home: Path, written, second
     click.echo(f"地图 maps: {', '.join(str(p) for p in written)}")
     click.echo(f"文件 files: {home} (database, signing keys, evidence, maps)")
     click.echo(
-        "下一步 next: `lianjian serve`; sign in as CT-user-01 (planner) or ASC-user-01 (licensing), "
-        f"password '{DEMO_PASSWORD}'"
+        "下一步 next: `lianjian serve`; sign in as CT-user-01 (planner) or ASC-user-01 (licensing) "
+        f"with the staff password kept in {home / STAFF_PASSWORD_FILE}"
     )
     click.echo(f"用时 took {seconds:.1f} s")
 

@@ -11,7 +11,7 @@ from flask import current_app
 
 from inspect_app import catalogue as district
 from inspect_app.cli.base import progress_bar, system_actor
-from inspect_app.cli.synthetic import load_synthetic_district
+from inspect_app.cli.synthetic import load_synthetic_district, staff_password
 from inspect_app.clock import utcnow
 from inspect_app.db import database
 from inspect_app.services import importing, seeding
@@ -49,9 +49,14 @@ def seed_command(catalogue_path: Path | None, synthetic: int, seed_value: int) -
         raise click.ClickException(f"目录数据有误 / catalogue is invalid: {error}") from error
     click.echo("catalogue: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     if synthetic:
+        password = staff_password(Path(current_app.config["LIANJIAN_HOME"]))
         with database.connection_context():
-            summary = load_synthetic_district(catalogue, synthetic, seed_value, progress_bar)
+            summary = load_synthetic_district(
+                catalogue, synthetic, seed_value, progress_bar, password
+            )
         click.echo("synthetic district: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
+        if summary["users"] or not password.new:
+            click.echo(password.notice())
 
 
 @click.group("import")

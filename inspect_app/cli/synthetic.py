@@ -7,14 +7,18 @@ with the same N and seed add nothing. One audit entry records the load as a whol
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from argon2 import PasswordHasher
 
 from inspect_app import audit
 from inspect_app.clock import utcnow
 from inspect_app.db import database
+from inspect_app.domain import passwords
 from inspect_app.domain.lifecycle import Status
 from inspect_app.models import (
     Department,
@@ -39,7 +43,44 @@ BATCH = 500
 STATUS_OF = {"EXPIRED": Status.ACTIVE}
 # The generator's change keys, in the registry's words.
 CHANGE_KEYS = {"name": "holder_name"}
-DEMO_PASSWORD = "lianjian-demo"  # every synthetic user's password: demo data, never production
+# The synthetic staff's password is made up per instance and kept in this file (mode 0600), never
+# a published one: a demo instance reachable on a network must not open with a known admin login.
+STAFF_PASSWORD_FILE = "staff-password.txt"
+
+
+@dataclass(frozen=True)
+class StaffPassword:
+    """The password the synthetic users get, and where it is kept."""
+
+    value: str
+    path: Path
+    new: bool  # made up now: `keep` writes it once users have it
+
+    def keep(self) -> None:
+        """Write a new password to its file, readable by its owner only."""
+        if not self.new:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(self.value + "\n")
+
+    def notice(self) -> str:
+        """What the console says: the password itself only when it was just made up."""
+        if self.new:
+            return (
+                f"模拟人员密码 staff password (shown once; kept in {self.path}, mode 0600): "
+                f"{self.value}"
+            )
+        return f"模拟人员密码 staff password: as kept in {self.path}"
+
+
+def staff_password(home: Path) -> StaffPassword:
+    """The instance's synthetic staff password: the kept one, or a new random one."""
+    path = Path(home) / STAFF_PASSWORD_FILE
+    if path.exists():
+        return StaffPassword(path.read_text(encoding="utf-8").strip(), path, new=False)
+    return StaffPassword(passwords.generate(), path, new=True)
 
 
 def _batched(items, size: int) -> Iterator[list]:
@@ -59,10 +100,14 @@ class _Ids:
 
 
 def load_synthetic_district(
-    catalogue: Catalogue, n: int, seed: int, progress_bar: Callable[[str, int], object]
+    catalogue: Catalogue,
+    n: int,
+    seed: int,
+    progress_bar: Callable[[str, int], object],
+    password: StaffPassword,
 ) -> dict[str, int]:
     """Generate N entities (deterministic in N and seed) and load them with their licences,
-    histories, inspectors, recusals and users."""
+    histories, inspectors, recusals and users (who sign in with `password`, kept once used)."""
     ids = _Ids()
     counts = {"entities": 0, "licences": 0, "events": 0}
     with progress_bar("生成并载入市场主体 entities", n) as bar:
@@ -70,7 +115,9 @@ def load_synthetic_district(
             with database.atomic():
                 _load_holdings(batch, ids, counts)
             bar.update(len(batch))
-    counts |= _load_staff(catalogue, n, seed, ids)
+    counts |= _load_staff(catalogue, n, seed, ids, password.value)
+    if counts["users"]:
+        password.keep()
     with database.atomic():
         audit.record(
             "seed:synthetic",
@@ -168,7 +215,9 @@ def _load_holdings(batch: list[Holding], ids: _Ids, counts: dict[str, int]) -> N
     counts["events"] += len(events)
 
 
-def _load_staff(catalogue: Catalogue, n: int, seed: int, ids: _Ids) -> dict[str, int]:
+def _load_staff(
+    catalogue: Catalogue, n: int, seed: int, ids: _Ids, password: str
+) -> dict[str, int]:
     inspectors, recusals, users = generate_staff(n, seed, catalogue)
     with database.atomic():
         known = {c for (c,) in Inspector.select(Inspector.code).tuples()}
@@ -211,15 +260,15 @@ def _load_staff(catalogue: Catalogue, n: int, seed: int, ids: _Ids) -> dict[str,
                     for r in chunk
                 ]
             ).execute()
-        added_users = _load_users(users, ids)
+        added_users = _load_users(users, ids, password)
     return {"inspectors": len(new), "recusals": len(recusals), "users": added_users}
 
 
-def _load_users(users, ids: _Ids) -> int:
+def _load_users(users, ids: _Ids, password: str) -> int:
     known = {u for (u,) in User.select(User.username).tuples()}
     users = [u for u in users if u.code not in known]
     if users:
-        password_hash = PasswordHasher().hash(DEMO_PASSWORD)
+        password_hash = PasswordHasher().hash(password)
         User.insert_many(
             [
                 {

@@ -186,6 +186,21 @@ class Token(BaseModel):
     revoked_at = UTCDateTimeField(null=True)
 
 
+class SignInThrottle(BaseModel):
+    """Failed sign-ins counted per account name or per address, in the database so that every
+    app node counts the same attempts; `expires_at` says when the row may be forgotten."""
+
+    kind = pw.CharField(max_length=8)
+    key = pw.CharField(max_length=64)
+    failures = pw.IntegerField(default=0)
+    window_start = UTCDateTimeField()
+    locked_until = UTCDateTimeField(null=True)
+    expires_at = UTCDateTimeField(index=True)
+
+    class Meta:
+        indexes = ((("kind", "key"), True),)
+
+
 class AuditEntry(BaseModel):
     """Append-only, hash-chained record of every write (全程留痕)."""
 
@@ -237,6 +252,7 @@ REGISTRY_MODELS = [
     InspectorQualification,
     Recusal,
     Token,
+    SignInThrottle,
     AuditEntry,
     AuditHead,
     AuditCheck,

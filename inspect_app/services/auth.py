@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from inspect_app import audit
 from inspect_app.access import Action, allows, ensure
@@ -12,6 +13,10 @@ from inspect_app.auth import check_password, issue_token
 from inspect_app.db import database
 from inspect_app.errors import AppError
 from inspect_app.models import Token, User
+from inspect_app.services import throttle
+
+# Who a failed sign-in is recorded as: nobody has proved who they are.
+ANONYMOUS = "anonymous"
 
 
 @dataclass(frozen=True)
@@ -37,19 +42,62 @@ class SignedIn:
 
 
 def sign_in(
-    username: str, password: str, device: str, now: datetime, lifetimes: TokenLifetimes
+    username: str,
+    password: str,
+    device: str,
+    now: datetime,
+    lifetimes: TokenLifetimes,
+    *,
+    address: str | None = None,
+    limits: throttle.SignInLimits = throttle.DEFAULT_LIMITS,
 ) -> SignedIn:
-    """A new bearer token for this user and device; a wrong name or password is one answer."""
+    """A new bearer token for this user and device, replacing the device's previous one.
+
+    A wrong name or password is one answer, in the same time (the hasher runs either way), and is
+    counted against the name and the address; a locked name or address answers 429 before any
+    password is checked, so it tells nothing about the password.
+    """
+    counted = throttle.keys(username, address)
+    wait = throttle.retry_after(counted, now)
+    if wait is not None:
+        raise AppError("SIGN_IN_LOCKED", headers={"Retry-After": str(wait)})
     user = User.get_or_none(User.username == username)
-    if user is None or not user.active or not check_password(user, password):
-        raise AppError("BAD_CREDENTIALS")
+    if not check_password(user, password):
+        _refuse(username, device, address, counted, limits, now)
     with database.atomic():
+        throttle.clear_account(username)
+        replaced = _revoke_device_tokens(user, device, now)
         raw, token = issue_token(user, device, now, lifetimes.for_role(user.role))
         audit.record(
-            user.username, "auth.sign_in", "token", token.id, after={"device": token.device}, at=now
+            user.username,
+            "auth.sign_in",
+            "token",
+            token.id,
+            after={"device": token.device, "address": address, "replaced": replaced},
+            at=now,
         )
     department = user.department.code if user.department_id else None
     return SignedIn(raw, token.expires_at, user.username, user.role, department)
+
+
+def _refuse(username, device, address, counted, limits, now: datetime) -> NoReturn:
+    """Count and audit a failed sign-in (the name tried and the address, never the password)."""
+    with database.atomic():
+        locked_until = throttle.record_failure(counted, limits, now)
+        after = {"username": username, "address": address, "device": device}
+        if locked_until is not None:
+            after["locked_until"] = locked_until.isoformat()
+        audit.record(ANONYMOUS, "auth.sign_in_failed", "user", username, after=after, at=now)
+    raise AppError("BAD_CREDENTIALS")
+
+
+def _revoke_device_tokens(user: User, device: str, now: datetime) -> list[int]:
+    """One live token per device: a new sign-in on a device name revokes its earlier tokens."""
+    live = (Token.user == user.id) & (Token.device == device) & Token.revoked_at.is_null()
+    ids = [token_id for (token_id,) in Token.select(Token.id).where(live).tuples()]
+    if ids:
+        Token.update(revoked_at=now).where(live & Token.id.in_(ids)).execute()
+    return ids
 
 
 def signed_in_devices(actor: Actor):
