@@ -12,7 +12,7 @@ from inspect_app.actor import Actor
 from inspect_app.db import database
 from inspect_app.domain import task as task_lifecycle
 from inspect_app.domain.lifecycle import Status
-from inspect_app.domain.task import TaskStep
+from inspect_app.domain.task import TaskStatus, TaskStep
 from inspect_app.errors import AppError
 from inspect_app.messages import pair
 from inspect_app.models import Department, Industry, RiskPoint, SpotCheckTask, Street, TaskRiskPoint
@@ -41,6 +41,14 @@ def _invalid(field_name: str, zh: str, en: str) -> AppError:
 def get_task(code: str) -> SpotCheckTask:
     task = SpotCheckTask.get_or_none(SpotCheckTask.code == code)
     if task is None:
+        raise AppError("NOT_FOUND", zh="未找到该抽查任务", en="No such spot-check task")
+    return task
+
+
+def get_public_task(code: str) -> SpotCheckTask:
+    """A task the public may see: frozen or later (a draft is not public, as if absent)."""
+    task = get_task(code)
+    if task.status == TaskStatus.DRAFT:
         raise AppError("NOT_FOUND", zh="未找到该抽查任务", en="No such spot-check task")
     return task
 

@@ -261,8 +261,12 @@ def test_the_published_records_are_served_whole(client, district, ct_planner):
     code, _, drawn = _plan_freeze_draw(client, ct_planner)
     row = Draw.get(Draw.task == tasks.get_task(code))
     plain = json.loads(json.dumps(draws.record_of(row), default=str))
-    assert client.get(f"/api/v1/public/draws/{code}").get_json() == plain
     assert drawn["result"] == plain["result"]
+    for disclosed in (False, True):
+        if disclosed:
+            client.post(f"/api/v1/tasks/{code}/publish", headers=ct_planner)
+        staged = json.loads(json.dumps(draws.public_view(plain, disclosed), default=str))
+        assert client.get(f"/api/v1/public/draws/{code}").get_json() == staged
     public = json.loads(json.dumps(disclosure.public_record(tasks.get_task(code)), default=str))
     assert client.get(f"/api/v1/public/tasks/{code}").get_json() == public
     verify = json.loads(json.dumps(draws.verify_draw(row), default=str))

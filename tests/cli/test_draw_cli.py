@@ -6,7 +6,7 @@ import json
 
 from inspect_app.cli import lianjian
 from inspect_app.models import Draw
-from tests.factories import internet_cafes, make_inspector
+from tests.factories import internet_cafes, login, make_inspector
 
 
 def _district():
@@ -83,6 +83,11 @@ def test_console_verify_of_a_published_record_file_detects_a_change(app, client,
         lianjian,
         args=["draw", "run", code, "--values", "5 11 23 37 40", "--provenance", "公开摇号"],
     )
+    before = client.get(f"/api/v1/public/draws/{code}").get_json()
+    early = tmp_path / "drawn.json"
+    early.write_text(json.dumps(before, ensure_ascii=False), encoding="utf-8")
+    assert runner.invoke(lianjian, args=["draw", "verify", str(early)]).exit_code == 0
+    client.post(f"/api/v1/tasks/{code}/publish", headers=login("planner", "CT"))
     record = client.get(f"/api/v1/public/draws/{code}").get_json()
     good = tmp_path / "record.json"
     good.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
