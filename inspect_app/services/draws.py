@@ -168,11 +168,15 @@ def pool_for(
 
 
 def params_for(task: SpotCheckTask) -> published.DrawParameters:
+    """The draw's parameters: the lead and the accepting partners whose items are in the task."""
+    accepted = set(tasks.accepting_partners(task))
     return published.DrawParameters(
         task_id=task.code,
         industry=task.industry.code,
         lead_department=task.lead.code,
-        partner_departments=tuple(tasks.task_departments_with_items(task)),
+        partner_departments=tuple(
+            p for p in tasks.task_departments_with_items(task) if p in accepted
+        ),
         ratios=task.ratios,
         fixed_count=task.fixed_count,
         team_size=task.team_size,
@@ -198,6 +202,7 @@ def freeze_task(actor: Actor, code: str, now: datetime) -> Draw:
     with database.atomic():
         task = tasks.task_for_lead(actor, code)
         frozen_status = _next_status(task, TaskStep.FREEZE)
+        tasks.ensure_partners_agreed(task)
         try:
             params = params_for(task)
             frame = frame_for(task, now)

@@ -45,7 +45,11 @@ def _create(runner):
         ],
     )
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)["code"]
+    code = json.loads(result.output)["code"]
+    for partner in ("PS", "FR"):
+        accepted = runner.invoke(lianjian, args=["task", "accept", code, partner])
+        assert accepted.exit_code == 0 and f'"{partner}": "ACCEPTED"' in accepted.output
+    return code
 
 
 def test_console_draw_from_plan_to_verification(app, tmp_path):
@@ -116,3 +120,12 @@ def test_console_grade_explains_itself(app):
     )
     assert result.exit_code == 0
     assert "grade" in result.output and "信用" in result.output
+
+
+def test_console_freeze_waits_for_every_partner(app):
+    _district()
+    runner = app.test_cli_runner()
+    code = _create(runner)
+    runner.invoke(lianjian, args=["task", "decline", code, "FR"])
+    result = runner.invoke(lianjian, args=["task", "freeze", code])
+    assert result.exit_code != 0 and "FR" in result.output and "Traceback" not in result.output
