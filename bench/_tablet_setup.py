@@ -36,6 +36,7 @@ from inspect_app.db import bind, open_database
 from inspect_app.domain import signing_keys
 from inspect_app.domain.credit_code import complete
 from inspect_app.domain.inspection import InspectionStatus
+from inspect_app.domain.task import PartnerAnswer
 from inspect_app.jobs.draws import dispatch_draw
 from inspect_app.models import (
     Department,
@@ -61,6 +62,7 @@ ITEMS = {"CT": ("IC-01", "IC-02"), "FR": ("IC-08", "IC-09")}
 TOKEN_TTL = timedelta(hours=12)
 ADMIN = Actor(user_id=0, username="bench:tablet-load", role="admin", department=None)
 PLANNER = Actor(user_id=0, username="bench:planner-CT", role="planner", department=LEAD)
+PARTNER_PLANNER = Actor(user_id=0, username="bench:planner-FR", role="planner", department=PARTNER)
 SEED_VALUES = ["7 19 23 30 41"]
 PROVENANCE = "tablet load benchmark: fixed public numbers"
 CODE_PREFIX = "91310113MA1T"  # Baoshan (310113) companies, a series of their own
@@ -245,6 +247,7 @@ def _joint_task(cafes: int, workload_cap: int, now) -> int:
         "period_start": date(2026, 12, 1), "period_end": date(2026, 12, 31),
         "deadline": date(2027, 1, 15),
     }, now)  # fmt: skip
+    tasks.answer_partnership(PARTNER_PLANNER, task.code, PARTNER, PartnerAnswer.ACCEPTED, now)
     draws.freeze_task(PLANNER, task.code, now)
     return draws.run_draw(PLANNER, task.code, SEED_VALUES, PROVENANCE, now).id
 

@@ -32,6 +32,10 @@ class Action(StrEnum):
     READ_MAPS = "READ_MAPS"  # 监管地图
     SEE_ALL_DEVICES = "SEE_ALL_DEVICES"  # 查看所有用户的登录设备
     REVOKE_DEVICE = "REVOKE_DEVICE"  # obj: the device's token (None when there is none)
+    # -- issue 12, planner/public/licensing side --
+    ANSWER_PARTNERSHIP = "ANSWER_PARTNERSHIP"  # obj: PartnershipAnswer (a joint task's partner)
+    FILE_COMPLAINT = "FILE_COMPLAINT"  # obj: the departments responsible for the entity's industry
+    DECIDE_PERMIT_STEP = "DECIDE_PERMIT_STEP"  # obj: LicenceEventRequest (suspend, revoke)
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class LicenceEventRequest:
 
     kind: EventKind
     supervising_departments: Collection[str]
+    issuing_departments: Collection[str] = ()
 
 
 Rule = Callable[[Actor, Any], None]
@@ -161,6 +166,64 @@ def _revoke_device(actor: Actor, token: Any) -> None:
         raise AppError("NOT_FOUND", zh="未找到该设备", en="No such device")
 
 
+# -- issue 12, planner/public/licensing side: partner consent, complaints, permits' departments --
+
+
+@dataclass(frozen=True)
+class PartnershipAnswer:
+    """A partner department answering a joint task (accept or decline)."""
+
+    task: Any
+    department: str
+
+
+def _answer_partnership(actor: Actor, answer: PartnershipAnswer) -> None:
+    """A planner of the partner department itself (or an admin) answers for it; the task must be
+    visible and the department one of its partners (404 otherwise)."""
+    _read_task(actor, answer.task)
+    if answer.department not in answer.task.partners:
+        raise AppError("NOT_FOUND", zh="该部门不是此任务的协同部门", en="No such partner")
+    if actor.role == Role.ADMIN or (
+        actor.role == Role.PLANNER and actor.department == answer.department
+    ):
+        return
+    raise _forbidden(
+        "只有协同部门本部门的计划人员可以答复", "Only a planner of the partner department answers"
+    )
+
+
+def _file_complaint(actor: Actor, departments: Collection[str]) -> None:
+    """Complaints shift an entity's grade and draw odds: only the departments responsible for its
+    industry (lead or partner) file them, and admins."""
+    if actor.role == Role.ADMIN:
+        return
+    if actor.role in (Role.PLANNER, Role.LICENSING) and actor.department in departments:
+        return
+    raise _forbidden(
+        "只有该行业的牵头或协同部门可以登记投诉",
+        "Only the lead or a partner department of the entity's industry may file a complaint",
+    )
+
+
+# A suspension or revocation is decided by a permit's issuing department (实施主体不变); anyone
+# else who may post it has it recorded as routed to that department (services/licences.py).
+ROUTED_EVENTS = frozenset({EventKind.SUSPEND, EventKind.REVOKE})
+
+
+def _decide_permit_step(actor: Actor, event: LicenceEventRequest) -> None:
+    if actor.role == Role.ADMIN:
+        return
+    if actor.role in (Role.LICENSING, Role.PLANNER) and actor.department in (
+        event.issuing_departments
+    ):
+        return
+    raise _forbidden(
+        "暂停或撤销须由许可事项的签发部门决定：" + "、".join(sorted(event.issuing_departments)),
+        "A suspension or revocation is decided by a permit's issuing department: "
+        + ", ".join(sorted(event.issuing_departments)),
+    )
+
+
 RULES: dict[Action, Rule] = {
     Action.WRITE_REGISTRY: _write_registry,
     Action.POST_LICENCE_EVENT: _post_licence_event,
@@ -175,6 +238,9 @@ RULES: dict[Action, Rule] = {
     Action.READ_MAPS: _read_maps,
     Action.SEE_ALL_DEVICES: _see_all_devices,
     Action.REVOKE_DEVICE: _revoke_device,
+    Action.ANSWER_PARTNERSHIP: _answer_partnership,
+    Action.FILE_COMPLAINT: _file_complaint,
+    Action.DECIDE_PERMIT_STEP: _decide_permit_step,
 }
 
 

@@ -61,6 +61,12 @@ CATALOGUE = _kinds(
     (409, "ALREADY_DRAWN", "该任务已完成抽取", "This task has already been drawn"),
     (
         409,
+        "PARTNERS_AWAITED",
+        "协同部门尚未同意参加，不能冻结",
+        "A partner department has not agreed to take part; the task cannot be frozen",
+    ),
+    (
+        409,
         "OPERATION_REUSED",
         "该操作编号已用于另一项操作",
         "This operation id was already used for a different operation",

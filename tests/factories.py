@@ -149,6 +149,28 @@ def joint_ic_task_body(**overrides) -> dict:
     } | overrides
 
 
+def accept_partners(client, code: str) -> None:
+    """Every partner department of the task agrees to take part, each through its own planner."""
+    from inspect_app.models import SpotCheckTask
+
+    for partner in SpotCheckTask.get(SpotCheckTask.code == code).partners:
+        answer = client.post(
+            f"/api/v1/tasks/{code}/partners/{partner}/accept", headers=login("planner", partner)
+        )
+        assert answer.status_code == 200, answer.get_json()
+
+
+def accept_partners_as_planners(code: str, now) -> None:
+    """The same through the service, each partner's planner answering (no HTTP client)."""
+    from inspect_app.domain.task import PartnerAnswer
+    from inspect_app.models import SpotCheckTask
+    from inspect_app.services import tasks
+
+    for partner in SpotCheckTask.get(SpotCheckTask.code == code).partners:
+        planner = actor(make_user("planner", partner))
+        tasks.answer_partnership(planner, code, partner, PartnerAnswer.ACCEPTED, now)
+
+
 def inspector_with_login(
     code: str, department: str, industries=("IC",), name: str = "张伟", device: str = "平板-01"
 ):

@@ -110,6 +110,22 @@ class DrawRecordSchema(ma.Schema):
     result_hash = ma.fields.String()
 
 
+class PublicDrawRecordSchema(DrawRecordSchema):
+    """The record as the public sees it: `stage` says how much of it is out (frozen: params and
+    commitment; drawn: also seed and result_hash; disclosed: also frame, pool and result, with
+    each recusal as a digest)."""
+
+    stage = ma.fields.String(metadata={"enum": ["frozen", "drawn", "disclosed"]})
+    frame = ma.fields.List(
+        ma.fields.Nested(FrameRowSchema), metadata={"description": "absent until disclosure"}
+    )
+    pool = ma.fields.List(
+        ma.fields.Nested(PoolRowSchema),
+        metadata={"description": "absent until disclosure; recusals as SHA-256 digests"},
+    )
+    result = ma.fields.Nested(DrawResultSchema, metadata={"description": "absent until disclosure"})
+
+
 class DifferenceSchema(ma.Schema):
     path = ma.fields.String()
     recorded = any_json("the value in the record")
@@ -177,8 +193,9 @@ class PublicTaskSchema(ma.Schema):
     task = ma.fields.Nested(PublicPlanSchema)
     commitment = ma.fields.Nested(CommitmentValuesSchema, allow_none=True)
     seed = ma.fields.Nested(SeedValuesSchema, allow_none=True)
+    result_hash = ma.fields.String(allow_none=True, metadata={"description": "public at the draw"})
     disclosure = ma.fields.Nested(PublicDisclosureSchema, allow_none=True)
     picks = ma.fields.List(
         ma.fields.Nested(PickSchema),
-        metadata={"description": "teams by department, results once published"},
+        metadata={"description": "empty until published; then teams by department and results"},
     )

@@ -97,6 +97,12 @@ class EventChangesSchema(ma.Schema):
     feedback = ma.fields.Integer()
     action = ma.fields.String(metadata={"description": "the licensing action taken on feedback"})
     permit = ma.fields.String(metadata={"description": "the permit a supervision step concerns"})
+    routed = ma.fields.String(
+        metadata={"description": "a suspension or revocation asked here and routed, not applied"}
+    )
+    routed_to = ma.fields.List(
+        ma.fields.String(), metadata={"description": "the issuing departments that decide it"}
+    )
     permit_added = ma.fields.String()
     department = ma.fields.String()
 

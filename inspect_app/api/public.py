@@ -9,10 +9,10 @@ from flask import Response, current_app
 from flask.views import MethodView
 
 from inspect_app.api.base import Blueprint
-from inspect_app.api.draw_schemas import DrawRecordSchema, PublicTaskSchema, VerifyDrawSchema
+from inspect_app.api.draw_schemas import PublicDrawRecordSchema, PublicTaskSchema, VerifyDrawSchema
 from inspect_app.clock import local, utcnow
 from inspect_app.domain.licence_qr import MAX_TEXT_CHARS
-from inspect_app.services import disclosure, draws, licence_codes
+from inspect_app.services import disclosure, licence_codes
 
 blp = Blueprint(
     "public", __name__, url_prefix="/api/v1/public", description="公开 Public (no login)"
@@ -94,11 +94,12 @@ class SigningKeys(MethodView):
 
 @blp.route("/draws/<string:code>")
 class PublicDraw(MethodView):
-    @blp.response(200, DrawRecordSchema)
+    @blp.response(200, PublicDrawRecordSchema)
     @blp.doc(security=[])
     def get(self, code):
-        """The published draw record (一公开): snapshots, commitment, seed and its source, result."""
-        return draws.published_record(code)
+        """The draw record as published so far: the commitment at freeze; the seed and the result's
+        hash at the draw; snapshots, picks and teams (inspectors by code) at disclosure."""
+        return disclosure.public_draw_record(code)
 
 
 @blp.route("/draws/<string:code>/verify")
@@ -107,7 +108,7 @@ class PublicDrawVerify(MethodView):
     @blp.doc(security=[])
     def get(self, code):
         """Recompute the draw from its published record and compare, including the audit log."""
-        return draws.verify_published(code, utcnow())
+        return disclosure.verify_public_draw(code, utcnow())
 
 
 @blp.route("/tasks/<string:code>")

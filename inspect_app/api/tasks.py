@@ -12,6 +12,7 @@ from inspect_app.api.draw_schemas import DrawResultSchema
 from inspect_app.api.fields import Strict, Text
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import utcnow
+from inspect_app.domain.task import PartnerAnswer
 from inspect_app.services import disclosure, draws, tasks
 
 blp = Blueprint(
@@ -97,6 +98,12 @@ class TaskSchema(ma.Schema):
     deadline = ma.fields.Date()
     status = ma.fields.String()
     version = ma.fields.Integer()
+    partner_answers = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(validate=validate.OneOf(["ACCEPTED", "DECLINED", "AWAITED"])),
+        attribute="partner_states",
+        metadata={"description": "each partner's answer; the task freezes once all accepted"},
+    )
 
 
 class CommitmentSchema(ma.Schema):
@@ -179,12 +186,35 @@ class TaskByCode(MethodView):
         return tasks.update_task(actor, code, changes, task.version, utcnow())
 
 
+@blp.route("/<string:code>/partners/<string:department>/accept")
+class PartnerAccept(MethodView):
+    @require(*ROLES)
+    @blp.response(200, TaskSchema)
+    def post(self, code, department):
+        """A planner of the partner department agrees to take part (before the freeze)."""
+        return tasks.answer_partnership(
+            current_actor(), code, department, PartnerAnswer.ACCEPTED, utcnow()
+        )
+
+
+@blp.route("/<string:code>/partners/<string:department>/decline")
+class PartnerDecline(MethodView):
+    @require(*ROLES)
+    @blp.response(200, TaskSchema)
+    def post(self, code, department):
+        """A planner of the partner department declines: the task cannot freeze with it."""
+        return tasks.answer_partnership(
+            current_actor(), code, department, PartnerAnswer.DECLINED, utcnow()
+        )
+
+
 @blp.route("/<string:code>/freeze")
 class TaskFreeze(MethodView):
     @require(*ROLES)
     @blp.response(201, CommitmentSchema)
     def post(self, code):
-        """Freeze the task: snapshot frame and pool, publish the commitment before any seed exists."""
+        """Freeze the task: snapshot frame and pool, publish the commitment before any seed exists
+        (409 PARTNERS_AWAITED until every partner department has accepted)."""
         return draws.freeze_task(current_actor(), code, utcnow())
 
 

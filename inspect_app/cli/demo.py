@@ -32,6 +32,7 @@ from inspect_app.db import database
 from inspect_app.domain import signing_keys
 from inspect_app.domain.inspection import InspectionStatus
 from inspect_app.domain.lifecycle import Status
+from inspect_app.domain.task import PartnerAnswer
 from inspect_app.models import Draw, Entity, Inspection, Licence, User
 from inspect_app.services import disclosure, draws, map_rows, seeding, tasks
 from inspect_app.services.fieldwork import FieldSettings
@@ -131,6 +132,8 @@ def _plan_and_draw(spec: dict, values: list[str], provenance: str) -> dict:
         "deadline": start + timedelta(days=45),
     }
     task = tasks.create_task(actor, data, now)
+    for partner in task.partners:  # each partner department agrees through its own planner
+        tasks.answer_partnership(_planner(partner), task.code, partner, PartnerAnswer.ACCEPTED, now)
     committed = draws.freeze_task(actor, task.code, utcnow())
     click.echo(f"③ {task.code} {task.name}\n   承诺值 commitment: {committed.commitment_hash}")
     drawn = draws.run_draw(actor, task.code, values, provenance, utcnow())

@@ -11,6 +11,7 @@ import click
 from inspect_app.cli.base import fail, system_actor
 from inspect_app.clock import utcnow
 from inspect_app.db import database
+from inspect_app.domain.task import PartnerAnswer
 from inspect_app.errors import AppError
 from inspect_app.services import draws, grades, tasks
 from inspect_app.services.entities import get_entity
@@ -95,6 +96,31 @@ def task_create(**options) -> None:
         except AppError as error:
             fail(error)
         click.echo(json.dumps(tasks.task_snapshot(task), ensure_ascii=False, indent=2))
+
+
+def _answer(code: str, department: str, answer: PartnerAnswer) -> None:
+    with database.connection_context():
+        try:
+            task = tasks.answer_partnership(system_actor(), code, department, answer, utcnow())
+        except AppError as error:
+            fail(error)
+        click.echo(json.dumps(task.partner_states, ensure_ascii=False, indent=2))
+
+
+@task_group.command("accept")
+@click.argument("code")
+@click.argument("department")
+def task_accept(code: str, department: str) -> None:
+    """Record that partner DEPARTMENT agrees to take part in task CODE (as its planner would)."""
+    _answer(code, department, PartnerAnswer.ACCEPTED)
+
+
+@task_group.command("decline")
+@click.argument("code")
+@click.argument("department")
+def task_decline(code: str, department: str) -> None:
+    """Record that partner DEPARTMENT declines task CODE (the task cannot freeze with it)."""
+    _answer(code, department, PartnerAnswer.DECLINED)
 
 
 @task_group.command("freeze")

@@ -61,3 +61,11 @@ def next_status(status: TaskStatus | str, step: TaskStep) -> TaskStatus:
     if status not in allowed_from:
         raise TaskStepRefused(step, TaskStatus(status))
     return after
+
+
+class PartnerAnswer(StrEnum):
+    """A partner department's answer to a joint task: it takes part only once it accepts."""
+
+    ACCEPTED = "ACCEPTED"  # 同意参加
+    DECLINED = "DECLINED"  # 不参加
+    AWAITED = "AWAITED"  # 尚未答复 (no row yet)

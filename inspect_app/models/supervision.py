@@ -91,6 +91,19 @@ class TaskRiskPoint(BaseModel):
         indexes = ((("task", "risk_point"), True),)
 
 
+class TaskPartnerAnswer(BaseModel):
+    """A partner department's answer to a joint task (ACCEPTED or DECLINED), by one of its planners."""
+
+    task = pw.ForeignKeyField(SpotCheckTask, backref="partner_answers", on_delete="CASCADE")
+    department = pw.ForeignKeyField(Department)
+    answer = pw.CharField(max_length=8)
+    answered_by = pw.CharField(max_length=32)
+    answered_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("task", "department"), True),)
+
+
 class Draw(BaseModel):
     """A task's draw record: committed snapshots and hashes first, then seed and result."""
 
@@ -161,6 +174,7 @@ SUPERVISION_MODELS = [
     EntityGrade,
     SpotCheckTask,
     TaskRiskPoint,
+    TaskPartnerAnswer,
     Draw,
     Inspection,
     InspectionMember,

@@ -105,17 +105,35 @@ def flag_late(now: datetime) -> int:
 
 
 def public_task(code: str) -> dict[str, Any]:
-    """一公开 of a task, by code."""
-    return public_record(tasks.get_task(code))
+    """一公开 of a task, by code (a draft is not public)."""
+    return public_record(tasks.get_public_task(code))
 
 
 def public_task_csv(code: str) -> str:
-    return public_csv(tasks.get_task(code))
+    return public_csv(tasks.get_public_task(code))
+
+
+def is_disclosed(task: SpotCheckTask) -> bool:
+    """Whether the lead has published the task's results: the moment the whole record is public."""
+    row = Disclosure.get_or_none(Disclosure.task == task)
+    return bool(row and row.published_at)
+
+
+def public_draw_record(code: str) -> dict[str, Any]:
+    """The task's draw record as the public may see it at this stage (draws.public_view)."""
+    task = tasks.get_public_task(code)
+    return draws.public_view(draws.record_of(draws.draw_of(task)), is_disclosed(task))
+
+
+def verify_public_draw(code: str, now: datetime) -> dict[str, Any]:
+    """The server recomputes the whole stored draw and checks it against the audit log."""
+    task = tasks.get_public_task(code)
+    return draws.verify_public(draws.draw_of(task), is_disclosed(task), now)
 
 
 def public_record(task: SpotCheckTask) -> dict[str, Any]:
-    """What the public sees: the plan, the commitment and seed, the picks with teams by department
-    (not by person), and — once published — each entity's result category."""
+    """What the public sees: the plan, the commitment, the seed and the result's hash; once
+    published, the picks with teams by department (not by person) and each entity's result."""
     row = Draw.get_or_none(Draw.task == task)
     disclosure = disclosure_for(task) if task.status in HAS_RESULTS else None
     published = bool(disclosure and disclosure.published_at)
@@ -150,7 +168,8 @@ def public_record(task: SpotCheckTask) -> dict[str, Any]:
         }
         if disclosure
         else None,
-        "picks": _picks(task, row, published) if row and row.result else [],
+        "result_hash": row.result_hash if row else None,
+        "picks": _picks(task, row, published) if published and row and row.result else [],
     }
     return record
 
@@ -199,7 +218,17 @@ def public_csv(task: SpotCheckTask) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for pick in public_record(task)["picks"]:
-        writer.writerow(
-            pick | {"task": task.code, "team_departments": ";".join(pick["team_departments"])}
-        )
+        row = pick | {"task": task.code, "team_departments": ";".join(pick["team_departments"])}
+        writer.writerow({k: inert_cell(v) for k, v in row.items()})
     return out.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV
+    injection); numbers and empty cells pass as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

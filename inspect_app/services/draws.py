@@ -7,8 +7,9 @@ into its inputs and stores what it returns, each step in the hash-chained audit 
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,6 +39,7 @@ from inspect_app.models import (
 from inspect_app.services import dispatch, tasks
 from inspect_app.services.grades import grading_config, refresh_grades
 from scheduler import draw as published
+from scheduler.draw_canonical import commitment_from_hashes, params_hash
 
 
 def frame_for(task: SpotCheckTask, now: datetime) -> list[published.FrameEntity]:
@@ -114,8 +116,12 @@ def _history(
     return dict(checks), {entity_id: tuple(sorted(codes)) for entity_id, codes in members.items()}
 
 
-def pool_for(task: SpotCheckTask, departments: Sequence[str]) -> list[published.PoolInspector]:
-    """The directory of inspectors (执法检查人员名录库) of the task's departments, with workloads and recusals."""
+def pool_for(
+    task: SpotCheckTask, departments: Sequence[str], frame_ids: Collection[str] | None = None
+) -> list[published.PoolInspector]:
+    """The directory of inspectors (执法检查人员名录库) of the task's departments, with workloads and
+    recusals (only those of `frame_ids` when given: no other entity can be drawn, and a
+    disclosed record's recusal digests are then restorable from the frame alone)."""
     inspectors = list(
         Inspector.select(Inspector, Department)
         .join(Department)
@@ -147,7 +153,8 @@ def pool_for(task: SpotCheckTask, departments: Sequence[str]) -> list[published.
         .where(Recusal.inspector.in_(ids))
         .tuples()
     ):
-        recusals[inspector_id].append(code)
+        if frame_ids is None or code in frame_ids:
+            recusals[inspector_id].append(code)
     return [
         published.PoolInspector(
             inspector_id=i.code,
@@ -161,11 +168,15 @@ def pool_for(task: SpotCheckTask, departments: Sequence[str]) -> list[published.
 
 
 def params_for(task: SpotCheckTask) -> published.DrawParameters:
+    """The draw's parameters: the lead and the accepting partners whose items are in the task."""
+    accepted = set(tasks.accepting_partners(task))
     return published.DrawParameters(
         task_id=task.code,
         industry=task.industry.code,
         lead_department=task.lead.code,
-        partner_departments=tuple(tasks.task_departments_with_items(task)),
+        partner_departments=tuple(
+            p for p in tasks.task_departments_with_items(task) if p in accepted
+        ),
         ratios=task.ratios,
         fixed_count=task.fixed_count,
         team_size=task.team_size,
@@ -191,10 +202,11 @@ def freeze_task(actor: Actor, code: str, now: datetime) -> Draw:
     with database.atomic():
         task = tasks.task_for_lead(actor, code)
         frozen_status = _next_status(task, TaskStep.FREEZE)
+        tasks.ensure_partners_agreed(task)
         try:
             params = params_for(task)
             frame = frame_for(task, now)
-            pool = pool_for(task, params.departments)
+            pool = pool_for(task, params.departments, {e.entity_id for e in frame})
             commitment = published.commitment(frame, pool, params)
         except published.DrawInputError as error:
             raise _as_app_error(error) from error
@@ -325,14 +337,51 @@ def record_of(row: Draw) -> dict[str, Any]:
     return record
 
 
-def published_record(code: str) -> dict[str, Any]:
-    """The published record of a task's draw (一公开), by task code."""
-    return record_of(draw_of(tasks.get_task(code)))
+def public_view(record: dict[str, Any], disclosed: bool) -> dict[str, Any]:
+    """What the public sees of a draw record, by stage (docs/draw-algorithm.md §10): at freeze the
+    parameters and the commitment; at the draw also the seed and the result's hash; at disclosure
+    the whole record, with each recusal as a digest and recusal exclusions without the inspector."""
+    public = {k: record[k] for k in ("algorithm_version", "params", "commitment")}
+    public["stage"] = "frozen"
+    if "seed" in record:
+        public |= {"seed": record["seed"], "result_hash": record["result_hash"], "stage": "drawn"}
+        if disclosed:
+            salt = record["commitment"]["commitment_hash"]
+            public |= {
+                "frame": record["frame"],
+                "pool": [_masked_pool_row(row, salt) for row in record["pool"]],
+                "result": _masked_result(record["result"]),
+                "stage": "disclosed",
+            }
+    return public
 
 
-def verify_published(code: str, now: datetime) -> dict[str, Any]:
-    """Verify a task's published draw, by task code."""
-    return verify_draw(draw_of(tasks.get_task(code)), now)
+def recusal_digest(salt: str, inspector_id: str, entity_id: str) -> str:
+    """A recusal as published: SHA-256 of `commitment_hash|inspector|entity`, so a verifier can
+    confirm a pair it already knows from the frame, and nobody reads the list in clear."""
+    return hashlib.sha256(f"{salt}|{inspector_id}|{entity_id}".encode()).hexdigest()
+
+
+def _masked_pool_row(row: dict[str, Any], salt: str) -> dict[str, Any]:
+    digests = sorted(recusal_digest(salt, row["inspector_id"], e) for e in row["recusals"])
+    return row | {"recusals": digests}
+
+
+def _masked_result(result: dict[str, Any]) -> dict[str, Any]:
+    exclusions = [
+        x | {"inspector_id": None} if x["reason"] == published.Reason.RECUSAL_APPLIED else x
+        for x in result["exclusions"]
+    ]
+    return result | {"exclusions": exclusions}
+
+
+def verify_public(row: Draw, disclosed: bool, now: datetime) -> dict[str, Any]:
+    """The server's verification of the whole stored record; before disclosure a difference names
+    only where it is, not the values (they would show picks or teams)."""
+    answer = verify_draw(row, now)
+    if not disclosed and answer.get("difference"):
+        answer["difference"] |= {"recorded": None, "recomputed": None}
+    return answer
 
 
 def visible_draw(actor: Actor, code: str) -> Draw:
@@ -348,9 +397,15 @@ def draw_of(task: SpotCheckTask) -> Draw:
 
 
 def verify_record(record: dict[str, Any]) -> dict[str, Any]:
-    """Recompute a record; report a match or the first difference (never raises on bad input)."""
+    """Recompute a record; report a match or the first difference (never raises on bad input).
+    A public record is checked as far as its stage goes: before disclosure the commitment and
+    the seed; at disclosure everything, its recusal digests first restored from the frame."""
     if "seed" not in record:
         return {"ok": False, "problem": "not drawn yet: nothing to verify beyond the commitment"}
+    if "result" not in record:
+        return _verify_commitment_and_seed(record)
+    if record.get("stage") == "disclosed":
+        record = _restored(record)
     report = published.verify(record)
     answer: dict[str, Any] = {"ok": report.ok}
     if report.difference is not None:
@@ -362,6 +417,67 @@ def verify_record(record: dict[str, Any]) -> dict[str, Any]:
     if report.problem:
         answer["problem"] = report.problem
     return answer
+
+
+def _verify_commitment_and_seed(record: dict[str, Any]) -> dict[str, Any]:
+    """What a record published before disclosure proves: its hashes bind together, and the seed
+    comes from the announced values and the commitment. The picks wait for `result_hash`."""
+    try:
+        stored = record["commitment"]
+        params = published.params_from_dict(record["params"])
+        recomputed = commitment_from_hashes(
+            stored["frame_hash"],
+            stored["pool_hash"],
+            params_hash(params),
+            record["algorithm_version"],
+        )
+        seed = record["seed"]
+        value = published.derive_seed(
+            recomputed.commitment_hash, seed["source_values"], seed["provenance"]
+        ).hex()
+    except (published.DrawInputError, KeyError, TypeError, ValueError) as error:
+        return {"ok": False, "problem": f"{type(error).__name__}: {error}"}
+    for path, recorded, expected in (
+        ("commitment.params_hash", stored.get("params_hash"), recomputed.params_hash),
+        ("commitment.commitment_hash", stored.get("commitment_hash"), recomputed.commitment_hash),
+        ("seed.value", seed.get("value"), value),
+    ):
+        if recorded != expected:
+            return {
+                "ok": False,
+                "difference": {"path": path, "recorded": recorded, "recomputed": expected},
+            }
+    return {"ok": True, "problem": "picks and teams are checked against result_hash at disclosure"}
+
+
+def _restored(record: dict[str, Any]) -> dict[str, Any]:
+    """A disclosed record with its recusals back in clear, as any verifier can do: each digest is
+    matched against the frame's entities (a frozen pool only holds recusals of frame entities),
+    and the recusal exclusions get their inspectors from the recomputation when all else agrees
+    (the result's hash, published at the draw, then binds the whole)."""
+    try:
+        salt = record["commitment"]["commitment_hash"]
+        entities = [row["entity_id"] for row in record["frame"]]
+        pool = []
+        for row in record["pool"]:
+            digests = set(row["recusals"])
+            clear = [e for e in entities if recusal_digest(salt, row["inspector_id"], e) in digests]
+            pool.append(row | {"recusals": sorted(clear)})
+        restored = record | {"pool": pool}
+        seed = bytes.fromhex(record["seed"]["value"])
+        result = published.result_to_dict(
+            published.draw(
+                published.frame_from_dicts(record["frame"]),
+                published.pool_from_dicts(pool),
+                published.params_from_dict(record["params"]),
+                seed,
+            )
+        )
+    except (published.DrawInputError, KeyError, TypeError, ValueError):
+        return record
+    if _masked_result(result) == record["result"]:
+        restored["result"] = result
+    return restored
 
 
 def verify_draw(row: Draw, now: datetime | None = None) -> dict[str, Any]:

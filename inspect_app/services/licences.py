@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from inspect_app import audit
-from inspect_app.access import Action, LicenceEventRequest, ensure
+from inspect_app.access import ROUTED_EVENTS, Action, LicenceEventRequest, allows, ensure
 from inspect_app.actor import Actor
 from inspect_app.db import database
 from inspect_app.domain import lifecycle
@@ -26,7 +26,9 @@ from inspect_app.models import (
     LicencePermit,
     Permit,
     Street,
+    User,
 )
+from inspect_app.services import notifications
 from inspect_app.services.entities import get_entity
 
 
@@ -115,6 +117,12 @@ def licence_snapshot(licence: Licence) -> dict[str, Any]:
         "permits": permit_rows(licence),
         "version": licence.version,
     }
+
+
+def event_request(licence: Licence, kind: EventKind) -> LicenceEventRequest:
+    """The policy's view of an event about to be posted on this licence."""
+    issuing = {row["issuing_department"] for row in permit_rows(licence)}
+    return LicenceEventRequest(kind, supervising_departments(licence), issuing)
 
 
 def supervising_departments(licence: Licence) -> set[str]:
@@ -234,13 +242,12 @@ def post_event(
         )
     with database.atomic():
         licence = get_licence(number)
-        ensure(
-            actor,
-            Action.POST_LICENCE_EVENT,
-            LicenceEventRequest(kind, supervising_departments(licence)),
-        )
+        request = event_request(licence, kind)
+        ensure(actor, Action.POST_LICENCE_EVENT, request)
         if expected_version is not None and expected_version != licence.version:
             raise AppError("STALE_VERSION")
+        if kind in ROUTED_EVENTS and not allows(actor, Action.DECIDE_PERMIT_STEP, request):
+            return _route(actor, licence, kind, reason, changes, request, now, source)
         before = licence_snapshot(licence)
         status = lifecycle.next_status(Status(licence.status), kind)
         values = _apply_changes(licence, kind, changes)
@@ -273,12 +280,48 @@ def post_event(
 def licence_for_event(actor: Actor, number: str, kind: EventKind) -> Licence:
     """The licence (as its detail shows it) if the actor may post this kind of event on it."""
     licence = licence_detail(number)
-    ensure(
-        actor,
-        Action.POST_LICENCE_EVENT,
-        LicenceEventRequest(kind, supervising_departments(licence)),
-    )
+    ensure(actor, Action.POST_LICENCE_EVENT, event_request(licence, kind))
     return licence
+
+
+def _route(
+    actor: Actor,
+    licence: Licence,
+    kind: EventKind,
+    reason: str,
+    changes: dict[str, Any],
+    request: LicenceEventRequest,
+    now: datetime,
+    source: str,
+) -> LicenceEvent:
+    """A suspension or revocation asked by someone outside the issuing departments: recorded on
+    the licence as a NOTE routed to them (the status stays), and each of their planners told."""
+    to = sorted(request.issuing_departments)
+    routed = changes | {"routed": kind.value, "routed_to": to}
+    event = _append_event(licence, EventKind.NOTE, actor, reason, routed, now, source)
+    Licence.update({Licence.version: Licence.version + 1, Licence.updated_at: now}).where(
+        Licence.id == licence.id
+    ).execute()
+    for user in User.select().where(
+        (User.role == "planner")
+        & User.department.in_(Department.select().where(Department.code.in_(to)))
+    ):
+        notifications.notify(
+            f"LICENCE_ROUTED:{event.id}:{user.id}",
+            "LICENCE_ROUTED",
+            user=user.id,
+            now=now,
+            payload={"licence": licence.number, "kind": kind.value, "reason": reason},
+        )
+    audit.record(
+        actor.label,
+        "licence.routed",
+        "licence",
+        licence.number,
+        after={"kind": kind.value, "routed_to": to, "event": event.seq},
+        at=now,
+    )
+    return event
 
 
 def record_event(

@@ -7,15 +7,23 @@ from datetime import datetime
 from typing import Any
 
 from inspect_app import audit, config
-from inspect_app.access import Action, allows, ensure
+from inspect_app.access import Action, PartnershipAnswer, allows, ensure
 from inspect_app.actor import Actor
 from inspect_app.db import database
 from inspect_app.domain import task as task_lifecycle
 from inspect_app.domain.lifecycle import Status
-from inspect_app.domain.task import TaskStep
+from inspect_app.domain.task import PartnerAnswer, TaskStatus, TaskStep
 from inspect_app.errors import AppError
 from inspect_app.messages import pair
-from inspect_app.models import Department, Industry, RiskPoint, SpotCheckTask, Street, TaskRiskPoint
+from inspect_app.models import (
+    Department,
+    Industry,
+    RiskPoint,
+    SpotCheckTask,
+    Street,
+    TaskPartnerAnswer,
+    TaskRiskPoint,
+)
 from inspect_app.services.grades import grading_config
 from inspect_app.services.listing import Listing
 
@@ -41,6 +49,14 @@ def _invalid(field_name: str, zh: str, en: str) -> AppError:
 def get_task(code: str) -> SpotCheckTask:
     task = SpotCheckTask.get_or_none(SpotCheckTask.code == code)
     if task is None:
+        raise AppError("NOT_FOUND", zh="未找到该抽查任务", en="No such spot-check task")
+    return task
+
+
+def get_public_task(code: str) -> SpotCheckTask:
+    """A task the public may see: frozen or later (a draft is not public, as if absent)."""
+    task = get_task(code)
+    if task.status == TaskStatus.DRAFT:
         raise AppError("NOT_FOUND", zh="未找到该抽查任务", en="No such spot-check task")
     return task
 
@@ -75,9 +91,20 @@ def with_points(rows: list[SpotCheckTask]) -> list[SpotCheckTask]:
         .order_by(RiskPoint.code)
     ):
         points[link.task_id].append(link.risk_point)
+    answers: dict[int, dict[str, str]] = defaultdict(dict)
+    for task_id, department, answer in (
+        TaskPartnerAnswer.select(TaskPartnerAnswer.task, Department.code, TaskPartnerAnswer.answer)
+        .join(Department)
+        .where(TaskPartnerAnswer.task.in_([row.id for row in rows]))
+        .tuples()
+    ):
+        answers[task_id][department] = answer
     for row in rows:
-        # A plain list on the row, as peewee's prefetch leaves it: the schema never queries.
+        # Plain values on the row, as peewee's prefetch leaves them: the schema never queries.
         row.point_rows = points[row.id]
+        row.partner_states = {
+            p: answers[row.id].get(p, PartnerAnswer.AWAITED.value) for p in row.partners
+        }
     return rows
 
 
@@ -187,6 +214,8 @@ def update_task(
         task = SpotCheckTask.get_by_id(task.id)
         if "risk_points" in changes:
             _set_points(task, changes["risk_points"])
+        # a partner agreed to the plan as it stood: a changed plan asks again
+        TaskPartnerAnswer.delete().where(TaskPartnerAnswer.task == task).execute()
         audit.record(
             actor.label,
             "task.update",
@@ -302,3 +331,66 @@ def task_departments_with_items(task: SpotCheckTask) -> list[str]:
         for r in RiskPoint.select().join(TaskRiskPoint).where(TaskRiskPoint.task == task)
     }
     return sorted(p for p in task.partners if p in owners)
+
+
+def partner_answers(task: SpotCheckTask) -> dict[str, str]:
+    """Each partner's answer to the task: ACCEPTED, DECLINED or AWAITED."""
+    given = dict(
+        TaskPartnerAnswer.select(Department.code, TaskPartnerAnswer.answer)
+        .join(Department)
+        .where(TaskPartnerAnswer.task == task)
+        .tuples()
+    )
+    return {p: given.get(p, PartnerAnswer.AWAITED.value) for p in task.partners}
+
+
+def accepting_partners(task: SpotCheckTask) -> list[str]:
+    """The partners that agreed to take part: only their inspectors may be drawn."""
+    return sorted(p for p, a in partner_answers(task).items() if a == PartnerAnswer.ACCEPTED)
+
+
+def ensure_partners_agreed(task: SpotCheckTask) -> None:
+    """A joint task is frozen only once every partner has accepted (409 naming those awaited)."""
+    awaited = sorted(p for p, a in partner_answers(task).items() if a != PartnerAnswer.ACCEPTED)
+    if awaited:
+        raise AppError(
+            "PARTNERS_AWAITED",
+            zh=f"以下协同部门尚未同意参加：{'、'.join(awaited)}（未答复或已拒绝），不能冻结",
+            en=f"These partner departments have not accepted (no answer or declined): "
+            f"{', '.join(awaited)}; the task cannot be frozen",
+        )
+
+
+def answer_partnership(
+    actor: Actor, code: str, department: str, answer: PartnerAnswer, now: datetime
+) -> SpotCheckTask:
+    """A partner department accepts or declines a DRAFT joint task (one answer per department,
+    changeable until the freeze); audited."""
+    with database.atomic():
+        task = get_task(code)
+        ensure(actor, Action.ANSWER_PARTNERSHIP, PartnershipAnswer(task, department))
+        try:
+            task_lifecycle.next_status(task.status, TaskStep.EDIT)
+        except task_lifecycle.TaskStepRefused as error:
+            raise AppError(error.code) from error
+        before = partner_answers(task).get(department)
+        dept = Department.get(Department.code == department)
+        values = {"answer": answer.value, "answered_by": actor.label, "answered_at": now}
+        (
+            TaskPartnerAnswer.insert(task=task, department=dept, **values)
+            .on_conflict(
+                conflict_target=[TaskPartnerAnswer.task, TaskPartnerAnswer.department],
+                update=values,
+            )
+            .execute()
+        )
+        audit.record(
+            actor.label,
+            f"task.partner.{answer.value.lower()}",
+            "task",
+            code,
+            before={"department": department, "answer": before},
+            after={"department": department, "answer": answer.value},
+            at=now,
+        )
+    return with_points([task])[0]

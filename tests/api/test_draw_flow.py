@@ -6,7 +6,13 @@ import pytest
 
 from inspect_app.db import database
 from inspect_app.models import AuditEntry, Draw
-from tests.factories import internet_cafes, joint_ic_task_body, login, make_inspector
+from tests.factories import (
+    accept_partners,
+    internet_cafes,
+    joint_ic_task_body,
+    login,
+    make_inspector,
+)
 
 SEED = {
     "source_values": ["3 17 22 31 8", "12 5 29"],
@@ -34,6 +40,7 @@ def _plan_freeze_draw(client, headers, **overrides):
     task = client.post("/api/v1/tasks", json=joint_ic_task_body(**overrides), headers=headers)
     assert task.status_code == 201, task.get_json()
     code = task.get_json()["code"]
+    accept_partners(client, code)
     frozen = client.post(f"/api/v1/tasks/{code}/freeze", headers=headers)
     assert frozen.status_code == 201, frozen.get_json()
     drawn = client.post(f"/api/v1/tasks/{code}/draw", json=SEED, headers=headers)
@@ -63,6 +70,7 @@ def test_commitment_is_published_before_any_seed(client, district, ct_planner):
     code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()[
         "code"
     ]
+    accept_partners(client, code)
     client.post(f"/api/v1/tasks/{code}/freeze", headers=ct_planner)
     record = client.get(f"/api/v1/public/draws/{code}").get_json()
     assert record["commitment"]["commitment_hash"] and "seed" not in record
@@ -75,6 +83,7 @@ def test_frozen_task_is_immutable(client, district, ct_planner):
         "code"
     ]
     etag = client.get(f"/api/v1/tasks/{code}", headers=ct_planner).headers["ETag"]
+    accept_partners(client, code)
     client.post(f"/api/v1/tasks/{code}/freeze", headers=ct_planner)
     etag = client.get(f"/api/v1/tasks/{code}", headers=ct_planner).headers["ETag"]
     response = client.patch(
@@ -116,6 +125,7 @@ def test_bad_seed_values_are_a_422(client, district, ct_planner):
     code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()[
         "code"
     ]
+    accept_partners(client, code)
     client.post(f"/api/v1/tasks/{code}/freeze", headers=ct_planner)
     response = client.post(
         f"/api/v1/tasks/{code}/draw",
@@ -261,8 +271,12 @@ def test_the_published_records_are_served_whole(client, district, ct_planner):
     code, _, drawn = _plan_freeze_draw(client, ct_planner)
     row = Draw.get(Draw.task == tasks.get_task(code))
     plain = json.loads(json.dumps(draws.record_of(row), default=str))
-    assert client.get(f"/api/v1/public/draws/{code}").get_json() == plain
     assert drawn["result"] == plain["result"]
+    for disclosed in (False, True):
+        if disclosed:
+            client.post(f"/api/v1/tasks/{code}/publish", headers=ct_planner)
+        staged = json.loads(json.dumps(draws.public_view(plain, disclosed), default=str))
+        assert client.get(f"/api/v1/public/draws/{code}").get_json() == staged
     public = json.loads(json.dumps(disclosure.public_record(tasks.get_task(code)), default=str))
     assert client.get(f"/api/v1/public/tasks/{code}").get_json() == public
     verify = json.loads(json.dumps(draws.verify_draw(row), default=str))

@@ -11,8 +11,10 @@ from inspect_app import access
 from inspect_app.access import Action
 from inspect_app.clock import utcnow
 from inspect_app.domain.lifecycle import EventKind
+from inspect_app.domain.task import PartnerAnswer
 from inspect_app.models import Licence, SpotCheckTask
 from inspect_app.services import (
+    complaints,
     disclosure,
     draws,
     entities,
@@ -99,6 +101,16 @@ def _calls(world):
             Action.ACT_ON_FEEDBACK,
             lambda: feedback.act(someone, 1, "NO_ACTION", "暂不处理", 1, now),
         ),
+        "answer a partnership": (
+            Action.ANSWER_PARTNERSHIP,
+            lambda: tasks.answer_partnership(someone, task.code, "FR", PartnerAnswer.ACCEPTED, now),
+        ),
+        "file a complaint": (
+            Action.FILE_COMPLAINT,
+            lambda: complaints.record_complaint(
+                someone, licence.holder.credit_code, date(2026, 11, 2), "群众举报", now
+            ),
+        ),
     }
 
 
@@ -121,6 +133,8 @@ USE_CASES = [
     "read feedback",
     "acknowledge feedback",
     "act on feedback",
+    "answer a partnership",
+    "file a complaint",
 ]
 
 

@@ -45,7 +45,7 @@ def test_licensing_issues_a_new_licence(client):
 
 def test_event_history_folds_to_the_stored_status(client):
     licence = make_licence()
-    headers = login("licensing", "ASC")
+    headers = login("licensing", "CT")  # CT issues the IC permit
     for kind in ("SUSPEND", "RESUME", "REPLACE", "CANCEL"):
         response = client.post(
             f"/api/v1/licences/{licence.number}/events",
@@ -86,7 +86,7 @@ def test_renewing_a_cancelled_licence_is_refused(client):
 
 def test_changing_a_suspended_licence_is_refused(client):
     licence = make_licence()
-    headers = login("licensing", "ASC")
+    headers = login("licensing", "CT")  # CT issues the IC permit
     client.post(
         f"/api/v1/licences/{licence.number}/events",
         json={"kind": "SUSPEND", "reason": "停业整顿"},
@@ -181,7 +181,8 @@ def test_every_write_is_audited(client):
     client.post(
         f"/api/v1/licences/{licence.number}/events",
         json={"kind": "SUSPEND", "reason": "停业整顿"},
-        headers=login("licensing", "ASC") | if_match(client, licence.number),
+        # CT issues the IC permit, so its desk decides the suspension
+        headers=login("licensing", "CT") | if_match(client, licence.number),
     )
     actions = [
         e.action
@@ -207,7 +208,7 @@ def test_a_licence_event_without_if_match_is_refused_with_428(client):
 
 def test_a_licence_event_on_a_stale_read_is_refused_with_412(client):
     licence = make_licence()
-    headers = login("licensing", "ASC")
+    headers = login("licensing", "CT")  # CT issues the IC permit
     seen = if_match(client, licence.number)
     first = client.post(
         f"/api/v1/licences/{licence.number}/events",

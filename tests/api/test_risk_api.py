@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from inspect_app.models import AuditEntry, Complaint, EntityGrade, RiskPoint, TaskRiskPoint
 from tests.factories import joint_ic_task_body, login, make_entity, make_licence
 
@@ -69,7 +71,7 @@ def test_complaints_raise_the_grade_score(client):
         response = client.post(
             f"{url}/complaints",
             json={"received_on": day, "summary": "群众举报接纳未成年人上网"},
-            headers=login("licensing", "ASC"),
+            headers=login("planner", "PS"),  # 公安 partners in the IC industry
         )
         assert response.status_code == 201
     after = response.get_json()
@@ -106,3 +108,27 @@ def test_a_complaint_about_an_ungraded_entity_is_refused_and_nothing_is_written(
     assert response.status_code == 404
     assert response.get_json()["status"] == "NOT_FOUND"
     assert _row_counts() == before
+
+
+@pytest.mark.parametrize("role, department", [("planner", "SP"), ("licensing", "ASC")])
+def test_a_department_not_responsible_for_the_industry_files_no_complaint(client, role, department):
+    licence = make_licence()  # an internet café: CT leads, PS, FR and MS partner
+    before = _row_counts()
+    response = client.post(
+        f"/api/v1/entities/{licence.holder.credit_code}/complaints",
+        json={"received_on": "2026-11-02", "summary": "群众举报噪音扰民"},
+        headers=login(role, department),
+    )
+    assert response.status_code == 403 and response.get_json()["status"] == "FORBIDDEN"
+    assert _row_counts() == before
+
+
+def test_admin_and_the_industry_lead_file_complaints(client):
+    licence = make_licence()
+    for headers in (login("admin"), login("planner", "CT"), login("licensing", "CT")):
+        response = client.post(
+            f"/api/v1/entities/{licence.holder.credit_code}/complaints",
+            json={"received_on": "2026-11-02", "summary": "群众举报"},
+            headers=headers,
+        )
+        assert response.status_code == 201, response.get_json()

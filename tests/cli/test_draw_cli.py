@@ -6,7 +6,7 @@ import json
 
 from inspect_app.cli import lianjian
 from inspect_app.models import Draw
-from tests.factories import internet_cafes, make_inspector
+from tests.factories import internet_cafes, login, make_inspector
 
 
 def _district():
@@ -45,7 +45,11 @@ def _create(runner):
         ],
     )
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)["code"]
+    code = json.loads(result.output)["code"]
+    for partner in ("PS", "FR"):
+        accepted = runner.invoke(lianjian, args=["task", "accept", code, partner])
+        assert accepted.exit_code == 0 and f'"{partner}": "ACCEPTED"' in accepted.output
+    return code
 
 
 def test_console_draw_from_plan_to_verification(app, tmp_path):
@@ -83,6 +87,11 @@ def test_console_verify_of_a_published_record_file_detects_a_change(app, client,
         lianjian,
         args=["draw", "run", code, "--values", "5 11 23 37 40", "--provenance", "公开摇号"],
     )
+    before = client.get(f"/api/v1/public/draws/{code}").get_json()
+    early = tmp_path / "drawn.json"
+    early.write_text(json.dumps(before, ensure_ascii=False), encoding="utf-8")
+    assert runner.invoke(lianjian, args=["draw", "verify", str(early)]).exit_code == 0
+    client.post(f"/api/v1/tasks/{code}/publish", headers=login("planner", "CT"))
     record = client.get(f"/api/v1/public/draws/{code}").get_json()
     good = tmp_path / "record.json"
     good.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
@@ -111,3 +120,12 @@ def test_console_grade_explains_itself(app):
     )
     assert result.exit_code == 0
     assert "grade" in result.output and "信用" in result.output
+
+
+def test_console_freeze_waits_for_every_partner(app):
+    _district()
+    runner = app.test_cli_runner()
+    code = _create(runner)
+    runner.invoke(lianjian, args=["task", "decline", code, "FR"])
+    result = runner.invoke(lianjian, args=["task", "freeze", code])
+    assert result.exit_code != 0 and "FR" in result.output and "Traceback" not in result.output

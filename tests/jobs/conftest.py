@@ -29,7 +29,14 @@ from inspect_app.models import (
     SpotCheckTask,
 )
 from inspect_app.services import draws, tasks
-from tests.factories import actor, internet_cafes, joint_ic_task_body, make_inspector, make_user
+from tests.factories import (
+    accept_partners_as_planners,
+    actor,
+    internet_cafes,
+    joint_ic_task_body,
+    make_inspector,
+    make_user,
+)
 
 REDIS_SERVER = "redis://127.0.0.1:6379"
 # Each test run claims a database of its own (1–15) in db 0, so runs on one machine never collide.
@@ -144,6 +151,7 @@ def drawn(ct_planners) -> tuple[SpotCheckTask, Draw]:
     planner = actor(ct_planners[0])
     now = utcnow()
     task = tasks.create_task(planner, data, now)
+    accept_partners_as_planners(task.code, now)
     draws.freeze_task(planner, task.code, now)
     row = draws.run_draw(planner, task.code, SEED_VALUES, PROVENANCE, now)
     outbox.take_written()

@@ -8,6 +8,7 @@ import uuid
 
 from inspect_app.models import Draw, Inspection, Licence, SpotCheckTask
 from tests.factories import (
+    accept_partners,
     feedback_tag,
     inspector_with_login,
     internet_cafes,
@@ -29,6 +30,7 @@ def _draw(client, planner) -> str:
         partners=["FR"], risk_points=["IC-01", "IC-08"], fixed_count=1, team_size=2
     )
     code = client.post("/api/v1/tasks", json=body, headers=planner).get_json()["code"]
+    accept_partners(client, code)
     assert client.post(f"/api/v1/tasks/{code}/freeze", headers=planner).status_code == 201
     assert client.post(f"/api/v1/tasks/{code}/draw", json=SEED, headers=planner).status_code == 201
     return code

@@ -17,7 +17,7 @@ from inspect_app.clock import utcnow
 from inspect_app.jobs import draws as draw_jobs
 from inspect_app.jobs import relay
 from inspect_app.models import Draw, Inspection, Notification, OutboxJob
-from tests.factories import auth_header, joint_ic_task_body
+from tests.factories import accept_partners, auth_header, joint_ic_task_body
 from tests.jobs.conftest import (
     PICKED,
     PROVENANCE,
@@ -116,6 +116,7 @@ def test_redis_unreachable_when_drawing_loses_nothing(
     code = client.post(
         "/api/v1/tasks", json=joint_ic_task_body(fixed_count=PICKED), headers=headers
     ).get_json()["code"]
+    accept_partners(client, code)
     assert client.post(f"/api/v1/tasks/{code}/freeze", headers=headers).status_code == 201
     drawn = client.post(
         f"/api/v1/tasks/{code}/draw",

@@ -14,7 +14,7 @@ from inspect_app.db import database
 from inspect_app.jobs import relay
 from inspect_app.models import Inspection, Notification, OutboxJob, SpotCheckTask
 from inspect_app.services import dispatch
-from tests.factories import auth_header, joint_ic_task_body
+from tests.factories import accept_partners, auth_header, joint_ic_task_body
 from tests.jobs.conftest import (
     PICKED,
     PROVENANCE,
@@ -68,6 +68,7 @@ def test_a_draw_that_fails_after_recording_its_jobs_leaves_none(
     code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=headers).get_json()[
         "code"
     ]
+    accept_partners(client, code)
     client.post(f"/api/v1/tasks/{code}/freeze", headers=headers)
 
     def audit_fails(*args, **kwargs):
@@ -119,6 +120,7 @@ def test_without_redis_drawing_through_the_api_dispatches_before_the_response(
     code = client.post(
         "/api/v1/tasks", json=joint_ic_task_body(fixed_count=PICKED), headers=headers
     ).get_json()["code"]
+    accept_partners(client, code)
     client.post(f"/api/v1/tasks/{code}/freeze", headers=headers)
 
     drawn = client.post(

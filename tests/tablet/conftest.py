@@ -12,7 +12,13 @@ from inspect_app.clock import utcnow
 from inspect_app.domain.inspection import NO_ACCESS
 from inspect_app.models import Inspection
 from inspect_app.services import dispatch
-from tests.factories import inspector_with_login, internet_cafes, joint_ic_task_body, login
+from tests.factories import (
+    accept_partners,
+    inspector_with_login,
+    internet_cafes,
+    joint_ic_task_body,
+    login,
+)
 
 SHOP = (31.40525, 121.48935)  # a few metres from the registered 友谊路街道 address
 SEED = {"source_values": ["3 17 22 31 8"], "provenance": "2026-11-30 公开摇号"}
@@ -33,6 +39,7 @@ def draw_joint_check(client, cafes: int = 1) -> list[Inspection]:
         partners=["FR"], risk_points=["IC-01", "IC-02", "IC-08"], fixed_count=cafes, team_size=2
     )
     code = client.post("/api/v1/tasks", json=body, headers=planner).get_json()["code"]
+    accept_partners(client, code)
     client.post(f"/api/v1/tasks/{code}/freeze", headers=planner)
     drawn = client.post(f"/api/v1/tasks/{code}/draw", json=SEED, headers=planner)
     assert drawn.status_code == 201, drawn.get_json()

@@ -106,7 +106,7 @@ def _read_anew(client, joint, kept) -> dict:
 def test_a_suspended_licence_is_read_from_a_new_copy_not_the_stale_one(client, joint, kept):
     suspended = client.post(
         f"/api/v1/licences/{joint.licence.number}/events",
-        headers=login("licensing", "ASC") | if_match(client, joint.licence.number),
+        headers=login("licensing", "CT") | if_match(client, joint.licence.number),
         json={"kind": "SUSPEND", "reason": "违规接纳未成年人，责令停业整顿"},
     )
     assert suspended.status_code == 201, suspended.get_json()

@@ -11,7 +11,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from inspect_app.access import RULES, Action, LicenceEventRequest, allows, ensure
+from inspect_app.access import (
+    RULES,
+    Action,
+    LicenceEventRequest,
+    PartnershipAnswer,
+    allows,
+    ensure,
+)
 from inspect_app.actor import Actor, Role
 from inspect_app.domain.lifecycle import EventKind
 from inspect_app.errors import AppError
@@ -62,6 +69,17 @@ TABLE = [
     (Action.READ_MAPS, None, [OK, "FORBIDDEN", OK, OK, OK, "FORBIDDEN"]),
     (Action.SEE_ALL_DEVICES, None, [OK, *["FORBIDDEN"] * 5]),
     (Action.REVOKE_DEVICE, SimpleNamespace(user_id=7), [OK] * 6),
+    (
+        Action.ANSWER_PARTNERSHIP,
+        PartnershipAnswer(TASK, "GA"),
+        [OK, "NOT_FOUND", "FORBIDDEN", OK, "NOT_FOUND", "NOT_FOUND"],
+    ),
+    (Action.FILE_COMPLAINT, {"SJ", "GA"}, [OK, OK, OK, OK, "FORBIDDEN", "FORBIDDEN"]),
+    (
+        Action.DECIDE_PERMIT_STEP,
+        LicenceEventRequest(EventKind.SUSPEND, {"SJ", "GA"}, {"GA"}),
+        [OK, "FORBIDDEN", "FORBIDDEN", OK, "FORBIDDEN", "FORBIDDEN"],
+    ),
 ]
 ACTORS = [ADMIN, LICENSING, LEAD, PARTNER, OUTSIDER, INSPECTOR]
 
@@ -144,3 +162,7 @@ def test_the_policy_and_the_lifecycles_import_no_framework():
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_only_partners_of_the_task_are_answered_for():
+    assert outcome(ADMIN, Action.ANSWER_PARTNERSHIP, PartnershipAnswer(TASK, "WL")) == "NOT_FOUND"
