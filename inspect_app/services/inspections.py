@@ -15,8 +15,8 @@ from typing import Any
 
 from peewee import JOIN
 
-from inspect_app.access import Action, ensure
-from inspect_app.actor import Actor
+from inspect_app.access import Action, TeamWrite, ensure
+from inspect_app.actor import Actor, Role
 from inspect_app.domain import inspection as inspection_lifecycle
 from inspect_app.domain.inspection import CheckResult, InspectionStatus, Outcome
 from inspect_app.errors import AppError
@@ -53,6 +53,24 @@ def inspector_id_of(actor: Actor) -> int:
 
 def inspector_of(actor: Actor) -> Inspector:
     return Inspector.get_by_id(inspector_id_of(actor))
+
+
+def ensure_team_write(
+    inspector: Inspector, inspection: Inspection, action: Action, point: RiskPoint | None = None
+) -> None:
+    """Ask the policy whether this member may write this part of the record (an item of
+    `point`'s department, or the outcome): the member acts as their place on the team."""
+    member = InspectionMember.get(
+        (InspectionMember.inspection == inspection) & (InspectionMember.inspector == inspector)
+    )
+    write = TeamWrite(
+        member_department=Department.get_by_id(member.department_id).code,
+        lead_department=Department.get_by_id(inspection.task.lead_id).code,
+        item=point.code if point is not None else None,
+        item_department=Department.get_by_id(point.department_id).code if point else None,
+    )
+    as_member = Actor(inspector.user_id, inspector.code, Role.INSPECTOR, write.member_department)
+    ensure(as_member, action, write)
 
 
 def _with_entity_and_task():

@@ -91,13 +91,26 @@ def add_evidence(
     now: datetime,
     settings: FieldSettings,
 ) -> Answer:
-    """A photo of the inspection, stored once by content hash (answered 201)."""
+    """A photo of the inspection, stored once by content hash (answered 201). The file gets its
+    name only once the transaction has committed; a refused or failed write leaves none."""
+    staged: list[fieldwork.StagedPhoto] = []
 
     def change(inspector: Inspector, inspection: Inspection) -> Inspection:
-        updated, _ = fieldwork.add_evidence(inspector, inspection, photo, risk_point, now, settings)
+        updated, _, photo_file = fieldwork.add_evidence(
+            inspector, inspection, photo, risk_point, now, settings
+        )
+        staged.extend([photo_file] if photo_file else [])
         return updated
 
-    return _once(actor, op, inspection_id, now, change, status=201)
+    try:
+        answer = _once(actor, op, inspection_id, now, change, status=201)
+    except BaseException:
+        for photo_file in staged:
+            photo_file.discard()
+        raise
+    for photo_file in staged:
+        photo_file.publish()
+    return answer
 
 
 def set_outcome(
@@ -113,7 +126,7 @@ def set_outcome(
     """The overall outcome."""
 
     def change(inspector: Inspector, inspection: Inspection) -> Inspection:
-        return fieldwork.set_outcome(inspection, outcome, notes, now, inspector.code)
+        return fieldwork.set_outcome(inspector, inspection, outcome, notes, now)
 
     return _once(actor, op, inspection_id, now, _on_version(base_version, change))
 
