@@ -11,7 +11,7 @@ import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,9 @@ from inspect_app import audit
 from inspect_app.access import Action
 from inspect_app.clock import local
 from inspect_app.domain import inspection as inspection_lifecycle
-from inspect_app.domain.inspection import NO_ACCESS, NO_ITEMS, InspectionStatus, InspectionStep
+from inspect_app.domain.inspection import NO_ACCESS, NO_ITEMS, InspectionStep
 from inspect_app.errors import AppError
 from inspect_app.models import (
-    Amendment,
     Entity,
     Evidence,
     Inspection,
@@ -391,57 +390,3 @@ def submit(inspector: Inspector, inspection: Inspection, now: datetime) -> Inspe
         at=now,
     )
     return updated
-
-
-def amend(
-    inspector: Inspector,
-    inspection: Inspection,
-    changes: dict[str, Any],
-    reason: str,
-    now: datetime,
-) -> Inspection:
-    """Correct a submitted inspection: the original content is kept with the reason."""
-    if inspection.status != InspectionStatus.SUBMITTED:
-        raise AppError("NOT_SUBMITTED")
-    original = views.content(inspection)
-    for code, item in (changes.get("items") or {}).items():
-        point = _task_point(inspection, code)
-        (
-            ItemResult.update(
-                result=item["result"],
-                notes=item.get("notes", ""),
-                recorded_by=inspector,
-                recorded_at=now,
-            )
-            .where((ItemResult.inspection == inspection) & (ItemResult.risk_point == point))
-            .execute()
-        )
-    values = {k: changes[k] for k in ("outcome", "outcome_notes") if k in changes}
-    Amendment.create(
-        inspection=inspection,
-        version_before=inspection.version,
-        original=original,
-        changes=_plain(changes),
-        reason=reason,
-        amended_by=inspector,
-        amended_at=now,
-    )
-    updated = views.bump(inspection, now, **values)
-    audit.record(
-        inspector.code,
-        "inspection.amend",
-        "inspection",
-        inspection.id,
-        before=original,
-        after=views.content(updated),
-        at=now,
-    )
-    return updated
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return value
