@@ -36,6 +36,9 @@ class Action(StrEnum):
     ANSWER_PARTNERSHIP = "ANSWER_PARTNERSHIP"  # obj: PartnershipAnswer (a joint task's partner)
     FILE_COMPLAINT = "FILE_COMPLAINT"  # obj: the departments responsible for the entity's industry
     DECIDE_PERMIT_STEP = "DECIDE_PERMIT_STEP"  # obj: LicenceEventRequest (suspend, revoke)
+    # The team's own record of an inspection (the tablet side of issue 12):
+    RECORD_ITEM = "RECORD_ITEM"  # obj: TeamWrite with the item's owning department
+    RECORD_OUTCOME = "RECORD_OUTCOME"  # obj: TeamWrite (the outcome is the lead department's)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,17 @@ class LicenceEventRequest:
     kind: EventKind
     supervising_departments: Collection[str]
     issuing_departments: Collection[str] = ()
+
+
+@dataclass(frozen=True)
+class TeamWrite:
+    """A team member's write on an inspection: the member's department on the team, the task's
+    lead department and, for a check item (or its evidence), the item and its owning department."""
+
+    member_department: str
+    lead_department: str
+    item: str | None = None
+    item_department: str | None = None
 
 
 Rule = Callable[[Actor, Any], None]
@@ -224,6 +238,32 @@ def _decide_permit_step(actor: Actor, event: LicenceEventRequest) -> None:
     )
 
 
+def _team_member(actor: Actor) -> None:
+    if actor.role != Role.INSPECTOR:
+        raise _forbidden("只有检查组成员可以记录检查", "Only team members record an inspection")
+
+
+def _record_item(actor: Actor, write: TeamWrite) -> None:
+    """Each department records its own check items (and their evidence), on a joint check too."""
+    _team_member(actor)
+    if write.member_department != write.item_department:
+        raise _forbidden(
+            f"检查事项 {write.item} 由{write.item_department}负责，只能由该部门的检查人员记录",
+            f"Check item {write.item} is owned by {write.item_department}; "
+            "only that department's inspector records it",
+        )
+
+
+def _record_outcome(actor: Actor, write: TeamWrite) -> None:
+    """The lead department's member records the overall outcome."""
+    _team_member(actor)
+    if write.member_department != write.lead_department:
+        raise _forbidden(
+            f"检查结果由牵头部门（{write.lead_department}）的检查人员填写",
+            f"The outcome is recorded by the lead department's ({write.lead_department}) inspector",
+        )
+
+
 RULES: dict[Action, Rule] = {
     Action.WRITE_REGISTRY: _write_registry,
     Action.POST_LICENCE_EVENT: _post_licence_event,
@@ -241,6 +281,8 @@ RULES: dict[Action, Rule] = {
     Action.ANSWER_PARTNERSHIP: _answer_partnership,
     Action.FILE_COMPLAINT: _file_complaint,
     Action.DECIDE_PERMIT_STEP: _decide_permit_step,
+    Action.RECORD_ITEM: _record_item,
+    Action.RECORD_OUTCOME: _record_outcome,
 }
 
 

@@ -258,7 +258,9 @@ class Signatures(MethodView):
     @blp.arguments(SignSchema)
     @blp.response(200, InspectionSchema)
     def post(self, body, inspection_id):
-        """Sign the content you read (its content_hash), with your own token."""
+        """Sign the content you read (its content_hash), with your own token. On a submitted
+        inspection: the pending amendment's (amendments[-1].amended.content_hash); the last
+        member's signature brings the amendment in force."""
         answer = tablet_writes.sign(
             current_actor(),
             _op(body),
@@ -288,7 +290,9 @@ class Amendments(MethodView):
     @blp.arguments(AmendmentSchema)
     @blp.response(200, InspectionSchema)
     def post(self, body, inspection_id):
-        """Correct a submitted inspection; the original is kept."""
+        """Propose a correction of a submitted inspection: your department's items (the lead's
+        member: the outcome). It takes effect, and its follow-ups are recomputed, once every
+        member has signed it; until then the original stays in force and is kept after."""
         answer = tablet_writes.amend(
             current_actor(),
             _op(body),

@@ -127,7 +127,8 @@ def _record(inspection, members, points, outcome, now, settings, rng) -> None:
             inspection = fieldwork.record_item(
                 recorder, inspection, point.code, result, "演示记录", 0, now
             )
-    inspection = fieldwork.set_outcome(inspection, outcome, "演示：" + outcome, now, lead.code)
+    head = next((m for m in members if m.department_id == inspection.task.lead_id), lead)
+    inspection = fieldwork.set_outcome(head, inspection, outcome, "演示：" + outcome, now)
     for member in members:
         inspection = fieldwork.sign(member, inspection, now)
     fieldwork.submit(lead, inspection, now)

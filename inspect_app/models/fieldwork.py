@@ -56,7 +56,11 @@ class Signature(BaseModel):
 
 
 class Amendment(BaseModel):
-    """A change to a submitted inspection: the original is kept beside what changed and why."""
+    """A change to a submitted inspection: the original is kept beside what changed and why.
+
+    PENDING until every member has signed `content_hash` (the amended content); then IN_FORCE,
+    written to the record, and the original with its signatures stays here. A later amendment
+    made while one is pending takes its changes in and SUPERSEDES it."""
 
     inspection = pw.ForeignKeyField(Inspection, backref="amendments", on_delete="CASCADE")
     version_before = pw.IntegerField()
@@ -65,6 +69,24 @@ class Amendment(BaseModel):
     reason = pw.CharField(max_length=256)
     amended_by = pw.ForeignKeyField(Inspector)
     amended_at = UTCDateTimeField(default=utcnow)
+    status = pw.CharField(max_length=10, default="IN_FORCE", index=True)
+    content = JSONField(null=True)
+    content_hash = pw.CharField(max_length=64, null=True)
+    original_hash = pw.CharField(max_length=64, null=True)
+    original_signatures = JSONField(default=list)
+    in_force_at = UTCDateTimeField(null=True)
+
+
+class AmendmentSignature(BaseModel):
+    """A team member's signature over an amendment's content (its hash)."""
+
+    amendment = pw.ForeignKeyField(Amendment, backref="signatures", on_delete="CASCADE")
+    inspector = pw.ForeignKeyField(Inspector)
+    content_hash = pw.CharField(max_length=64)
+    signed_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("amendment", "inspector"), True),)
 
 
 class ClientOperation(BaseModel):
@@ -129,6 +151,7 @@ FIELDWORK_MODELS = [
     Evidence,
     Signature,
     Amendment,
+    AmendmentSignature,
     ClientOperation,
     OfflineCopy,
     Notification,

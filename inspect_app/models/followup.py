@@ -34,9 +34,12 @@ class Feedback(BaseModel):
     version = pw.IntegerField(default=1)
     created_at = UTCDateTimeField(default=utcnow)
     updated_at = UTCDateTimeField(default=utcnow)
+    # 0 for the submission's follow-ups, the amendment's id for those an amendment led to.
+    generation = pw.IntegerField(default=0)
+    withdrawn_at = UTCDateTimeField(null=True)  # the result no longer calls for it
 
     class Meta:
-        indexes = ((("inspection", "kind"), True),)
+        indexes = ((("inspection", "kind", "generation"), True),)
 
 
 class Holiday(BaseModel):

@@ -115,6 +115,43 @@ class MemberSchema(ma.Schema):
     signed = ma.fields.Boolean(metadata={"description": "signed the content as it stands"})
 
 
+class ItemStateSchema(ma.Schema):
+    item = ma.fields.String(metadata={"description": "code@vN: the item at the task's version"})
+    result = ma.fields.String(allow_none=True, metadata={"description": "PASS, FAIL or NA"})
+    notes = ma.fields.String()
+
+
+class RecordVersionSchema(ma.Schema):
+    """One version of the signed record (dumps services.inspections.RecordVersion)."""
+
+    outcome = ma.fields.String(allow_none=True)
+    outcome_notes = ma.fields.String()
+    items = ma.fields.List(ma.fields.Nested(ItemStateSchema))
+    content_hash = ma.fields.String()
+
+
+class KeptSignatureSchema(ma.Schema):
+    code = ma.fields.String()
+    content_hash = ma.fields.String()
+    signed_at = ma.fields.String(metadata={"description": "ISO 8601"})
+
+
+class AmendmentStateSchema(ma.Schema):
+    """An amendment and the original it amends (dumps services.inspections.AmendmentState)."""
+
+    id = ma.fields.Integer()
+    status = ma.fields.String(metadata={"description": "PENDING, IN_FORCE or SUPERSEDED"})
+    reason = ma.fields.String()
+    amended_by = ma.fields.String()
+    amended_at = ma.fields.DateTime()
+    original = ma.fields.Nested(RecordVersionSchema)
+    original_signatures = ma.fields.List(ma.fields.Nested(KeptSignatureSchema))
+    amended = ma.fields.Nested(RecordVersionSchema)  # its content_hash: what each member signs
+    team = ma.fields.List(
+        ma.fields.Nested(MemberSchema), metadata={"description": "signed the amended content"}
+    )
+
+
 class InspectionSchema(InspectionSummarySchema):
     """One inspection as the tablet keeps it offline (dumps services.inspections.Detail)."""
 
@@ -131,6 +168,13 @@ class InspectionSchema(InspectionSummarySchema):
     team = ma.fields.List(ma.fields.Nested(MemberSchema))
     content_hash = ma.fields.String(metadata={"description": "what a signature signs"})
     submitted_at = ma.fields.DateTime(allow_none=True)
+    amendment_pending = ma.fields.Boolean(
+        metadata={"description": "an amendment waits for the team's signatures"}
+    )
+    amendments = ma.fields.List(
+        ma.fields.Nested(AmendmentStateSchema),
+        metadata={"description": "oldest first; the record above is what is in force"},
+    )
 
 
 class StaleSummarySchema(InspectionSummarySchema):

@@ -56,8 +56,9 @@ def _licence_for(inspection: Inspection) -> Licence | None:
     )
 
 
-def record_followups(inspection: Inspection, now: datetime) -> list[Feedback]:
-    """In the submission's transaction: one Feedback per configured follow-up, and its jobs."""
+def record_followups(inspection: Inspection, now: datetime, generation: int = 0) -> list[Feedback]:
+    """In the submission's transaction: one Feedback per configured follow-up, and its jobs
+    (`generation`: the amendment that led to them, 0 for the submission)."""
     today = local(now).date()
     licence = _licence_for(inspection)
     created = []
@@ -79,12 +80,38 @@ def record_followups(inspection: Inspection, now: datetime) -> list[Feedback]:
             due_on=due_on,
             created_at=now,
             updated_at=now,
+            generation=generation,
         )
         outbox.add("deliver_feedback", [row.id], dedup_key=f"deliver-feedback:{row.id}")
         if rule["kind"] == "RECTIFICATION" and rule.get("reinspect"):
-            reinspection.record_reinspection(inspection.id, due_on)
+            reinspection.record_reinspection(inspection.id, due_on, generation)
         created.append(row)
     return created
+
+
+def recompute_followups(
+    inspection: Inspection, amendment_id: int, now: datetime
+) -> tuple[list[Feedback], list[Feedback]]:
+    """In an amendment's transaction, once it is in force with another outcome: the follow-ups
+    of the old outcome are withdrawn (an inbox no longer shows them; one already acted on keeps
+    its licence event, marked withdrawn) and those of the new outcome are created.
+    Returns (withdrawn, created)."""
+    stale = list(
+        Feedback.select().where(
+            (Feedback.inspection == inspection)
+            & Feedback.withdrawn_at.is_null()
+            & (Feedback.outcome != inspection.outcome)
+        )
+    )
+    for row in stale:
+        Feedback.update(
+            status=row.status if row.status == "ACTED" else "WITHDRAWN",
+            withdrawn_at=now,
+            updated_at=now,
+            version=Feedback.version + 1,
+            details=row.details | {"withdrawn_by_amendment": amendment_id},
+        ).where(Feedback.id == row.id).execute()
+    return stale, record_followups(inspection, now, generation=amendment_id)
 
 
 def deliver(feedback_id: int, now: datetime) -> bool:

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import math
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from inspect_app import audit
+from inspect_app.access import Action
 from inspect_app.clock import local
 from inspect_app.domain import inspection as inspection_lifecycle
-from inspect_app.domain.inspection import NO_ACCESS, NO_ITEMS, InspectionStatus, InspectionStep
+from inspect_app.domain.inspection import NO_ACCESS, NO_ITEMS, InspectionStep
 from inspect_app.errors import AppError
 from inspect_app.models import (
-    Amendment,
     Entity,
     Evidence,
     Inspection,
@@ -146,6 +147,7 @@ def record_item(
     record), so members of different departments record their items side by side."""
     views.ensure_open(inspection)
     point = _task_point(inspection, code)
+    views.ensure_team_write(inspector, inspection, Action.RECORD_ITEM, point)
     existing = ItemResult.get_or_none(
         (ItemResult.inspection == inspection) & (ItemResult.risk_point == point)
     )
@@ -205,16 +207,35 @@ def sniff_image(data: bytes) -> str | None:
     return next((kind for magic, kind in IMAGE_SIGNATURES.items() if data.startswith(magic)), None)
 
 
-def add_evidence(
-    inspector: Inspector,
-    inspection: Inspection,
-    data: bytes,
-    code: str | None,
-    now: datetime,
-    settings: FieldSettings,
-) -> tuple[Inspection, str]:
-    """A photo, checked by size and content (not by its claimed type), stored once by SHA-256."""
-    views.ensure_open(inspection)
+@dataclass(frozen=True)
+class StagedPhoto:
+    """A photo written under a temporary name in its transaction: `publish` after the commit
+    gives it its content-addressed name, `discard` after a rollback leaves no file behind."""
+
+    partial: Path | None
+    path: Path
+
+    def publish(self) -> None:
+        if self.partial is not None:
+            self.partial.replace(self.path)
+
+    def discard(self) -> None:
+        if self.partial is not None:
+            self.partial.unlink(missing_ok=True)
+
+
+def _stage(data: bytes, digest: str, settings: FieldSettings) -> StagedPhoto:
+    path = settings.evidence_dir / digest[:2] / digest
+    if path.exists():
+        return StagedPhoto(None, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{digest}.{uuid.uuid4().hex}.part")  # one per writer, no race
+    partial.write_bytes(data)
+    return StagedPhoto(partial, path)
+
+
+def _check_photo(data: bytes, settings: FieldSettings) -> str:
+    """The photo's content type, after its size and content (not its claimed type) are checked."""
     if len(data) > settings.evidence_max_bytes:
         raise AppError(
             "TOO_LARGE",
@@ -226,20 +247,32 @@ def add_evidence(
         raise AppError(
             "UNSUPPORTED_MEDIA_TYPE", zh="只接受 JPEG 或 PNG 照片", en="Only JPEG or PNG photos"
         )
-    digest = hashlib.sha256(data).hexdigest()
-    path = settings.evidence_dir / digest[:2] / digest
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(path)
+    return content_type
+
+
+def add_evidence(
+    inspector: Inspector,
+    inspection: Inspection,
+    data: bytes,
+    code: str | None,
+    now: datetime,
+    settings: FieldSettings,
+) -> tuple[Inspection, str, StagedPhoto | None]:
+    """A photo, stored once by SHA-256. Everything is checked before anything is written (the
+    inspection, the risk point, the member's department, size and type); the file comes last,
+    staged, for the caller to publish after the commit or discard after a rollback."""
+    views.ensure_open(inspection)
     point = _task_point(inspection, code) if code else None
+    if point is not None:
+        views.ensure_team_write(inspector, inspection, Action.RECORD_ITEM, point)
+    content_type = _check_photo(data, settings)
+    digest = hashlib.sha256(data).hexdigest()
     if (
         Evidence.select()
         .where((Evidence.inspection == inspection) & (Evidence.sha256 == digest))
         .exists()
     ):
-        return inspection, digest
+        return inspection, digest, None
     audit.record(
         inspector.code,
         "inspection.evidence",
@@ -257,16 +290,19 @@ def add_evidence(
         uploaded_by=inspector,
         uploaded_at=now,
     )
-    return views.bump(inspection, now), digest
+    updated = views.bump(inspection, now)
+    return updated, digest, _stage(data, digest, settings)
 
 
 def set_outcome(
-    inspection: Inspection, outcome: str, notes: str, now: datetime, actor: str = "tablet"
+    inspector: Inspector, inspection: Inspection, outcome: str, notes: str, now: datetime
 ) -> Inspection:
-    """The overall result in the categories of docs/domain.md ("Inspection results")."""
+    """The overall result in the categories of docs/domain.md ("Inspection results"), recorded
+    by the lead department's member."""
     views.ensure_open(inspection)
+    views.ensure_team_write(inspector, inspection, Action.RECORD_OUTCOME)
     audit.record(
-        actor,
+        inspector.code,
         "inspection.outcome",
         "inspection",
         inspection.id,
@@ -354,57 +390,3 @@ def submit(inspector: Inspector, inspection: Inspection, now: datetime) -> Inspe
         at=now,
     )
     return updated
-
-
-def amend(
-    inspector: Inspector,
-    inspection: Inspection,
-    changes: dict[str, Any],
-    reason: str,
-    now: datetime,
-) -> Inspection:
-    """Correct a submitted inspection: the original content is kept with the reason."""
-    if inspection.status != InspectionStatus.SUBMITTED:
-        raise AppError("NOT_SUBMITTED")
-    original = views.content(inspection)
-    for code, item in (changes.get("items") or {}).items():
-        point = _task_point(inspection, code)
-        (
-            ItemResult.update(
-                result=item["result"],
-                notes=item.get("notes", ""),
-                recorded_by=inspector,
-                recorded_at=now,
-            )
-            .where((ItemResult.inspection == inspection) & (ItemResult.risk_point == point))
-            .execute()
-        )
-    values = {k: changes[k] for k in ("outcome", "outcome_notes") if k in changes}
-    Amendment.create(
-        inspection=inspection,
-        version_before=inspection.version,
-        original=original,
-        changes=_plain(changes),
-        reason=reason,
-        amended_by=inspector,
-        amended_at=now,
-    )
-    updated = views.bump(inspection, now, **values)
-    audit.record(
-        inspector.code,
-        "inspection.amend",
-        "inspection",
-        inspection.id,
-        before=original,
-        after=views.content(updated),
-        at=now,
-    )
-    return updated
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return value

@@ -16,12 +16,14 @@ from typing import Any
 
 from peewee import JOIN
 
-from inspect_app.access import Action, ensure
-from inspect_app.actor import Actor
+from inspect_app.access import Action, TeamWrite, ensure
+from inspect_app.actor import Actor, Role
 from inspect_app.domain import inspection as inspection_lifecycle
 from inspect_app.domain.inspection import CheckResult, InspectionStatus, Outcome
 from inspect_app.errors import AppError
 from inspect_app.models import (
+    Amendment,
+    AmendmentSignature,
     Department,
     Entity,
     Evidence,
@@ -54,6 +56,24 @@ def inspector_id_of(actor: Actor) -> int:
 
 def inspector_of(actor: Actor) -> Inspector:
     return Inspector.get_by_id(inspector_id_of(actor))
+
+
+def ensure_team_write(
+    inspector: Inspector, inspection: Inspection, action: Action, point: RiskPoint | None = None
+) -> None:
+    """Ask the policy whether this member may write this part of the record (an item of
+    `point`'s department, or the outcome): the member acts as their place on the team."""
+    member = InspectionMember.get(
+        (InspectionMember.inspection == inspection) & (InspectionMember.inspector == inspector)
+    )
+    write = TeamWrite(
+        member_department=Department.get_by_id(member.department_id).code,
+        lead_department=Department.get_by_id(inspection.task.lead_id).code,
+        item=point.code if point is not None else None,
+        item_department=Department.get_by_id(point.department_id).code if point else None,
+    )
+    as_member = Actor(inspector.user_id, inspector.code, Role.INSPECTOR, write.member_department)
+    ensure(as_member, action, write)
 
 
 def _with_entity_and_task():
@@ -186,6 +206,39 @@ class LicenceInForce:
 
 
 @dataclass(frozen=True)
+class RecordVersion:
+    """One version of what the team signs: the outcome and every item (`code@vN`)."""
+
+    outcome: str | None
+    outcome_notes: str
+    items: list[dict[str, str | None]]
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class KeptSignature:
+    code: str
+    content_hash: str
+    signed_at: str
+
+
+@dataclass(frozen=True)
+class AmendmentState:
+    """An amendment beside the record it amends: the original stays readable with its
+    signatures; `team` says who has signed the amended content."""
+
+    id: int
+    status: str
+    reason: str
+    amended_by: str
+    amended_at: datetime
+    original: RecordVersion
+    original_signatures: list[KeptSignature]
+    amended: RecordVersion
+    team: list[Member]
+
+
+@dataclass(frozen=True)
 class Detail:
     """Everything a tablet needs offline; the summary's fields are the inspection's own."""
 
@@ -197,6 +250,8 @@ class Detail:
     evidence: list[EvidenceItem]
     team: list[Member]
     content_hash: str
+    amendments: list[AmendmentState]
+    amendment_pending: bool
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name == "inspection":  # copy/pickle probe before init
@@ -339,7 +394,75 @@ def detail(inspection: Inspection) -> Detail:
         ],
         team=team(inspection, digest),
         content_hash=digest,
+        amendments=(kept := amendments(inspection)),
+        amendment_pending=any(a.status == PENDING for a in kept),
     )
+
+
+PENDING, IN_FORCE, SUPERSEDED = "PENDING", "IN_FORCE", "SUPERSEDED"
+
+
+def pending_amendment(inspection: Inspection) -> Amendment | None:
+    """The amendment waiting for the team's signatures, if any (one at a time)."""
+    return (
+        Amendment.select()
+        .where((Amendment.inspection == inspection) & (Amendment.status == PENDING))
+        .order_by(Amendment.id.desc())
+        .first()
+    )
+
+
+def version_of(content: dict[str, Any]) -> RecordVersion:
+    return RecordVersion(
+        outcome=content["outcome"],
+        outcome_notes=content["outcome_notes"],
+        items=[
+            {"item": k, "result": v[0], "notes": v[1]} for k, v in sorted(content["items"].items())
+        ],
+        content_hash=_digest(content),
+    )
+
+
+def amendments(inspection: Inspection) -> list[AmendmentState]:
+    """Every amendment of this inspection, oldest first (the original of each kept)."""
+    rows = list(
+        Amendment.select(Amendment, Inspector)
+        .join(Inspector)
+        .where(Amendment.inspection == inspection)
+        .order_by(Amendment.id)
+    )
+    if not rows:
+        return []
+    signed = {
+        (s.amendment_id, s.inspector.code): s.content_hash
+        for s in AmendmentSignature.select(AmendmentSignature, Inspector)
+        .join(Inspector)
+        .where(AmendmentSignature.amendment.in_([r.id for r in rows]))
+    }
+    members = team(inspection, "-")  # who is on the team; their signatures are counted below
+    return [
+        AmendmentState(
+            id=row.id,
+            status=row.status,
+            reason=row.reason,
+            amended_by=row.amended_by.code,
+            amended_at=row.amended_at,
+            original=version_of(row.original),
+            original_signatures=[KeptSignature(**kept) for kept in row.original_signatures],
+            amended=version_of(row.content or row.original),
+            team=[
+                Member(
+                    m.code,
+                    m.name,
+                    m.department,
+                    row.content_hash is not None
+                    and signed.get((row.id, m.code)) == row.content_hash,
+                )
+                for m in members
+            ],
+        )
+        for row in rows
+    ]
 
 
 def content(inspection: Inspection) -> dict[str, Any]:
@@ -365,6 +488,11 @@ def _content(
 
 def content_hash(inspection: Inspection) -> str:
     return _digest(content(inspection))
+
+
+def digest(content: dict[str, Any]) -> str:
+    """The hash a member signs, of content as `content` gives it."""
+    return _digest(content)
 
 
 def _digest(content: dict[str, Any]) -> str:

@@ -9,18 +9,20 @@ from inspect_app import audit, config, outbox
 from inspect_app.clock import SHANGHAI, as_utc
 from inspect_app.db import database
 from inspect_app.domain.inspection import InspectionKind
-from inspect_app.models import Inspection, InspectionMember
+from inspect_app.models import Feedback, Inspection, InspectionMember
 from inspect_app.services import notifications
 from inspect_app.services.dispatch import SYSTEM_ACTOR
 
 
-def record_reinspection(inspection_id: int, rectify_by: date) -> None:
+def record_reinspection(inspection_id: int, rectify_by: date, generation: int = 0) -> None:
     """In the caller's transaction: re-inspect once the rectification period ends (the job runs
-    the morning after `rectify_by`, Shanghai, and creates the next round)."""
+    the morning after `rectify_by`, Shanghai, and creates the next round). `generation`: the
+    amendment whose rectification order this is (0: the submission's)."""
+    suffix = f":{generation}" if generation else ""
     outbox.add(
         "schedule_reinspection",
         [inspection_id, rectify_by.isoformat()],
-        dedup_key=f"schedule_reinspection:{inspection_id}",
+        dedup_key=f"schedule_reinspection:{inspection_id}{suffix}",
         run_at=as_utc(datetime.combine(rectify_by + timedelta(days=1), time(0), tzinfo=SHANGHAI)),
     )
 
@@ -34,6 +36,9 @@ def schedule_reinspection(
         if outbox.is_done(outbox_id):
             return {"skipped": 1}
         parent = Inspection.get_by_id(inspection_id)
+        if not _rectification_stands(parent):  # an amendment withdrew the order
+            outbox.mark_done(outbox_id, now)
+            return {"skipped": 1}
         due_on = rectify_by + timedelta(days=config.job_settings()["REINSPECTION_DAYS"])
         child, created = _next_round(parent, due_on, now)
         members = list(InspectionMember.select().where(InspectionMember.inspection == parent))
@@ -57,6 +62,17 @@ def schedule_reinspection(
             )
         outbox.mark_done(outbox_id, now)
     return {"inspections": int(created), "notifications": notified}
+
+
+def _rectification_stands(parent: Inspection) -> bool:
+    """False once every rectification order of the inspection has been withdrawn."""
+    orders = [
+        withdrawn_at
+        for (withdrawn_at,) in Feedback.select(Feedback.withdrawn_at)
+        .where((Feedback.inspection == parent) & (Feedback.kind == "RECTIFICATION"))
+        .tuples()
+    ]
+    return not orders or any(at is None for at in orders)
 
 
 def _next_round(parent: Inspection, due_on: date, now: datetime) -> tuple[Inspection, bool]:

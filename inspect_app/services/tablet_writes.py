@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from inspect_app.actor import Actor
+from inspect_app.domain.inspection import InspectionStatus
 from inspect_app.models import Inspection, Inspector
-from inspect_app.services import fieldwork, inspections, offline_copies
+from inspect_app.services import amendments, fieldwork, inspections, offline_copies
 from inspect_app.services.fieldwork import FieldSettings
 from inspect_app.services.idempotency import Answer, Operation, run_once
 
@@ -91,13 +92,26 @@ def add_evidence(
     now: datetime,
     settings: FieldSettings,
 ) -> Answer:
-    """A photo of the inspection, stored once by content hash (answered 201)."""
+    """A photo of the inspection, stored once by content hash (answered 201). The file gets its
+    name only once the transaction has committed; a refused or failed write leaves none."""
+    staged: list[fieldwork.StagedPhoto] = []
 
     def change(inspector: Inspector, inspection: Inspection) -> Inspection:
-        updated, _ = fieldwork.add_evidence(inspector, inspection, photo, risk_point, now, settings)
+        updated, _, photo_file = fieldwork.add_evidence(
+            inspector, inspection, photo, risk_point, now, settings
+        )
+        staged.extend([photo_file] if photo_file else [])
         return updated
 
-    return _once(actor, op, inspection_id, now, change, status=201)
+    try:
+        answer = _once(actor, op, inspection_id, now, change, status=201)
+    except BaseException:
+        for photo_file in staged:
+            photo_file.discard()
+        raise
+    for photo_file in staged:
+        photo_file.publish()
+    return answer
 
 
 def set_outcome(
@@ -113,7 +127,7 @@ def set_outcome(
     """The overall outcome."""
 
     def change(inspector: Inspector, inspection: Inspection) -> Inspection:
-        return fieldwork.set_outcome(inspection, outcome, notes, now, inspector.code)
+        return fieldwork.set_outcome(inspector, inspection, outcome, notes, now)
 
     return _once(actor, op, inspection_id, now, _on_version(base_version, change))
 
@@ -122,9 +136,12 @@ def sign(
     actor: Actor, op: Operation, inspection_id: int, *, content_hash: str, now: datetime
 ) -> Answer:
     """Sign the content the member read: content changed since is a STALE_VERSION carrying the
-    content_hash to read and sign again."""
+    content_hash to read and sign again. On a submitted inspection: sign the pending amendment's
+    content (amendments[-1].amended.content_hash); the last member's signature brings it in force."""
 
     def change(inspector: Inspector, inspection: Inspection) -> Inspection:
+        if inspection.status == InspectionStatus.SUBMITTED:  # only an amendment is signed now
+            return amendments.sign(inspector, inspection, content_hash, now)
         current = inspections.content_hash(inspection)
         if current != content_hash:
             raise inspections.stale_write(inspection, content_hash=current)
@@ -154,9 +171,10 @@ def amend(
     reason: str,
     now: datetime,
 ) -> Answer:
-    """Correct a submitted inspection; the original is kept."""
+    """Propose a correction of a submitted inspection; the original stays in force until every
+    member has signed the amended content."""
 
     def change(inspector: Inspector, inspection: Inspection) -> Inspection:
-        return fieldwork.amend(inspector, inspection, changes, reason, now)
+        return amendments.amend(inspector, inspection, changes, reason, now)
 
     return _once(actor, op, inspection_id, now, _on_version(base_version, change))

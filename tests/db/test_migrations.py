@@ -51,6 +51,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0006_audit_checks",
         "0007_catalogue_rules",
         "0010_partner_answers",
+        "0011_amendments_signed",
         "0012_sign_in_throttle",
     ]
     with fresh_db.connection_context():
@@ -77,6 +78,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0006_audit_checks",
         "0007_catalogue_rules",
         "0010_partner_answers",
+        "0011_amendments_signed",
         "0012_sign_in_throttle",
         "9001_entity_note",
     ]

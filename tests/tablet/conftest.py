@@ -21,6 +21,8 @@ from tests.factories import (
 )
 
 SHOP = (31.40525, 121.48935)  # a few metres from the registered 友谊路街道 address
+# The task's check items and the member who records each: 文化旅游局 owns IC-01/02, 消防 IC-08.
+OWNERS = (("IC-01", "ct"), ("IC-02", "ct"), ("IC-08", "fr"))
 SEED = {"source_values": ["3 17 22 31 8"], "provenance": "2026-11-30 公开摇号"}
 
 
@@ -82,10 +84,10 @@ def submit_with(client, case, outcome: str, result: str = "FAIL") -> Inspection:
                 "lon": SHOP[1],
             },
         )
-        for code in ("IC-01", "IC-02", "IC-08"):
+        for code, headers in OWNERS:  # each department records its own items
             client.put(
                 f"{url}/items/{code}",
-                headers=case.ct,
+                headers=getattr(case, headers),
                 json={"op_id": op(), "item_version": 0, "result": result},
             )
     version = client.get(url, headers=case.ct).get_json()["version"]

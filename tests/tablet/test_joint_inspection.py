@@ -103,9 +103,9 @@ def test_a_stale_edit_gets_409_with_the_current_version(client, joint):
         headers=joint.ct,
         json={"op_id": op(), "base_version": version, "outcome": "FIXED"},
     )
-    stale = client.put(
+    stale = client.put(  # the lead's second tablet, which had not synced
         _url(joint, "/outcome"),
-        headers=joint.fr,
+        headers=joint.ct,
         json={"op_id": op(), "base_version": version, "outcome": "OK"},
     )
     assert stale.status_code == 409
@@ -120,9 +120,9 @@ def test_a_stale_item_edit_is_refused(client, joint):
         headers=joint.ct,
         json={"op_id": op(), "item_version": 0, "result": "FAIL"},
     )
-    stale = client.put(
+    stale = client.put(  # another tablet of the same member, which had not synced
         _url(joint, "/items/IC-01"),
-        headers=joint.fr,
+        headers=joint.ct,
         json={"op_id": op(), "item_version": 0, "result": "PASS"},
     )
     assert stale.status_code == 409 and stale.get_json()["status"] == "STALE_VERSION"
@@ -174,10 +174,10 @@ def test_replaying_an_item_many_times_has_one_effect(client, joint):
 
 def test_submission_needs_every_signature(client, joint):
     version = _version(client, joint, joint.ct)
-    for code in ("IC-01", "IC-02", "IC-08"):
+    for code, headers in (("IC-01", joint.ct), ("IC-02", joint.ct), ("IC-08", joint.fr)):
         client.put(
             _url(joint, f"/items/{code}"),
-            headers=joint.ct,
+            headers=headers,
             json={"op_id": op(), "item_version": 0, "result": "PASS"},
         )
     client.post(
@@ -221,7 +221,7 @@ def test_a_change_after_signing_voids_the_signature(client, joint):
         json={"op_id": op(), "content_hash": detail["content_hash"]},
     )
     changed = client.put(
-        _url(joint, "/items/IC-01"),
+        _url(joint, "/items/IC-08"),
         headers=joint.fr,
         json={"op_id": op(), "item_version": 0, "result": "FAIL"},
     )

@@ -100,6 +100,11 @@ def test_an_amendment_keeps_the_original(client, joint):
     assert amended.status_code == 200, amended.get_json()
     record = Amendment.get()
     assert record.original["items"]["IC-01@v1"][0] == "FAIL"
+    signed = amended.get_json()["amendments"][-1]["amended"]["content_hash"]
+    for headers in (joint.ct, joint.fr):  # in force once the team has signed it again
+        amended = client.post(
+            f"{url}/signatures", headers=headers, json={"op_id": op(), "content_hash": signed}
+        )
     ct_items = next(g for g in amended.get_json()["checklist"] if g["department"] == "CT")["items"]
     assert next(i for i in ct_items if i["code"] == "IC-01")["result"] == "PASS"
     assert amended.get_json()["status"] == "SUBMITTED"

@@ -16,6 +16,7 @@ from inspect_app.access import (
     Action,
     LicenceEventRequest,
     PartnershipAnswer,
+    TeamWrite,
     allows,
     ensure,
 )
@@ -30,6 +31,9 @@ OK = "OK"
 TASK = SimpleNamespace(lead=SimpleNamespace(code="SJ"), partners=["GA"])
 POINT = SimpleNamespace(department=SimpleNamespace(code="SJ"))
 SUSPEND_BY_SJ = LicenceEventRequest(EventKind.SUSPEND, {"SJ"})
+# An SJ member of a team SJ leads, writing an SJ item (and a GA member's write).
+OWN_ITEM = TeamWrite("SJ", "SJ", "SJ-01", "SJ")
+GA_ON_SJ_ITEM = TeamWrite("GA", "SJ", "SJ-01", "SJ")
 
 
 def actor(role: Role, department: str | None = "SJ", *, user_id: int = 7, inspector_id=None):
@@ -80,6 +84,8 @@ TABLE = [
         LicenceEventRequest(EventKind.SUSPEND, {"SJ", "GA"}, {"GA"}),
         [OK, "FORBIDDEN", "FORBIDDEN", OK, "FORBIDDEN", "FORBIDDEN"],
     ),
+    (Action.RECORD_ITEM, OWN_ITEM, [*["FORBIDDEN"] * 5, OK]),
+    (Action.RECORD_OUTCOME, OWN_ITEM, [*["FORBIDDEN"] * 5, OK]),
 ]
 ACTORS = [ADMIN, LICENSING, LEAD, PARTNER, OUTSIDER, INSPECTOR]
 
@@ -121,6 +127,12 @@ def test_licensing_posts_any_event_and_a_planner_only_supervision_events():
 def test_a_planner_plans_only_for_their_own_department():
     assert outcome(LEAD, Action.PLAN_TASK, "GA") == "FORBIDDEN"
     assert outcome(ADMIN, Action.PLAN_TASK, "GA") == OK
+
+
+def test_a_member_records_only_their_departments_items_and_the_lead_the_outcome():
+    assert outcome(INSPECTOR, Action.RECORD_ITEM, GA_ON_SJ_ITEM) == "FORBIDDEN"
+    assert outcome(INSPECTOR, Action.RECORD_OUTCOME, GA_ON_SJ_ITEM) == "FORBIDDEN"
+    assert outcome(INSPECTOR, Action.RECORD_ITEM, TeamWrite("GA", "SJ", "GA-03", "GA")) == OK
 
 
 def test_another_users_device_looks_like_no_device():
