@@ -18,6 +18,7 @@ from inspect_app.clock import utcnow
 from inspect_app.models import Draw, Feedback, Inspection, SpotCheckTask, Token
 from inspect_app.services import dispatch
 from tests.factories import (
+    accept_partners,
     auth_header,
     inspector_with_login,
     internet_cafes,
@@ -108,12 +109,14 @@ class World:
         assert created.status_code == 201, created.get_json()
         code = created.get_json()["code"]
         if state == "frozen":
+            accept_partners(self.client, code)
             frozen = self.client.post(f"/api/v1/tasks/{code}/freeze", headers=headers)
             assert frozen.status_code == 201, frozen.get_json()
         return code
 
 
 def _draw_and_dispatch(client, code: str, headers: dict[str, str]) -> None:
+    accept_partners(client, code)
     assert client.post(f"/api/v1/tasks/{code}/freeze", headers=headers).status_code == 201
     drawn = client.post(f"/api/v1/tasks/{code}/draw", json=SEED, headers=headers)
     assert drawn.status_code == 201, drawn.get_json()

@@ -82,19 +82,18 @@ POLICY: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("GET", "/api/v1/entities/{credit_code}/grade"): REGISTRY,
     # Complaints by the departments responsible for the entity's industry: IC is led by 文化旅游局
     # with 公安, 消防 and 市场监管局; FS by 市场监管局 with 生态环境局, 消防 and 绿化市容局.
-    # issue 12: tightened by access-public (today any planner and licensing file on any
-    # entity: 文化旅游局 on the bakery, licensing on both).
+    # The licensing desk of the persona is 区行政服务中心 (ASC), responsible for neither.
     ("POST", "/api/v1/entities/{credit_code}/complaints"): {
-        "ct": frozenset({CT, FR, MS, LIC, ADMIN}),
-        "ms": frozenset({CT, FR, MS, LIC, ADMIN}),
+        "ct": frozenset({CT, FR, MS, ADMIN}),
+        "ms": frozenset({FR, MS, ADMIN}),
     },
     ("GET", "/api/v1/licences"): REGISTRY,
     ("POST", "/api/v1/licences"): WRITERS,
     ("GET", "/api/v1/licences/{number}"): REGISTRY,
     # Suspension and resumption: planners of a department issuing one of the licence's permits
     # (IC-P1 文化旅游局, IC-P2 消防; FS-P1 市场监管局) and licensing.
-    # issue 12: tightened by access-public (the permit's issuing department decides, or the
-    # event is routed to it; today the licensing desk suspends any permit itself).
+    # The ASC licensing desk issues no permit of either: its suspension is recorded as routed
+    # to the issuing departments (a 2xx that changes no status, tests/api/test_permit_departments.py).
     ("POST", "/api/v1/licences/{number}/events"): {
         "ct": frozenset({CT, FR, LIC, ADMIN}),
         "ms": frozenset({MS, LIC, ADMIN}),
@@ -113,8 +112,8 @@ POLICY: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("POST", "/api/v1/tasks/{code}/freeze"): TASK_LEADS,
     ("GET", "/api/v1/tasks/{code}/draw"): DRAWN_TASK_READERS,
     ("POST", "/api/v1/tasks/{code}/draw"): TASK_LEADS,
-    # issue 12 (reported, no part fixes it): publishing — the disclosure of picks and teams — is
-    # accepted as soon as the task is drawn, before any visit (DOMAIN.md: after the visits).
+    # Publishing (the disclosure of picks and teams) is accepted as soon as the task is drawn,
+    # before any visit; DOMAIN.md has disclosure after the visits (noted, left for later).
     ("POST", "/api/v1/tasks/{code}/publish"): TASK_LEADS | {"draft": NOBODY, "ms_draft": NOBODY},
     # The tablet: an inspector reaches only their own team's inspections.
     ("GET", "/api/v1/tablet/inspections"): frozenset({TEAM, OFF}),
@@ -122,10 +121,9 @@ POLICY: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     | {"submitted": frozenset({TEAM})},
     ("POST", "/api/v1/tablet/inspections/{inspection_id}/check-in"): TEAM_ONLY,
     # Each department records its own items: IC-01 is 文化旅游局's, IC-08 消防's.
-    # issue 12: tightened by access-tablet (today the 文化旅游局 member records 消防's IC-08).
     ("PUT", "/api/v1/tablet/inspections/{inspection_id}/items/{code}"): {
         "own": frozenset({TEAM}),
-        "other_dept": frozenset({TEAM}),
+        "other_dept": NOBODY,
         "submitted": NOBODY,
         "ms": frozenset({OFF}),
     },
@@ -133,9 +131,8 @@ POLICY: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("PUT", "/api/v1/tablet/inspections/{inspection_id}/outcome"): TEAM_ONLY,
     ("POST", "/api/v1/tablet/inspections/{inspection_id}/signatures"): TEAM_ONLY,
     ("POST", "/api/v1/tablet/inspections/{inspection_id}/submit"): TEAM_ONLY,
-    # An amendment of a submitted result, by its team.
-    # issue 12: tightened by access-tablet (today one member alone rewrites the signed result;
-    # the amendment is to keep the original and wait for the team's signatures again).
+    # An amendment of a submitted result, proposed by a member of its team: it keeps the
+    # original and takes effect only once the whole team has signed it again.
     ("POST", "/api/v1/tablet/inspections/{inspection_id}/amendments"): {
         "ct": NOBODY,
         "submitted": frozenset({TEAM}),
@@ -145,8 +142,7 @@ POLICY: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("GET", "/api/v1/licensing/feedback"): WRITERS,
     ("GET", "/api/v1/licensing/feedback/{feedback_id}"): WRITERS,
     ("POST", "/api/v1/licensing/feedback/{feedback_id}/acknowledge"): WRITERS,
-    # issue 12: tightened by access-public (a suspension or cancellation chosen here is decided
-    # by, or routed to, the permit's issuing department).
+    # A suspension or cancellation chosen here is routed to the permit's issuing department.
     ("POST", "/api/v1/licensing/feedback/{feedback_id}/act"): WRITERS,
     # Maps: planners; a task's maps to those who read the task.
     ("GET", "/api/v1/maps/entities"): PLANNERS,
@@ -156,8 +152,7 @@ POLICY: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     # Public, without sign-in.
     ("GET", "/api/v1/public/licences/verify"): PUBLIC,
     ("GET", "/api/v1/public/signing-keys"): PUBLIC,
-    # The draw record: public once drawn (picks and teams withheld until disclosure).
-    # issue 12: tightened by access-public (today the record names the picks and the teams).
+    # The draw record: public from freeze on (picks and teams withheld until disclosure).
     ("GET", "/api/v1/public/draws/{code}"): {
         "ct": PUBLIC,
         "draft": NOBODY,
@@ -171,10 +166,25 @@ POLICY: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
         "ms_draft": NOBODY,
     },
     # A task's public page and results: from freeze on; a draft is not public.
-    # issue 12: tightened by access-public (today drafts are public: `draft` and `ms_draft`
-    # should be NOBODY).
-    ("GET", "/api/v1/public/tasks/{code}"): PUBLIC,
-    ("GET", "/api/v1/public/tasks/{code}/results.csv"): PUBLIC,
+    ("GET", "/api/v1/public/tasks/{code}"): {
+        "ct": PUBLIC,
+        "draft": NOBODY,
+        "ms": PUBLIC,
+        "ms_draft": NOBODY,
+    },
+    ("GET", "/api/v1/public/tasks/{code}/results.csv"): {
+        "ct": PUBLIC,
+        "draft": NOBODY,
+        "ms": PUBLIC,
+        "ms_draft": NOBODY,
+    },
+    # A partner department answers a joint task through its own planners (or an admin).
+    ("POST", "/api/v1/tasks/{code}/partners/{department}/accept"): {
+        "ct": frozenset({FR, ADMIN}),
+    },
+    ("POST", "/api/v1/tasks/{code}/partners/{department}/decline"): {
+        "ct": frozenset({FR, ADMIN}),
+    },
 }
 
 # Answers 500 that other parts of issue 12 are fixing; reported, not failed.
@@ -240,6 +250,8 @@ def _targets(world: World, method: str, template: str) -> dict[str, dict[str, An
     if template.startswith("/api/v1/risk-points/"):
         # Points no task of the world uses, so the edits can be undone (see restored_catalogue).
         return {"ct": {"code": "IC-04"}, "ms": {"code": "FS-03"}}
+    if "{department}" in template:  # a partner's answer to a new joint task (文化旅游局 + 消防)
+        return {"ct": {"code": lambda: world.fresh_task("CT", "draft"), "department": "FR"}}
     if "{code}" in template:  # a task
         if template.endswith("/freeze"):
             return {
@@ -427,14 +439,8 @@ def _text(response) -> str:
     return response.get_data().decode("utf-8", errors="replace")
 
 
-# Answers that show the public what DOMAIN.md withholds until disclosure, being fixed.
-KNOWN_LEAKS = {
-    # issue 12: tightened by access-public (before disclosure, the public draw record names the
-    # picked businesses and the teams' inspectors, the task page and its CSV list the picks)
-    ("GET", "/api/v1/public/draws/{code}"),
-    ("GET", "/api/v1/public/tasks/{code}"),
-    ("GET", "/api/v1/public/tasks/{code}/results.csv"),
-}
+# Answers that show the public what DOMAIN.md withholds until disclosure: none may.
+KNOWN_LEAKS: set[tuple[str, str]] = set()
 
 
 @dataclass
