@@ -16,7 +16,7 @@ from flask import Flask
 from inspect_app import config, migrate
 from inspect_app.app import create_app
 from inspect_app.cli.base import Refusal
-from inspect_app.db import database
+from inspect_app.db import open_database
 
 SQLITE_PREFIX = "sqlite:///"
 
@@ -41,27 +41,23 @@ def shown_url(url: str) -> str:
 def initialised_app() -> Flask:
     """The app on the configured instance, refused before anything is created if it was never
     initialised."""
-    settings = config.from_environment()
-    _refuse_missing_file(settings)
-    app = create_app()
-    with app.app_context():
-        require_schema(app.config)
-    return app
-
-
-def _refuse_missing_file(settings: dict[str, Any]) -> None:
-    path = sqlite_file(settings["DATABASE_URL"])
-    if path is not None and not path.is_file():
-        raise not_initialised(settings["LIANJIAN_HOME"])
+    require_schema(config.from_environment())
+    return create_app()
 
 
 def require_schema(settings: dict[str, Any]) -> None:
-    """Every migration applied, else a refusal naming `lianjian init`."""
-    _refuse_missing_file(settings)
+    """Every migration applied, else a refusal naming `lianjian init`. Checked on a connection
+    of its own, closed at once: a worker forks, and its children must not share it."""
+    path = sqlite_file(settings["DATABASE_URL"])
+    if path is not None and not path.is_file():
+        raise not_initialised(settings["LIANJIAN_HOME"])
+    db = open_database(settings["DATABASE_URL"])
     try:
-        states = migrate.status(database.obj)
+        states = migrate.status(db)
     except peewee.OperationalError as error:
         raise unreachable(settings["DATABASE_URL"], error) from error
+    finally:
+        db.close()
     applied = [name for name, done in states if done]
     if not applied:
         raise not_initialised(settings["LIANJIAN_HOME"])
