@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,27 @@ SWAGGER_UI_URL = f"/static/swagger-ui-{SWAGGER_UI_VERSION}/"
 PACKAGED_CATALOGUE = Path(__file__).resolve().parents[1] / "seeds" / "catalogue"
 
 
+APP_FOLDER = "lianjian"
+
+
 def instance_dir() -> Path:
-    """Where the SQLite file, signing keys and written maps live (LIANJIAN_HOME, else ./instance)."""
-    return Path(os.environ.get("LIANJIAN_HOME", "instance")).resolve()
+    """Where the SQLite file, signing keys and written files live: LIANJIAN_HOME, else the user's
+    data folder (the same from whatever folder a command runs in)."""
+    if os.environ.get("LIANJIAN_HOME"):
+        return Path(os.environ["LIANJIAN_HOME"]).expanduser().resolve()
+    return user_data_dir() / APP_FOLDER
+
+
+def user_data_dir() -> Path:
+    """The user's data folder, as platformdirs has it: %LOCALAPPDATA% on Windows,
+    ~/Library/Application Support on macOS, else $XDG_DATA_HOME or ~/.local/share."""
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"])
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support"
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    # The XDG spec ignores a relative path.
+    return Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "share"
 
 
 def catalogue_dir() -> Path:

@@ -85,6 +85,18 @@ CATALOGUE = _kinds(
     ),
     (409, "NOT_READY", "尚不能提交，请补全后再试", "Not ready to submit; see what is missing"),
     (
+        409,
+        "NOT_INITIALISED",
+        "实例尚未初始化：请先运行 `lianjian init`",
+        "The instance is not initialised: run `lianjian init` first",
+    ),
+    (
+        400,
+        "UNREADABLE_FILE",
+        "文件无法读取：请另存为 UTF-8 编码的 CSV，或 JSON 数组",
+        "Cannot read the file: save it as a UTF-8 CSV, or a JSON array",
+    ),
+    (
         422,
         "QR_REJECTED",
         "许可证二维码无效或与检查对象不符",

@@ -74,11 +74,13 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def clean_environment():
-    """The caller's app settings are out of reach of every test and every subprocess."""
+def clean_environment(tmp_path_factory):
+    """The caller's app settings are out of reach of every test and every subprocess; the
+    user-level default instance folder points into the session's temporary folder."""
     with pytest.MonkeyPatch.context() as patch:
         for name in [n for n in os.environ if is_app_setting(n)]:
             patch.delenv(name)
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
         yield
 
 

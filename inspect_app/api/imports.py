@@ -28,12 +28,14 @@ class RowErrorSchema(ma.Schema):
 
 
 class ImportReportSchema(ma.Schema):
-    rows = ma.fields.Integer()
+    rows = ma.fields.Integer(metadata={"description": "rows read, good and bad"})
     created = ma.fields.Integer(attribute="counts.created")
     changed = ma.fields.Integer(attribute="counts.changed")
     renewed = ma.fields.Integer(attribute="counts.renewed")
     cancelled = ma.fields.Integer(attribute="counts.cancelled")
     unchanged = ma.fields.Integer(attribute="counts.unchanged")
+    rejected = ma.fields.Integer(metadata={"description": "rows refused, each counted once"})
+    encoding = ma.fields.String(metadata={"description": "utf-8, or gb18030 for a GBK CSV"})
     errors = ma.fields.List(ma.fields.Nested(RowErrorSchema))
 
 

@@ -13,10 +13,11 @@ from inspect_app import audit, migrate, serving
 from inspect_app.actor import ROLES
 from inspect_app.app import create_app
 from inspect_app.auth import hash_password
-from inspect_app.cli.base import system_actor
+from inspect_app.cli.base import Refusal, system_actor
 from inspect_app.clock import utcnow
 from inspect_app.db import database
 from inspect_app.domain import passwords, signing_keys
+from inspect_app.errors import AppError
 from inspect_app.models import Department, User
 
 
@@ -135,8 +136,12 @@ def users_create(username, name, role, department, password) -> None:
     with database.connection_context(), database.atomic():
         dept = Department.get_or_none(Department.code == department) if department else None
         if department and dept is None:
-            raise click.BadParameter(
-                f"unknown department {department} / 未知部门", param_hint="--department"
+            raise Refusal(f"未知部门 {department}", f"Unknown department {department}")
+        if User.select().where(User.username == username).exists():
+            raise AppError(
+                "DUPLICATE",
+                zh=f"用户名 {username} 已存在",
+                en=f"The user name {username} is already taken",
             )
         user = User.create(
             username=username,

@@ -8,7 +8,11 @@ services the API uses, acting as the district's own planners, inspectors and lic
 
 from __future__ import annotations
 
+import itertools
+import logging
+import os
 import random
+import shutil
 import time
 from collections import Counter
 from datetime import timedelta
@@ -18,10 +22,11 @@ import click
 from flask import current_app
 
 import maps
-from inspect_app import audit, migrate
+from inspect_app import audit, config, migrate
+from inspect_app.app import create_app
 from inspect_app.auth import actor_for
 from inspect_app.cli import demo_steps
-from inspect_app.cli.base import progress_bar
+from inspect_app.cli.base import Refusal, progress_bar
 from inspect_app.cli.synthetic import (
     STAFF_PASSWORD_FILE,
     load_synthetic_district,
@@ -63,6 +68,7 @@ DEMO_SEEDS = (
     (["2 11 19 26 33", "8 12"], "演示：第二轮公开摇号（示例数值）"),
 )
 OUTCOME_SEED = 2026
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 @click.command("demo")
@@ -74,25 +80,77 @@ OUTCOME_SEED = 2026
     help="size of the synthetic district",
 )
 @click.option("--seed", "seed_value", type=int, default=2021, show_default=True)
-def demo_command(entities: int, seed_value: int) -> None:
-    """Run the whole loop: registry, draw, inspections, feedback, licensing, publication, redraw, maps."""
+@click.option("--verbose", is_flag=True, help="also show the log on stderr (always in demo.log)")
+def demo_command(entities: int, seed_value: int, verbose: bool) -> None:
+    """Run the whole loop: registry, draw, inspections, feedback, licensing, publication, redraw, maps.
+
+    Each run is a fresh instance in a new folder under the instance folder's demos/ (on
+    DATABASE_URL, when set, only if that database is empty)."""
     started = time.monotonic()
-    config = current_app.config
-    home = Path(config["LIANJIAN_HOME"])
+    home = _new_folder(config.instance_dir() / "demos")
+    _log_to(home / "demo.log", verbose)
+    app = create_app(
+        {
+            "LIANJIAN_HOME": str(home),
+            "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{home / 'lianjian.db'}",
+            "KEYS_DIR": str(home / "keys"),
+            "EVIDENCE_DIR": str(home / "evidence"),
+        }
+    )
+    with app.app_context():
+        _refuse_a_used_database(app.config["DATABASE_URL"], home)
+        _run(app.config, home, entities, seed_value, started)
+
+
+def _new_folder(parent: Path) -> Path:
+    """demos/20261201-224501 (-2, -3 … when two start in the same second)."""
+    stamp = local(utcnow()).strftime("%Y%m%d-%H%M%S")
+    for n in itertools.count(1):
+        folder = parent / (stamp if n == 1 else f"{stamp}-{n}")
+        try:
+            folder.mkdir(parents=True)
+            return folder
+        except FileExistsError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _log_to(path: Path, verbose: bool) -> None:
+    """The story on stdout; the log (migrations, jobs) in a file, on stderr only when asked."""
+    handlers: list[logging.Handler] = [logging.FileHandler(path, encoding="utf-8")]
+    if verbose:
+        handlers.append(logging.StreamHandler())
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, handlers=handlers, force=True)
+
+
+def _refuse_a_used_database(url: str, home: Path) -> None:
+    if any(applied for _name, applied in migrate.status(database.obj)):
+        shutil.rmtree(home, ignore_errors=True)
+        raise Refusal(
+            f"DATABASE_URL 所指的数据库（{url.split('@')[-1]}）已有数据：演示须从空库开始。"
+            "请换一个空数据库，或不设 DATABASE_URL（每次演示在新文件夹中使用自己的 SQLite）",
+            f"The database at DATABASE_URL ({url.split('@')[-1]}) already holds data, and a demo "
+            "starts from an empty one: point DATABASE_URL at an empty database, or unset it "
+            "(each demo then gets its own SQLite file in a new folder)",
+        )
+
+
+def _run(settings: dict, home: Path, entities: int, seed_value: int, started: float) -> None:
     click.echo(
-        f"数据目录 instance folder: {home}\n数据库 database: {config['DATABASE_URL'].split('@')[-1]}"
-        f"\n队列 queue: {'Redis ' + config['REDIS_URL'].split('@')[-1] if config['REDIS_URL'] else 'in-process'}"
+        f"数据目录 instance folder: {home}\n数据库 database: {settings['DATABASE_URL'].split('@')[-1]}"
+        f"\n队列 queue: {'Redis ' + settings['REDIS_URL'].split('@')[-1] if settings['REDIS_URL'] else 'in-process'}"
+        f"\n日志 log: {home / 'demo.log'}"
     )
     migrate.migrate(database.obj)
-    if not (Path(config["KEYS_DIR"]) / signing_keys.PRIVATE_KEY_FILE).exists():
-        signing_keys.generate_key_pair(Path(config["KEYS_DIR"]))
+    if not (Path(settings["KEYS_DIR"]) / signing_keys.PRIVATE_KEY_FILE).exists():
+        signing_keys.generate_key_pair(Path(settings["KEYS_DIR"]))
     with database.connection_context():
         _registry(entities, seed_value)
         first = [_plan_and_draw(spec, *DEMO_SEEDS[0]) for spec in DEMO_TASKS]
         before = _grades([row["task"] for row in first])
-        click.echo(f"④ 派单 dispatch: {demo_steps.run_jobs(config, utcnow())}")
+        click.echo(f"④ 派单 dispatch: {demo_steps.run_jobs(settings, utcnow())}")
         outcomes = _inspect(first)
-        click.echo(f"⑥ 反馈送达 feedback delivered: {demo_steps.run_jobs(config, utcnow())}")
+        click.echo(f"⑥ 反馈送达 feedback delivered: {demo_steps.run_jobs(settings, utcnow())}")
         acted = demo_steps.answer_licensing_feedback(utcnow())
         click.echo(f"⑦ 审批处置 licensing acted: {dict(acted) or 'nothing to do'}")
         for row in first:
@@ -101,7 +159,7 @@ def demo_command(entities: int, seed_value: int) -> None:
             "⑧ 结果公示 published: " + ", ".join(f"/api/v1/public/tasks/{r['task']}" for r in first)
         )
         second = [_plan_and_draw(spec, *DEMO_SEEDS[1]) for spec in DEMO_TASKS]
-        demo_steps.run_jobs(config, utcnow())
+        demo_steps.run_jobs(settings, utcnow())
         written = _maps(home / "maps", first[0]["task"])
         chain = audit.verify()
         _summary(first, second, before, outcomes, chain, home, written, time.monotonic() - started)
@@ -125,7 +183,8 @@ def _planner(department: str):
 def _plan_and_draw(spec: dict, values: list[str], provenance: str) -> dict:
     now = utcnow()
     actor = _planner(spec["lead"])
-    start = local(now).date() + timedelta(days=1)
+    # The period opens today, so the visits the demo records now fall inside it.
+    start = local(now).date()
     data = spec | {
         "period_start": start,
         "period_end": start + timedelta(days=30),
@@ -165,7 +224,7 @@ def _inspect(first: list[dict]) -> Counter:
     outcomes: Counter = Counter()
     for row in first:
         outcomes += demo_steps.carry_out(tasks.get_task(row["task"]), utcnow(), settings, rng)
-    click.echo(f"⑤ 检查结果 outcomes: {dict(outcomes)}")
+    click.echo(f"⑤ 检查结果 outcomes: { {str(k): v for k, v in outcomes.items()} }")
     return outcomes
 
 
@@ -224,8 +283,8 @@ def _summary(first, second, before, outcomes, chain, home: Path, written, second
     click.echo(f"地图 maps: {', '.join(str(p) for p in written)}")
     click.echo(f"文件 files: {home} (database, signing keys, evidence, maps)")
     click.echo(
-        "下一步 next: `lianjian serve`; sign in as CT-user-01 (planner) or ASC-user-01 (licensing) "
-        f"with the staff password kept in {home / STAFF_PASSWORD_FILE}"
+        f"下一步 next: `LIANJIAN_HOME={home} lianjian serve`; sign in as CT-user-01 (planner) "
+        f"or ASC-user-01 (licensing) with the staff password kept in {home / STAFF_PASSWORD_FILE}"
     )
     click.echo(f"用时 took {seconds:.1f} s")
 

@@ -10,7 +10,7 @@ import click
 from flask import current_app
 
 from inspect_app import catalogue as district
-from inspect_app.cli.base import progress_bar, system_actor
+from inspect_app.cli.base import InputPath, progress_bar, system_actor
 from inspect_app.cli.synthetic import load_synthetic_district, staff_password
 from inspect_app.clock import utcnow
 from inspect_app.db import database
@@ -21,7 +21,7 @@ from inspect_app.services import importing, seeding
 @click.option(
     "--catalogue",
     "catalogue_path",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=InputPath(folder=True),
     help="A catalogue folder replacing the configured one (CATALOGUE_DIR, else the packaged one).",
 )
 @click.option(
@@ -64,8 +64,14 @@ def import_group() -> None:
     """Import from the licensing side."""
 
 
+def _print_template(ctx: click.Context, _param: click.Parameter, wanted: bool) -> None:
+    if wanted and not ctx.resilient_parsing:
+        click.echo(importing.template_csv(), nl=False)
+        ctx.exit()
+
+
 @import_group.command("licences")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=InputPath())
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "json"]), help="Default: from the file's suffix."
 )
@@ -75,22 +81,30 @@ def import_group() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the full report (with every bad row) as JSON here.",
 )
+@click.option(
+    "--template",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_print_template,
+    help="Print a CSV template (every column, one example row) and exit; see docs/import-format.md.",
+)
 def import_licences(file: Path, fmt: str | None, report_path: Path | None) -> None:
-    """Import licences (CSV or JSON); idempotent; bad rows are reported, good rows kept."""
+    """Import licences (CSV or JSON); idempotent; bad rows are reported, good rows kept.
+
+    CSV in UTF-8 (with or without BOM) or GB18030/GBK, as Excel saves it; exit 2 when a row
+    was refused."""
     fmt = fmt or ("json" if file.suffix.lower() == ".json" else "csv")
-    data = file.read_bytes()
-    try:
-        rows = list(importing.read_rows(data, fmt))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise click.ClickException(f"文件无法解析 / cannot parse the file: {error}") from error
-    with database.connection_context(), progress_bar("导入 importing", len(rows)) as bar:
-        report = importing.import_licences(system_actor(), rows, utcnow(), progress=bar.update)
+    read = importing.read_file(file.read_bytes(), fmt)
+    with database.connection_context(), progress_bar("导入 importing", len(read.rows)) as bar:
+        report = importing.import_licences(system_actor(), read.rows, utcnow(), progress=bar.update)
+    report.encoding = read.encoding
     result = report.as_dict()
     if report_path:
         report_path.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     click.echo(
-        ", ".join(f"{k}: {result[k]}" for k in ("rows", *importing.OUTCOMES))
-        + f", errors: {len(report.errors)}"
+        ", ".join(f"{k}: {result[k]}" for k in ("rows", *importing.OUTCOMES, "rejected"))
+        + f" (problems: {len(report.errors)}; encoding: {report.encoding})"
     )
     for error in report.errors[:50]:
         click.echo(

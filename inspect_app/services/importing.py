@@ -103,17 +103,25 @@ class RowError:
 
 @dataclass
 class ImportReport:
+    """Rows read, what became of the good ones, and every problem of the bad ones (a bad row
+    may have several)."""
+
+    rows: int = 0
     counts: Counter = field(default_factory=Counter)
     errors: list[RowError] = field(default_factory=list)
+    encoding: str = "utf-8"
 
     @property
-    def rows(self) -> int:
-        return sum(self.counts.values()) + len(self.errors)
+    def rejected(self) -> int:
+        """Rows refused (each counted once, however many of its fields are wrong)."""
+        return len({e.line for e in self.errors})
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "rows": self.rows,
             **{k: self.counts.get(k, 0) for k in OUTCOMES},
+            "rejected": self.rejected,
+            "encoding": self.encoding,
             "errors": [e.__dict__ for e in self.errors],
         }
 
@@ -122,6 +130,32 @@ OUTCOMES = ("created", "changed", "renewed", "cancelled", "unchanged")
 
 
 FORMATS = {"text/csv": "csv", "application/json": "json"}
+# UTF-8 first (a BOM is dropped); then GB18030, the superset of GBK that Excel on Chinese
+# Windows saves a CSV in. JSON is UTF-8 by definition (RFC 8259).
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+# One example row of a template: a made-up licence, with a valid credit code, in Baoshan.
+TEMPLATE_EXAMPLE = {
+    "licence_number": "BS-IC-2026-000001",
+    "credit_code": "91310113MA1GL0001C",
+    "entity_name": "上海宝山区示例网络科技有限公司",
+    "address": "上海市宝山区友谊路街道牡丹江路1号",
+    "street": "BS01",
+    "lat": "31.4052",
+    "lon": "121.4893",
+    "credit_class": "B",
+    "industry": "IC",
+    "issued_at": "2026-05-01",
+    "valid_until": "2031-04-30",
+    "permits": "IC-P1|WWW310113000001|2026-05-01|2031-04-30;IC-P2|XF310113000001|2026-05-01|2031-04-30",
+    "status": "有效",
+    "reason": "审批系统同步",
+}
+
+
+@dataclass
+class ImportFile:
+    rows: list[tuple[int, dict[str, Any]]]
+    encoding: str
 
 
 def import_upload(actor: Actor, body: bytes, mimetype: str, now: datetime) -> ImportReport:
@@ -134,33 +168,91 @@ def import_upload(actor: Actor, body: bytes, mimetype: str, now: datetime) -> Im
             zh="请以 text/csv 或 application/json 上传",
             en="Send text/csv or application/json",
         )
+    read = read_file(body, fmt)
+    report = import_licences(actor, read.rows, now)
+    report.encoding = read.encoding
+    return report
+
+
+def read_file(data: bytes, fmt: str) -> ImportFile:
+    """The rows of a CSV or JSON file, or AppError when the file as a whole cannot be read."""
+    text, encoding = decode(data, fmt)
     try:
-        rows = list(read_rows(body, fmt))
-    except (ValueError, UnicodeDecodeError) as error:
-        kind = "MALFORMED_JSON" if isinstance(error, json.JSONDecodeError) else "BAD_REQUEST"
+        return ImportFile(list(read_rows(text, fmt)), encoding)
+    except json.JSONDecodeError as error:
         raise AppError(
-            kind,
-            zh="文件无法解析（须为 UTF-8 的 CSV 或 JSON 数组）",
-            en=f"Cannot parse the file (UTF-8 CSV or a JSON array): {error}",
+            "MALFORMED_JSON",
+            zh=f"JSON 无法解析：第 {error.lineno} 行第 {error.colno} 列",
+            en=f"Cannot parse the JSON: {error}",
         ) from error
-    return import_licences(actor, rows, now)
+    except (ValueError, csv.Error) as error:
+        raise AppError(
+            "UNREADABLE_FILE", zh=f"文件无法解析：{error}", en=f"Cannot parse the file: {error}"
+        ) from error
 
 
-def read_rows(data: bytes, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def decode(data: bytes, fmt: str) -> tuple[str, str]:
+    """The file's text and the encoding it was read in."""
+    if b"\x00" not in data:  # UTF-16 ("Unicode text" in Excel) would decode as garbage
+        for encoding in CSV_ENCODINGS if fmt == "csv" else CSV_ENCODINGS[:1]:
+            try:
+                return data.decode(encoding), encoding.removesuffix("-sig")
+            except UnicodeDecodeError:
+                continue
+    raise AppError(
+        "UNREADABLE_FILE",
+        zh="文件编码无法识别：请在 Excel 中“另存为 CSV UTF-8（逗号分隔）”后再导入"
+        + ("" if fmt == "csv" else "（JSON 须为 UTF-8）"),
+        en='Cannot tell the file\'s encoding: save it as "CSV UTF-8 (Comma delimited)" and import again'
+        + ("" if fmt == "csv" else " (JSON must be UTF-8)"),
+    )
+
+
+def read_rows(text: str, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line, row) pairs: the CSV's physical line, or the JSON item's position (1-based)."""
-    text = data.decode("utf-8-sig")
     if fmt == "json":
         items = json.loads(text)
         if not isinstance(items, list):
-            raise ValueError("top level must be a list")
+            raise ValueError("top level must be a list / 顶层须为数组")
         yield from enumerate(items, start=1)
         return
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    _check_header(reader.fieldnames or [])
     for row in reader:
         yield (
             reader.line_num,
             {k: v for k, v in row.items() if k is not None and v not in ("", None)},
         )
+
+
+def _check_header(header: list[str]) -> None:
+    """A wrong header would fail every row the same way: refuse the file once, naming columns."""
+    columns = ImportRowSchema().fields
+    unknown = [name for name in header if name not in columns]
+    missing = [name for name, f in columns.items() if f.required and name not in header]
+    if unknown or missing:
+        zh = "；".join(
+            [f"未知列 {', '.join(unknown)}"] * bool(unknown)
+            + [f"缺少列 {', '.join(missing)}"] * bool(missing)
+        )
+        en = "; ".join(
+            [f"unknown columns {', '.join(unknown)}"] * bool(unknown)
+            + [f"missing columns {', '.join(missing)}"] * bool(missing)
+        )
+        raise AppError(
+            "UNREADABLE_FILE",
+            zh=f"表头有误：{zh}（模板见 `lianjian import licences --template`）",
+            en=f"Wrong header: {en} (see `lianjian import licences --template`)",
+        )
+
+
+def template_csv() -> str:
+    """A CSV with every column in order and one example row."""
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=list(ImportRowSchema().fields), lineterminator="\n")
+    writer.writeheader()
+    writer.writerow(TEMPLATE_EXAMPLE)
+    return out.getvalue()
 
 
 def row_hash(row: dict[str, Any]) -> str:
@@ -194,6 +286,7 @@ def import_licences(
     streets = {s.code: s for s in Street.select()} | {s.name: s for s in Street.select()}
     schema = ImportRowSchema()
     for line, raw in rows:
+        report.rows += 1
         try:
             row = schema.load(raw if isinstance(raw, dict) else {"_": raw})
         except ma.ValidationError as error:
