@@ -486,3 +486,33 @@ def test_the_draw_map_of_a_draft_task_is_409(client):
     ]
     response = client.get(f"/api/v1/maps/tasks/{code}/draw?tiles=none", headers=planner)
     assert _assert_error_shape(response, 409)["status"] == "TASK_NOT_FROZEN"
+
+
+def _integers(schema: dict, spec: dict, where: str):
+    """Every integer in a (request) schema of the OpenAPI document, with where it is."""
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    if schema.get("type") == "integer":
+        yield where, schema
+    for name, child in (schema.get("properties") or {}).items():
+        yield from _integers(child, spec, f"{where}.{name}")
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            yield from _integers(schema[key], spec, f"{where}[]")
+
+
+def test_every_integer_an_operation_reads_is_bounded_in_the_openapi_document(client):
+    spec = client.get("/api/openapi.json").get_json()
+    found = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or method == "parameters":
+                continue
+            parameters = operations.get("parameters", []) + operation.get("parameters", [])
+            for parameter in parameters:
+                if "schema" in parameter:
+                    found += _integers(parameter["schema"], spec, f"{path} {parameter['name']}")
+            for content in (operation.get("requestBody") or {}).get("content", {}).values():
+                found += _integers(content.get("schema", {}), spec, f"{method} {path} body")
+    unbounded = [where for where, schema in found if {"minimum", "maximum"} - set(schema)]
+    assert found and not unbounded
