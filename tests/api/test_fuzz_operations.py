@@ -2,6 +2,8 @@
 as each kind of user, with data that fits the document and data that does not, no answer is a
 5xx, and every 4xx is in the one bilingual error shape.
 
+Valid requests name real records in their path (KNOWN), so they reach the services; invalid ones
+are generated whole, and only for operations with a query, headers or a body to get wrong.
 Reproducible (derandomized, no example database) and bounded: EXAMPLES cases per operation, per
 generation mode, per caller; SQLite only (the same requests on PostgreSQL would double the time,
 and the 64-bit and date bounds it needs are covered on both by tests/api/test_bad_input.py).
@@ -154,12 +156,10 @@ def test_no_operation_answers_5xx_to_anyone(app, client, db_url):
     operations = [result.ok() for result in schema.get_all_operations()]
     started, problems = time.monotonic(), []
     for operation in operations:
-        t0 = time.monotonic()
         modes = list(GenerationMode) if _has_input(operation) else [GenerationMode.POSITIVE]
         for mode in modes:
             for caller in CALLERS:
                 problems += _fuzz(operation, mode, district, caller)
-        print(f"{time.monotonic() - t0:6.1f} {operation.method} {operation.path}", flush=True)
     took = time.monotonic() - started
     print(f"fuzzed {len(operations)} operations, {EXAMPLES} examples each, in {took:.0f} s")
     assert not problems, "\n".join(sorted(set(problems)))
