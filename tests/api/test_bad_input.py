@@ -516,3 +516,32 @@ def test_every_integer_an_operation_reads_is_bounded_in_the_openapi_document(cli
                 found += _integers(content.get("schema", {}), spec, f"{method} {path} body")
     unbounded = [where for where, schema in found if {"minimum", "maximum"} - set(schema)]
     assert found and not unbounded
+
+
+def test_an_imported_row_with_an_extreme_date_is_reported_not_stored(client):
+    from tests.importing_data import three_codes
+
+    row = {
+        "licence_number": "BS-IC-2026-000301",
+        "credit_code": three_codes()[0],
+        "entity_name": "上海宝山区罗店网络会所",
+        "address": "上海市宝山区罗店镇美丹路88号",
+        "street": "BS04",
+        "lat": 31.418,
+        "lon": 121.338,
+        "industry": "IC",
+        "issued_at": "0001-01-01",
+        "valid_until": "9999-12-31",
+        "permits": [
+            {
+                "permit_code": "IC-P1",
+                "permit_number": "WWW310113000301",
+                "valid_from": "2026-06-01",
+                "valid_until": "9999-12-31",
+            }
+        ],
+    }
+    response = client.post("/api/v1/imports/licences", json=[row], headers=login("admin"))
+    report = response.get_json()
+    assert response.status_code == 200 and report["created"] == 0
+    assert {"issued_at", "valid_until"} <= {e["field"] for e in report["errors"]}
