@@ -27,7 +27,7 @@ from inspect_app.api import (
 from inspect_app.api.base import Api
 from inspect_app.clock import utcnow
 from inspect_app.db import bind, database
-from inspect_app.guards import refuse_nul_characters
+from inspect_app.guards import refuse_unsafe_input
 from inspect_app.jobs import relay
 
 
@@ -59,7 +59,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _manage_connections(app: Flask) -> None:
     @app.before_request
     def _open():
-        refuse_nul_characters()
+        refuse_unsafe_input()
         database.connect(reuse_if_open=True)
         auth.authenticate_request()
 

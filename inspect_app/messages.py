@@ -38,6 +38,8 @@ EXACT = {
     "Must not be blank.": "不能为空白",
     "Duplicate permit.": "许可事项重复",
     "Unknown status.": "未知的状态",
+    "Contains a lone surrogate.": "包含无效的 Unicode 字符（孤立代理项）",
+    "Not a valid aware datetime.": "不是带时区的有效时间（ISO 8601，如 2026-12-01T09:30:00+08:00）",
 }
 
 PATTERNS = [
@@ -50,6 +52,8 @@ PATTERNS = [
         "须在 {0} 到 {1} 之间",
     ),
     (re.compile(r"Must be greater than or equal to (\S+)\."), "不能小于 {0}"),
+    (re.compile(r"Must be less than or equal to (\S+)\."), "不能大于 {0}"),
+    (re.compile(r"Must be between the years (\d+) and (\d+)\."), "年份须在 {0} 到 {1} 之间"),
 ]
 
 

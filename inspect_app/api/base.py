@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 from typing import ClassVar
 
 import flask_smorest
 import flask_smorest.etag
 import flask_smorest.utils
+import marshmallow as ma
 import peewee
 from flask import current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
+from inspect_app.api.fields import MAX_INT
 from inspect_app.domain.lifecycle import IllegalTransition
 from inspect_app.errors import CATALOGUE, AppError, kind_for_http
 from inspect_app.messages import bilingual_errors
@@ -20,8 +25,21 @@ from inspect_app.services.listing import Listing
 log = logging.getLogger("lianjian.api")
 
 
+class Id(IntegerConverter):
+    """`<int:…>` in our routes: a non-negative integer an id column can hold (beyond it there is no
+    such record: 404, and the database is never asked); the OpenAPI document states the bounds."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_INT, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 class Api(flask_smorest.Api):
-    """flask-smorest's Api with every error in one shape, messages in Chinese and English."""
+    """flask-smorest's Api with every error in one shape, messages in Chinese and English, and
+    integer path parameters bounded (Id)."""
+
+    def init_app(self, app, *, spec_kwargs=None):
+        app.url_map.converters["int"] = Id
+        super().init_app(app, spec_kwargs=spec_kwargs)
 
     def _register_error_handlers(self):
         super()._register_error_handlers()
@@ -94,14 +112,61 @@ IF_MATCH = {
 }
 
 
+# Far past the last page of any list of ours, and small enough that its offset stays an integer
+# both databases read (SQLite's driver overflows past 64 bits; PostgreSQL's OFFSET is a bigint).
+MAX_PAGE = 1_000_000
+
+
+def _page_bounds(default_page_size: int, max_page_size: int) -> type[ma.Schema]:
+    class PageBoundsSchema(ma.Schema):
+        """page and page_size, each within bounds (flask-smorest bounds page_size only)."""
+
+        class Meta:
+            unknown = ma.EXCLUDE
+
+        page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=MAX_PAGE))
+        page_size = ma.fields.Integer(
+            load_default=default_page_size,
+            validate=ma.validate.Range(min=1, max=max_page_size),
+        )
+
+    return PageBoundsSchema
+
+
 class Blueprint(flask_smorest.Blueprint):
-    """Pagination defaults for the whole API, and If-Match on the POSTs that update a record."""
+    """Pagination defaults and bounds for the whole API, and If-Match on the POSTs that update a
+    record."""
 
     DEFAULT_PAGINATION_PARAMETERS: ClassVar[dict[str, int]] = {
         "page": 1,
         "page_size": 20,
         "max_page_size": 200,
     }
+
+    def paginate(self, pager=None, *, page=None, page_size=None, max_page_size=None):
+        """flask-smorest's paginate, with the page number bounded too (MAX_PAGE): the bounds are
+        checked first (a 422 naming the parameter) and are what the OpenAPI document states."""
+        defaults = self.DEFAULT_PAGINATION_PARAMETERS
+        page_size = page_size or defaults["page_size"]
+        max_page_size = max_page_size or defaults["max_page_size"]
+        bounds = _page_bounds(page_size, max_page_size)
+        paginated = super().paginate(
+            pager, page=page, page_size=page_size, max_page_size=max_page_size
+        )
+
+        def decorator(func):
+            inner = paginated(func)
+
+            @functools.wraps(inner)
+            def bounded(*args, **kwargs):
+                self.PAGINATION_ARGUMENTS_PARSER.parse(bounds, request, location="query")
+                return inner(*args, **kwargs)
+
+            bounded._apidoc = copy.deepcopy(inner._apidoc)
+            bounded._apidoc["pagination"]["parameters"]["schema"] = bounds
+            return bounded
+
+        return decorator
 
     def if_match_documented(self, view):
         """Say in the OpenAPI document that this POST needs If-Match and may answer 412/428."""

@@ -11,7 +11,15 @@ from marshmallow import validate
 
 from inspect_app.access import REGISTRY_READERS, REGISTRY_WRITERS
 from inspect_app.api.base import Blueprint, QueryPage
-from inspect_app.api.fields import CreditCode, Strict, Text, credit_class, licence_number
+from inspect_app.api.fields import (
+    CreditCode,
+    Day,
+    Moment,
+    Strict,
+    Text,
+    credit_class,
+    licence_number,
+)
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import utcnow
 from inspect_app.domain.lifecycle import EventKind, Status
@@ -29,8 +37,8 @@ blp = Blueprint(
 class PermitInSchema(Strict):
     permit_code = Text(max_length=12, required=True)
     permit_number = Text(max_length=32, required=True)
-    valid_from = ma.fields.Date(required=True)
-    valid_until = ma.fields.Date(required=True)
+    valid_from = Day(required=True)
+    valid_until = Day(required=True)
 
     @ma.validates_schema
     def _ordered(self, data, **kwargs):
@@ -48,8 +56,8 @@ class LicenceCreateSchema(Strict):
     number = licence_number(required=True)
     holder_code = CreditCode(required=True)
     industry = Text(max_length=4, required=True)
-    valid_until = ma.fields.Date(required=True)
-    issued_at = ma.fields.AwareDateTime(default_timezone=None)
+    valid_until = Day(required=True)
+    issued_at = Moment()
     permits = ma.fields.List(
         ma.fields.Nested(PermitInSchema),
         required=True,
@@ -61,7 +69,7 @@ class LicenceCreateSchema(Strict):
 class ChangesSchema(Strict):
     holder_name = Text(max_length=128)
     address = Text(max_length=256)
-    valid_until = ma.fields.Date()
+    valid_until = Day()
     permits = ma.fields.List(
         ma.fields.Nested(PermitInSchema), validate=[validate.Length(min=1, max=20), _unique_permits]
     )

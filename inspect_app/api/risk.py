@@ -8,7 +8,7 @@ from marshmallow import validate
 
 from inspect_app.access import REGISTRY_READERS
 from inspect_app.api.base import Blueprint, QueryPage
-from inspect_app.api.fields import Strict, Text
+from inspect_app.api.fields import Day, Strict, Text
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import utcnow
 from inspect_app.services import complaints, grades, risk_points
@@ -92,7 +92,7 @@ class GradeSchema(ma.Schema):
 
 
 class ComplaintInSchema(Strict):
-    received_on = ma.fields.Date(required=True)
+    received_on = Day(required=True)
     summary = Text(max_length=256, required=True)
 
 

@@ -12,7 +12,7 @@ from marshmallow import validate
 
 from inspect_app import tablet_reads
 from inspect_app.api.base import Blueprint
-from inspect_app.api.fields import Strict, Text
+from inspect_app.api.fields import Moment, Strict, Text, integer
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import utcnow
 from inspect_app.errors import AppError
@@ -29,9 +29,7 @@ OP_ID = validate.Regexp(
 
 
 class SyncArgs(Strict):
-    updated_since = ma.fields.AwareDateTime(
-        default_timezone=None, metadata={"description": "ISO 8601 with zone"}
-    )
+    updated_since = Moment(metadata={"description": "ISO 8601 with zone"})
     cursor = ma.fields.String(
         validate=validate.Length(max=128), metadata={"description": "next_cursor of the last page"}
     )
@@ -43,9 +41,8 @@ class Operation(Strict):
 
 
 class Versioned(Operation):
-    base_version = ma.fields.Integer(
+    base_version = integer(
         required=True,
-        validate=validate.Range(min=0),
         metadata={"description": "the inspection's version the write is based on"},
     )
 
@@ -57,9 +54,8 @@ class CheckInSchema(Versioned):
 
 
 class ItemSchema(Operation):
-    item_version = ma.fields.Integer(
+    item_version = integer(
         required=True,
-        validate=validate.Range(min=0),
         metadata={"description": "the item's own version (its checklist item_version, 0 at first)"},
     )
     result = ma.fields.String(required=True, validate=validate.OneOf(inspections.RESULTS))

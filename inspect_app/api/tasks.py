@@ -9,7 +9,7 @@ from marshmallow import validate
 from inspect_app.actor import ROLES
 from inspect_app.api.base import Blueprint, QueryPage
 from inspect_app.api.draw_schemas import DrawResultSchema
-from inspect_app.api.fields import Strict, Text
+from inspect_app.api.fields import Day, Strict, Text
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import utcnow
 from inspect_app.domain.task import PartnerAnswer
@@ -31,8 +31,8 @@ class ScopeSchema(Strict):
         ma.fields.String(validate=validate.OneOf(["ACTIVE", "SUSPENDED"])),
         validate=validate.Length(min=1),
     )
-    licensed_from = ma.fields.Date()
-    licensed_until = ma.fields.Date()
+    licensed_from = Day()
+    licensed_until = Day()
 
 
 class TaskPlanSchema(Strict):
@@ -54,9 +54,9 @@ class TaskPlanSchema(Strict):
     workload_cap = ma.fields.Integer(validate=validate.Range(min=1, max=1000))
     frequency_cap = ma.fields.Integer(validate=validate.Range(min=1, max=12))
     key_items_exempt = ma.fields.Boolean()
-    period_start = ma.fields.Date(required=True)
-    period_end = ma.fields.Date(required=True)
-    deadline = ma.fields.Date(required=True)
+    period_start = Day(required=True)
+    period_end = Day(required=True)
+    deadline = Day(required=True)
 
 
 class TaskEditSchema(TaskPlanSchema):

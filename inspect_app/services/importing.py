@@ -27,6 +27,7 @@ from inspect_app.access import Action, ensure
 from inspect_app.actor import Actor
 from inspect_app.api.fields import (
     CreditCode,
+    Day,
     Strict,
     Text,
     credit_class,
@@ -57,8 +58,8 @@ PERMIT_FIELDS = ("permit_code", "permit_number", "valid_from", "valid_until")
 class PermitRowSchema(Strict):
     permit_code = Text(max_length=12, required=True)
     permit_number = Text(max_length=32, required=True)
-    valid_from = ma.fields.Date(required=True)
-    valid_until = ma.fields.Date(required=True)
+    valid_from = Day(required=True)
+    valid_until = Day(required=True)
 
 
 class PermitsField(ma.fields.List):
@@ -84,8 +85,8 @@ class ImportRowSchema(Strict):
     lon = longitude(required=True)
     credit_class = credit_class(load_default="B")
     industry = Text(max_length=4, required=True)
-    issued_at = ma.fields.Date(required=True)
-    valid_until = ma.fields.Date(required=True)
+    issued_at = Day(required=True)
+    valid_until = Day(required=True)
     permits = PermitsField(
         ma.fields.Nested(PermitRowSchema), required=True, validate=validate.Length(min=1, max=20)
     )

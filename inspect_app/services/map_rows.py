@@ -13,6 +13,7 @@ from inspect_app.access import Action, ensure
 from inspect_app.actor import Actor
 from inspect_app.domain.inspection import FAILING, InspectionStatus
 from inspect_app.domain.lifecycle import Status
+from inspect_app.errors import AppError
 from inspect_app.models import (
     Draw,
     Entity,
@@ -91,8 +92,11 @@ def _entities(codes: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def draw_rows(task: SpotCheckTask) -> list[dict[str, Any]]:
-    """The task's frame, with the picked entities and their teams."""
-    row = Draw.get(Draw.task == task)
+    """The task's frame, with the picked entities and their teams (once drawn). A draft has no
+    frame yet: 409 TASK_NOT_FROZEN."""
+    row = Draw.get_or_none(Draw.task == task)
+    if row is None:
+        raise AppError("TASK_NOT_FROZEN")
     industry = task.industry.code
     picked = {a["entity_id"]: a for a in (row.result or {}).get("assignments", [])}
     entities = _entities([e["entity_id"] for e in row.frame])

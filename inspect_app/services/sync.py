@@ -16,7 +16,7 @@ from itertools import product
 
 from peewee import fn
 
-from inspect_app.clock import as_utc
+from inspect_app.clock import as_utc, within_years
 from inspect_app.errors import AppError
 from inspect_app.models import Inspection
 from inspect_app.prepared import Prepared
@@ -104,7 +104,10 @@ def _parse_cursor(text: str) -> tuple[datetime, int]:
         stamp, _, ident = (
             base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode().partition("|")
         )
-        return as_utc(datetime.fromisoformat(stamp)), int(ident)
+        after = datetime.fromisoformat(stamp)
+        if not within_years(after):  # no cursor of ours is; year 1 overflows in as_utc
+            raise ValueError(stamp)
+        return as_utc(after), int(ident)
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
         raise AppError(
             "VALIDATION_FAILED",
