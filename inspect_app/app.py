@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, jsonify
 from flask_compress import Compress
 
-from inspect_app import auth, config
+from inspect_app import audit, auth, config
 from inspect_app.api import (
     auth_routes,
     catalogue,
@@ -39,6 +39,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     bind(app.config["DATABASE_URL"], pooled=app.config.get("DATABASE_POOL", True))
+    audit.use_keys(app.config["KEYS_DIR"])
     Compress(app)
     _manage_connections(app)
     _relay_jobs_after_commit(app)

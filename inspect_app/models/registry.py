@@ -206,6 +206,10 @@ class AuditHead(BaseModel):
 
     seq = pw.IntegerField(default=0)
     hash = pw.CharField(max_length=64)
+    # (seq, hash, at) signed with the audit key kept outside the database
+    at = pw.CharField(max_length=32, null=True)
+    signature = pw.CharField(max_length=128, null=True)
+    key_id = pw.CharField(max_length=16, null=True)
 
 
 class AuditCheck(BaseModel):

@@ -72,6 +72,9 @@ def publish(actor: Actor, code: str, now: datetime) -> Disclosure:
                 after={"due_on": row.due_on.isoformat()},
                 at=now,
             )
+            Disclosure.update(audit_head=audit.signed_head()).where(
+                Disclosure.id == row.id
+            ).execute()
         return Disclosure.get_by_id(row.id)
 
 
@@ -147,6 +150,7 @@ def public_record(task: SpotCheckTask) -> dict[str, Any]:
             "due_on": disclosure.due_on.isoformat(),
             "published_at": disclosure.published_at.isoformat() if published else None,
             "late": disclosure.late,
+            "audit_head": disclosure.audit_head,
         }
         if disclosure
         else None,

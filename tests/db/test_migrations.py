@@ -50,6 +50,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0005_offline_copies",
         "0006_audit_checks",
         "0007_catalogue_rules",
+        "0013_signed_audit_head",
     ]
     with fresh_db.connection_context():
         fresh_db.execute_sql(
@@ -74,6 +75,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0005_offline_copies",
         "0006_audit_checks",
         "0007_catalogue_rules",
+        "0013_signed_audit_head",
         "9001_entity_note",
     ]
     assert kept == ("区文化旅游局",)
