@@ -30,6 +30,7 @@ from inspect_app.domain import signing_keys
 from inspect_app.models import AuditCheck, AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+SYSTEM_ACTOR = "system:jobs"  # who a job's writes are by
 HEAD_DOMAIN = "lianjian-audit-head-v1"  # what a signature is for, so it is never reused elsewhere
 
 log = logging.getLogger(__name__)
@@ -55,9 +56,15 @@ def _private_key() -> Ed25519PrivateKey | None:
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:
-        log.warning("audit.head unsigned reason=no_key keys_dir=%s", path.parent)
+        _warn_unsigned(str(path.parent))
         return None
     return _load_private_key(str(path.parent), stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def _warn_unsigned(directory: str) -> None:
+    """Said once per process and folder: `lianjian audit verify` reports the unsigned head."""
+    log.warning("audit.head unsigned reason=no_audit_key keys_dir=%s", directory)
 
 
 @functools.lru_cache(maxsize=4)

@@ -81,6 +81,7 @@ def demo_command(entities: int, seed_value: int) -> None:
     migrate.migrate(database.obj)
     if not (Path(config["KEYS_DIR"]) / signing_keys.PRIVATE_KEY_FILE).exists():
         signing_keys.generate_key_pair(Path(config["KEYS_DIR"]))
+    signing_keys.generate_audit_key_pair(Path(config["KEYS_DIR"]))
     with database.connection_context():
         _registry(entities, seed_value)
         first = [_plan_and_draw(spec, *DEMO_SEEDS[0]) for spec in DEMO_TASKS]
