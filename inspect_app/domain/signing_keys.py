@@ -101,8 +101,16 @@ def load_audit_private_key(directory: Path) -> Ed25519PrivateKey:
 
 def load_audit_public_keys(directory: Path) -> dict[str, Ed25519PublicKey]:
     """The audit head's public keys of `directory` by key id (empty when there are none)."""
+    return public_keys(load_audit_public_key_pems(directory))
+
+
+def load_audit_public_key_pems(directory: Path) -> dict[str, bytes]:
+    """The audit head's public keys as PEM by key id (what is published)."""
     path = Path(directory) / AUDIT_PUBLIC_KEY_FILE
-    return public_keys(_read(path)) if path.exists() else {}
+    if not path.exists():
+        return {}
+    pem = _read(path)
+    return {key_id(pem): pem}
 
 
 def load_private_key(directory: Path, name: str = PRIVATE_KEY_FILE) -> Ed25519PrivateKey:

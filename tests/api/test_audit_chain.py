@@ -12,6 +12,7 @@ from inspect_app import audit
 from inspect_app.cli import lianjian
 from inspect_app.clock import utcnow
 from inspect_app.db import database
+from inspect_app.domain import signing_keys
 from inspect_app.models import AuditEntry, AuditHead, Draw
 from tests.api.test_draw_flow import _plan_freeze_draw, district  # noqa: F401 (fixture)
 from tests.factories import joint_ic_task_body, login
@@ -65,7 +66,9 @@ def test_an_intact_chain_verifies_with_its_signed_head(app, client, drawn):
     record = client.get(f"/api/v1/public/draws/{drawn}").get_json()
     head = record["audit_head"]
     assert set(head) == {"seq", "hash", "at", "signature", "key_id"}
-    assert not audit.head_problem(head, audit.public_keys())
+    published_keys = client.get("/api/v1/public/signing-keys").get_json()["audit_keys"]
+    ring = signing_keys.public_keys({k: pem.encode() for k, pem in published_keys.items()})
+    assert head["key_id"] in ring and not audit.head_problem(head, ring)
 
 
 def test_truncating_the_unpublished_tail_is_detected(app, client, drawn):
