@@ -213,8 +213,8 @@ class AuditHead(BaseModel):
 
 
 class AuditCheck(BaseModel):
-    """A whole-chain verification, kept per head so that every app node reuses it: a later check
-    walks only the entries written since the last good one."""
+    """A whole-chain verification kept per head, written by `lianjian audit verify` and its
+    hourly job: the public draw verification reports the latest one and never walks the chain."""
 
     head_seq = pw.IntegerField(unique=True)
     head_hash = pw.CharField(max_length=64)

@@ -399,7 +399,7 @@ def _chain_as_seen_by(row: Draw, entries: dict[str, AuditEntry]) -> dict[str, An
     if not problem and kept is not None:
         if not kept.ok:
             problem, bad_seq = kept.reason, kept.first_bad_seq
-        elif not (
+        elif kept.head_seq and not (
             AuditEntry.select()
             .where((AuditEntry.seq == kept.head_seq) & (AuditEntry.hash == kept.head_hash))
             .exists()
@@ -409,7 +409,7 @@ def _chain_as_seen_by(row: Draw, entries: dict[str, AuditEntry]) -> dict[str, An
     return {
         "ok": not problem,
         "checked": kept.checked if kept else 0,
-        "checked_at": kept.checked_at if kept else None,
+        "checked_at": kept.checked_at.isoformat() if kept else None,
         "first_bad_seq": bad_seq,
         "reason": problem,
         "head": current,

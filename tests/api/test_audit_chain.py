@@ -141,3 +141,13 @@ def test_rewriting_and_recomputing_the_chain_is_detected(app, client, drawn):
 
 def _as_datetime(value) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def test_the_hourly_check_is_what_the_public_verification_reports(client, drawn):
+    from inspect_app.jobs.audit import check_audit_chain
+
+    assert _public_verify(client, drawn)["audit_chain"]["checked"] == 0  # nothing kept yet
+    assert check_audit_chain() is True
+    chain = _public_verify(client, drawn)["audit_chain"]
+    assert chain["ok"] is True and chain["checked"] == AuditHead.get().seq
+    assert chain["checked_at"] and chain["head"]["seq"] == AuditHead.get().seq
