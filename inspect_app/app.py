@@ -10,7 +10,7 @@ from flask import Flask, jsonify
 from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from inspect_app import auth, config, headers
+from inspect_app import audit, auth, config, headers
 from inspect_app.api import (
     auth_routes,
     catalogue,
@@ -42,6 +42,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if app.config.get("TRUSTED_PROXIES"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
     bind(app.config["DATABASE_URL"], pooled=app.config.get("DATABASE_POOL", True))
+    audit.use_keys(app.config["KEYS_DIR"])
     Compress(app)
     headers.install(app)
     _manage_connections(app)

@@ -3,20 +3,88 @@
 Each entry's hash covers its own fields and the previous entry's hash, so an edited,
 inserted or deleted row breaks the chain at that row. Writers first bump the single
 AuditHead row, which serialises them on SQLite and PostgreSQL alike.
+
+The head (seq, hash, at) is signed with an Ed25519 key kept in the keys folder, outside the
+database: whoever can write the database can cut or recompute the chain, but cannot sign the
+head that would go with it (docs/audit-chain.md).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from inspect_app.clock import as_utc, utcnow
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from inspect_app import config
+from inspect_app.clock import as_utc
+from inspect_app.domain import signing_keys
 from inspect_app.models import AuditCheck, AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+SYSTEM_ACTOR = "system:jobs"  # who a job's writes are by
+HEAD_DOMAIN = "lianjian-audit-head-v1"  # what a signature is for, so it is never reused elsewhere
+
+log = logging.getLogger(__name__)
+_keys: dict[str, Path] = {}  # the keys folder this process was configured with (not state)
+
+
+def use_keys(directory: str | Path) -> None:
+    """The keys folder whose audit key signs heads (the app factory and workers set it)."""
+    _keys["dir"] = Path(directory)
+
+
+def keys_dir() -> Path:
+    return _keys.get("dir") or Path(config.from_environment()["KEYS_DIR"])
+
+
+def public_keys() -> dict[str, Ed25519PublicKey]:
+    """The audit heads' public keys by key id."""
+    return signing_keys.load_audit_public_keys(keys_dir())
+
+
+def _private_key() -> Ed25519PrivateKey | None:
+    path = keys_dir() / signing_keys.AUDIT_PRIVATE_KEY_FILE
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        _warn_unsigned(str(path.parent))
+        return None
+    return _load_private_key(str(path.parent), stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def _warn_unsigned(directory: str) -> None:
+    """Said once per process and folder: `lianjian audit verify` reports the unsigned head."""
+    log.warning("audit.head unsigned reason=no_audit_key keys_dir=%s", directory)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_private_key(directory: str, _stamp: int) -> Ed25519PrivateKey:
+    """Read once per file version (the mtime is part of the key), not once per append."""
+    return signing_keys.load_audit_private_key(Path(directory))
+
+
+def head_message(seq: int, digest: str, at: str) -> bytes:
+    return f"{HEAD_DOMAIN}\n{seq}\n{digest}\n{at}".encode()
+
+
+def _signature(seq: int, digest: str, at: str) -> dict[str, str | None]:
+    key = _private_key()
+    if key is None:
+        return {"signature": None, "key_id": None}
+    return {
+        "signature": key.sign(head_message(seq, digest, at)).hex(),
+        "key_id": signing_keys.key_id(key.public_key()),
+    }
 
 
 def canonical(value: Any) -> str:
@@ -25,6 +93,10 @@ def canonical(value: Any) -> str:
 
 def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256(f"{prev_hash}\n{canonical(fields)}".encode()).hexdigest()
+
+
+def stamp(at: datetime) -> str:
+    return as_utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _fields(
@@ -39,7 +111,7 @@ def _fields(
 ) -> dict[str, Any]:
     return {
         "seq": seq,
-        "at": as_utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "at": stamp(at),
         "actor": actor,
         "action": action,
         "object_type": object_type,
@@ -79,7 +151,9 @@ def record(
         prev_hash=head.hash,
         hash=digest,
     )
-    AuditHead.update(hash=digest).execute()
+    AuditHead.update(
+        hash=digest, at=fields["at"], **_signature(seq, digest, fields["at"])
+    ).execute()
     return entry
 
 
@@ -87,6 +161,77 @@ def ensure_head() -> None:
     """Create the chain's head row once (at init and migrations)."""
     if not AuditHead.select().exists():
         AuditHead.create(seq=0, hash=GENESIS)
+
+
+def signed_head() -> dict[str, Any]:
+    """The chain's head as it stands, with its signature: what draw records and disclosures
+    carry, so a head published once can never quietly be moved back."""
+    head = AuditHead.get()
+    return {
+        "seq": head.seq,
+        "hash": head.hash,
+        "at": head.at,
+        "signature": head.signature,
+        "key_id": head.key_id,
+    }
+
+
+def sign_head() -> bool:
+    """Sign the current head if it is not signed (a chain written before heads were signed, or
+    with no key at hand); False when there is no key."""
+    head = AuditHead.get()
+    if head.seq == 0:
+        return True
+    last = AuditEntry.get_or_none(AuditEntry.seq == head.seq)
+    at = head.at or (stamp(last.at) if last else None)
+    values = _signature(head.seq, head.hash, at)
+    if values["signature"] is None:
+        return False
+    AuditHead.update(at=at, **values).where(AuditHead.seq == head.seq).execute()
+    return True
+
+
+def head_problem(head: Mapping[str, Any] | None, ring: Mapping[str, Ed25519PublicKey]) -> str:
+    """What is wrong with a signed head on its own ("" when its signature holds). The empty
+    chain's head needs no signature: there is nothing to protect yet."""
+    if not head:
+        return "no signed head"
+    if head.get("seq") == 0 and head.get("hash") == GENESIS:
+        return ""
+    if not head.get("signature"):
+        return "the head is not signed"
+    key = ring.get(head.get("key_id") or "")
+    if key is None:
+        return f"the head is signed by an unknown key ({head.get('key_id')})"
+    try:
+        key.verify(
+            bytes.fromhex(head["signature"]),
+            head_message(head["seq"], head["hash"], head.get("at") or ""),
+        )
+    except (InvalidSignature, ValueError, TypeError):
+        return "the head's signature does not hold: the head was moved or the chain recomputed"
+    return ""
+
+
+def published_head_problem(
+    published: Mapping[str, Any], head: Mapping[str, Any], ring: Mapping[str, Ed25519PublicKey]
+) -> str:
+    """A head once published (in a draw record or a disclosure) must still be in the chain."""
+    problem = head_problem(published, ring)
+    if problem:
+        return f"published head {published.get('seq')}: {problem}"
+    seq = published["seq"]
+    if seq > head["seq"]:
+        return (
+            f"a published head (entry {seq}) is ahead of the chain's head "
+            f"(entry {head['seq']}): entries were cut"
+        )
+    entry = AuditEntry.get_or_none(AuditEntry.seq == seq)
+    if entry is None:
+        return f"entry {seq} of a published head is missing"
+    if entry.hash != published["hash"]:
+        return f"entry {seq} differs from its published head: the chain was rewritten"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -123,32 +268,9 @@ def _walk(after_seq: int, prev: str, head: AuditHead | None, batch: int) -> Audi
     return AuditReport(True, checked)
 
 
-def verify_cached(now: datetime | None = None, batch: int = 5000) -> AuditReport:
-    """The whole chain's check as of its current head, kept in the database for every app node:
-    a head already checked costs one query, a later head walks only the entries written since
-    the last good check (whose last entry must still be the one it saw)."""
-    head = AuditHead.get_or_none()
-    if head is None:
-        return verify(batch)
-    kept = AuditCheck.get_or_none(
-        (AuditCheck.head_seq == head.seq) & (AuditCheck.head_hash == head.hash)
-    )
-    if kept is not None:
-        return AuditReport(kept.ok, kept.checked, kept.first_bad_seq, kept.reason)
-    good = (
-        AuditCheck.select()
-        .where(AuditCheck.ok & (AuditCheck.head_seq <= head.seq))
-        .order_by(AuditCheck.head_seq.desc())
-        .first()
-    )
-    start_seq, start_hash = (good.head_seq, good.head_hash) if good else (0, GENESIS)
-    if start_seq and not (
-        AuditEntry.select()
-        .where((AuditEntry.seq == start_seq) & (AuditEntry.hash == start_hash))
-        .exists()
-    ):
-        start_seq, start_hash = 0, GENESIS  # the checked part changed since: walk it all again
-    report = _walk(start_seq, start_hash, head, batch)
+def keep_check(report: AuditReport, head: AuditHead, now: datetime) -> None:
+    """Keep a whole-chain check for the public verification to report (written by the console
+    and jobs, never by an anonymous request)."""
     AuditCheck.insert(
         head_seq=head.seq,
         head_hash=head.hash,
@@ -156,9 +278,23 @@ def verify_cached(now: datetime | None = None, batch: int = 5000) -> AuditReport
         checked=report.checked,
         first_bad_seq=report.first_bad_seq,
         reason=report.reason,
-        checked_at=now or utcnow(),
-    ).on_conflict_ignore().execute()
-    return report
+        checked_at=now,
+    ).on_conflict(
+        conflict_target=[AuditCheck.head_seq],
+        update={
+            AuditCheck.head_hash: head.hash,
+            AuditCheck.ok: report.ok,
+            AuditCheck.checked: report.checked,
+            AuditCheck.first_bad_seq: report.first_bad_seq,
+            AuditCheck.reason: report.reason,
+            AuditCheck.checked_at: now,
+        },
+    ).execute()
+
+
+def latest_check() -> AuditCheck | None:
+    """The newest whole-chain check kept (one query)."""
+    return AuditCheck.select().order_by(AuditCheck.head_seq.desc()).first()
 
 
 def entry_problem(row: AuditEntry) -> str:

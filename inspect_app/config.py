@@ -50,6 +50,7 @@ def job_settings() -> dict[str, Any]:
         "REINSPECTION_DAYS": int(os.environ.get("LIANJIAN_REINSPECTION_DAYS", 10)),
         "OVERDUE_CRON": os.environ.get("LIANJIAN_OVERDUE_CRON", "*/15 * * * *"),
         "FOLLOWUP_CRON": os.environ.get("LIANJIAN_FOLLOWUP_CRON", "5 * * * *"),
+        "AUDIT_CHECK_CRON": os.environ.get("LIANJIAN_AUDIT_CHECK_CRON", "35 * * * *"),
         "JOB_QUEUE": os.environ.get("LIANJIAN_JOB_QUEUE", "default"),
         "OUTBOX_BATCH": int(os.environ.get("LIANJIAN_OUTBOX_BATCH", 100)),
         "OUTBOX_MAX_REQUEUES": int(os.environ.get("LIANJIAN_OUTBOX_MAX_REQUEUES", 3)),

@@ -98,6 +98,12 @@ JOBS: dict[str, JobSpec] = {
         JobPolicy(timeout=300, max_retries=0),
         cron="FOLLOWUP_CRON",
     ),
+    # The whole-chain check the public draw verification reports (it never walks the chain).
+    "check_audit_chain": JobSpec(
+        "inspect_app.jobs.audit.check_audit_chain",
+        JobPolicy(timeout=1800, max_retries=0),
+        cron="AUDIT_CHECK_CRON",
+    ),
 }
 
 # How an in-process run finds a job's function from its name (given by the relay).

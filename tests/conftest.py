@@ -96,6 +96,7 @@ def _prepare(url: str) -> None:
 def keys_dir(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("keys")
     signing_keys.generate_key_pair(directory)
+    signing_keys.generate_audit_key_pair(directory)
     return directory
 
 

@@ -97,6 +97,17 @@ class DrawResultSchema(ma.Schema):
     exclusions = ma.fields.List(ma.fields.Nested(ExclusionSchema))
 
 
+class SignedHeadSchema(ma.Schema):
+    """The audit chain's head, signed with the audit key (Ed25519 over
+    "lianjian-audit-head-v1\\n{seq}\\n{hash}\\n{at}"): a later chain must still hold it."""
+
+    seq = ma.fields.Integer()
+    hash = ma.fields.String()
+    at = ma.fields.String(allow_none=True)
+    signature = ma.fields.String(allow_none=True, metadata={"description": "hex"})
+    key_id = ma.fields.String(allow_none=True)
+
+
 class DrawRecordSchema(ma.Schema):
     """The record exactly as docs/draw-algorithm.md describes it: enough to recompute the draw."""
 
@@ -105,6 +116,7 @@ class DrawRecordSchema(ma.Schema):
     frame = ma.fields.List(ma.fields.Nested(FrameRowSchema))
     pool = ma.fields.List(ma.fields.Nested(PoolRowSchema))
     commitment = ma.fields.Nested(CommitmentValuesSchema)
+    audit_head = ma.fields.Nested(SignedHeadSchema, allow_none=True)
     seed = ma.fields.Nested(SeedValuesSchema, metadata={"description": "absent until the draw"})
     result = ma.fields.Nested(DrawResultSchema)
     result_hash = ma.fields.String()
@@ -134,9 +146,11 @@ class DifferenceSchema(ma.Schema):
 
 class AuditChainSchema(ma.Schema):
     ok = ma.fields.Boolean()
-    checked = ma.fields.Integer()
+    checked = ma.fields.Integer(metadata={"description": "entries of the latest whole-chain check"})
+    checked_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
     first_bad_seq = ma.fields.Integer(allow_none=True)
     reason = ma.fields.String(allow_none=True)
+    head = ma.fields.Nested(SignedHeadSchema, metadata={"description": "the chain's head now"})
 
 
 class VerifyDrawSchema(ma.Schema):
@@ -174,6 +188,7 @@ class PublicDisclosureSchema(ma.Schema):
     due_on = ma.fields.String(metadata={"format": "date"})
     published_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
     late = ma.fields.Boolean()
+    audit_head = ma.fields.Nested(SignedHeadSchema, allow_none=True)
 
 
 class PickSchema(ma.Schema):

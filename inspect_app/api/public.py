@@ -67,6 +67,11 @@ class SigningKeysSchema(ma.Schema):
         values=ma.fields.String(),
         metadata={"description": "PEM by key id, retired keys included"},
     )
+    audit_keys = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        metadata={"description": "PEM by key id: check the signed audit head of a draw record"},
+    )
 
 
 def keys_dir() -> Path:
@@ -88,7 +93,8 @@ class SigningKeys(MethodView):
     @blp.response(200, SigningKeysSchema)
     @blp.doc(security=[])
     def get(self):
-        """The Ed25519 public keys (PEM) by key id: verify a licence QR code offline with these."""
+        """The Ed25519 public keys (PEM) by key id: verify a licence QR code offline with these,
+        and the audit chain's signed heads with `audit_keys`."""
         return licence_codes.public_keys(keys_dir())
 
 

@@ -18,7 +18,8 @@ from inspect_app.clock import utcnow
 from inspect_app.db import database
 from inspect_app.domain import passwords, signing_keys
 from inspect_app.errors import AppError
-from inspect_app.models import Department, User
+from inspect_app.models import AuditHead, Department, User
+from inspect_app.services import audit_chain
 
 
 def refuse_weak_password(password: str, username: str, param_hint: str) -> None:
@@ -47,6 +48,8 @@ def init_command(admin_password: str | None) -> None:
         click.echo(f"signing keys: created in {keys}")
     else:
         click.echo(f"signing keys: kept ({keys})")
+    if signing_keys.generate_audit_key_pair(keys):
+        click.echo(f"audit key: created in {keys}")
     with database.connection_context():
         if not User.select().where(User.username == "admin").exists():
             password = admin_password or passwords.generate()
@@ -67,6 +70,17 @@ def init_command(admin_password: str | None) -> None:
                 )
             shown = "(as given)" if admin_password else password
             click.echo(f"admin user: created, password {shown}")
+        _adopt_unsigned_head()
+
+
+def _adopt_unsigned_head() -> None:
+    """A chain written before heads were signed is signed once, if it holds as it stands."""
+    head = AuditHead.get()
+    if head.seq == 0 or head.signature:
+        return
+    report = audit.verify()
+    if report.ok and audit.sign_head():
+        click.echo(f"audit head: signed ({report.checked} entries as they stand)")
 
 
 @click.command("serve")
@@ -105,14 +119,16 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 def audit_verify() -> None:
-    """Walk the chain; exit 1 at the first edited, inserted or deleted entry."""
+    """Walk the chain, check its signed head and every head published; exit 1 on a cut,
+    wiped, edited or recomputed chain."""
     with database.connection_context():
-        report = audit.verify()
+        report = audit_chain.check_chain(utcnow())
     if report.ok:
-        click.echo(f"audit log intact: {report.checked} entries")
+        click.echo(f"审计链完整 audit log intact: {report.checked} entries, signed head holds")
         return
+    where = f"entry {report.first_bad_seq}" if report.first_bad_seq else "its head"
     click.echo(
-        f"audit log BROKEN at entry {report.first_bad_seq}: {report.reason} "
+        f"审计链已被破坏 audit log BROKEN at {where}: {report.reason} "
         f"({report.checked} entries checked before it)",
         err=True,
     )

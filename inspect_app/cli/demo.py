@@ -144,6 +144,7 @@ def _run(settings: dict, home: Path, entities: int, seed_value: int, started: fl
     migrate.migrate(database.obj)
     if not (Path(settings["KEYS_DIR"]) / signing_keys.PRIVATE_KEY_FILE).exists():
         signing_keys.generate_key_pair(Path(settings["KEYS_DIR"]))
+    signing_keys.generate_audit_key_pair(Path(settings["KEYS_DIR"]))
     with database.connection_context():
         _registry(entities, seed_value)
         first = [_plan_and_draw(spec, *DEMO_SEEDS[0]) for spec in DEMO_TASKS]

@@ -30,6 +30,10 @@ KEY_ID_HEX_CHARS = 16  # 64 bits of SHA-256: names a key, collisions among a han
 
 PublicKeyLike = Ed25519PublicKey | bytes
 
+# The audit chain's head is signed with a pair of its own (rotating the licence key leaves it).
+AUDIT_PRIVATE_KEY_FILE = "audit-signing.key"
+AUDIT_PUBLIC_KEY_FILE = "audit-signing.pub"
+
 
 class SigningKeyError(Exception):
     """A key file is missing, unreadable or not an Ed25519 key."""
@@ -72,9 +76,46 @@ def generate_key_pair(directory: Path, *, force: bool = False) -> KeyPair:
     return KeyPair(private_path, public_path, key_id(private_key.public_key()), retired)
 
 
-def load_private_key(directory: Path) -> Ed25519PrivateKey:
-    """The current signing key of `directory`."""
-    pem = _read(Path(directory) / PRIVATE_KEY_FILE)
+def generate_audit_key_pair(directory: Path) -> KeyPair | None:
+    """Write the audit head's signing pair into `directory` if it has none (None: kept).
+
+    The private key stays outside the database, so whoever can write the database cannot sign
+    a head of their making.
+    """
+    directory = Path(directory)
+    private_path = directory / AUDIT_PRIVATE_KEY_FILE
+    public_path = directory / AUDIT_PUBLIC_KEY_FILE
+    if private_path.exists():
+        return None
+    directory.mkdir(mode=KEY_DIRECTORY_MODE, parents=True, exist_ok=True)
+    private_key = Ed25519PrivateKey.generate()
+    _write_atomically(private_path, _private_pem(private_key), PRIVATE_KEY_MODE)
+    _write_atomically(public_path, _public_pem(private_key.public_key()), PUBLIC_KEY_MODE)
+    return KeyPair(private_path, public_path, key_id(private_key.public_key()))
+
+
+def load_audit_private_key(directory: Path) -> Ed25519PrivateKey:
+    """The key that signs the audit chain's head."""
+    return load_private_key(directory, AUDIT_PRIVATE_KEY_FILE)
+
+
+def load_audit_public_keys(directory: Path) -> dict[str, Ed25519PublicKey]:
+    """The audit head's public keys of `directory` by key id (empty when there are none)."""
+    return public_keys(load_audit_public_key_pems(directory))
+
+
+def load_audit_public_key_pems(directory: Path) -> dict[str, bytes]:
+    """The audit head's public keys as PEM by key id (what is published)."""
+    path = Path(directory) / AUDIT_PUBLIC_KEY_FILE
+    if not path.exists():
+        return {}
+    pem = _read(path)
+    return {key_id(pem): pem}
+
+
+def load_private_key(directory: Path, name: str = PRIVATE_KEY_FILE) -> Ed25519PrivateKey:
+    """The current signing key of `directory` (the licence key unless another file is named)."""
+    pem = _read(Path(directory) / name)
     try:
         key = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as exc:

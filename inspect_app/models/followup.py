@@ -61,6 +61,7 @@ class Disclosure(BaseModel):
     published_by = pw.CharField(max_length=32, null=True)
     late = pw.BooleanField(default=False)
     flagged_at = UTCDateTimeField(null=True)
+    audit_head = JSONField(null=True)  # the audit chain's signed head at publication
 
 
 FOLLOWUP_MODELS = [Feedback, Holiday, Disclosure]

@@ -221,11 +221,15 @@ class AuditHead(BaseModel):
 
     seq = pw.IntegerField(default=0)
     hash = pw.CharField(max_length=64)
+    # (seq, hash, at) signed with the audit key kept outside the database
+    at = pw.CharField(max_length=32, null=True)
+    signature = pw.CharField(max_length=128, null=True)
+    key_id = pw.CharField(max_length=16, null=True)
 
 
 class AuditCheck(BaseModel):
-    """A whole-chain verification, kept per head so that every app node reuses it: a later check
-    walks only the entries written since the last good one."""
+    """A whole-chain verification kept per head, written by `lianjian audit verify` and its
+    hourly job: the public draw verification reports the latest one and never walks the chain."""
 
     head_seq = pw.IntegerField(unique=True)
     head_hash = pw.CharField(max_length=64)

@@ -123,6 +123,9 @@ class Draw(BaseModel):
     drawn_at = UTCDateTimeField(null=True)
     result = JSONField(null=True)
     result_hash = pw.CharField(max_length=64, null=True)
+    # the audit chain's signed head right after the freeze and after the draw
+    committed_head = JSONField(null=True)
+    drawn_head = JSONField(null=True)
 
 
 class Inspection(BaseModel):

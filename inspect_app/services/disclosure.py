@@ -36,15 +36,24 @@ CSV_COLUMNS = (
 
 
 def disclosure_for(task: SpotCheckTask) -> Disclosure:
-    """The task's disclosure record, its due date = period end + N working days."""
+    """The task's disclosure record, its due date = period end + N working days (written by
+    the writers that need it: publication and the late flag)."""
     row = Disclosure.get_or_none(Disclosure.task == task)
     if row is None:
-        due = add_working_days(
-            task.period_end, rules()["disclosure_working_days"], holiday_calendar()
-        )
-        Disclosure.insert(task=task, due_on=due).on_conflict_ignore().execute()
+        Disclosure.insert(task=task, due_on=_due_on(task)).on_conflict_ignore().execute()
         row = Disclosure.get(Disclosure.task == task)
     return row
+
+
+def _disclosure_as_it_stands(task: SpotCheckTask) -> Disclosure:
+    """The disclosure record for a reader: the stored one, or what it will be (never written,
+    so an anonymous read inserts nothing)."""
+    row = Disclosure.get_or_none(Disclosure.task == task)
+    return row if row is not None else Disclosure(task=task, due_on=_due_on(task))
+
+
+def _due_on(task: SpotCheckTask):
+    return add_working_days(task.period_end, rules()["disclosure_working_days"], holiday_calendar())
 
 
 def publish(actor: Actor, code: str, now: datetime) -> Disclosure:
@@ -72,6 +81,9 @@ def publish(actor: Actor, code: str, now: datetime) -> Disclosure:
                 after={"due_on": row.due_on.isoformat()},
                 at=now,
             )
+            Disclosure.update(audit_head=audit.signed_head()).where(
+                Disclosure.id == row.id
+            ).execute()
         return Disclosure.get_by_id(row.id)
 
 
@@ -89,6 +101,14 @@ def flag_late(now: datetime) -> int:
             Disclosure.update(late=True, flagged_at=now).where(
                 (Disclosure.id == row.id) & ~Disclosure.late
             ).execute()
+            audit.record(
+                audit.SYSTEM_ACTOR,
+                "task.disclosure_late",
+                "task",
+                task.code,
+                after={"due_on": row.due_on.isoformat(), "late": True},
+                at=now,
+            )
             for user in User.select().where(
                 (User.role == "planner") & (User.department == task.lead_id)
             ):
@@ -135,7 +155,7 @@ def public_record(task: SpotCheckTask) -> dict[str, Any]:
     """What the public sees: the plan, the commitment, the seed and the result's hash; once
     published, the picks with teams by department (not by person) and each entity's result."""
     row = Draw.get_or_none(Draw.task == task)
-    disclosure = disclosure_for(task) if task.status in HAS_RESULTS else None
+    disclosure = _disclosure_as_it_stands(task) if task.status in HAS_RESULTS else None
     published = bool(disclosure and disclosure.published_at)
     plan = tasks.task_snapshot(task)
     record: dict[str, Any] = {
@@ -165,6 +185,7 @@ def public_record(task: SpotCheckTask) -> dict[str, Any]:
             "due_on": disclosure.due_on.isoformat(),
             "published_at": disclosure.published_at.isoformat() if published else None,
             "late": disclosure.late,
+            "audit_head": disclosure.audit_head,
         }
         if disclosure
         else None,

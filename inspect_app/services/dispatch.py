@@ -21,7 +21,7 @@ from inspect_app.models import (
 )
 from inspect_app.services import notifications, offline_copies, reminders
 
-SYSTEM_ACTOR = "system:jobs"
+SYSTEM_ACTOR = audit.SYSTEM_ACTOR
 
 
 def record_after_draw(draw_id: int, task: SpotCheckTask) -> None:

@@ -23,6 +23,7 @@ from inspect_app.domain.task import TaskStatus, TaskStep
 from inspect_app.errors import AppError
 from inspect_app.models import (
     AuditEntry,
+    AuditHead,
     Department,
     Draw,
     Entity,
@@ -36,7 +37,7 @@ from inspect_app.models import (
     SpotCheckTask,
     Street,
 )
-from inspect_app.services import dispatch, tasks
+from inspect_app.services import audit_chain, dispatch, tasks
 from inspect_app.services.grades import grading_config, refresh_grades
 from scheduler import draw as published
 from scheduler.draw_canonical import commitment_from_hashes, params_hash
@@ -245,7 +246,8 @@ def freeze_task(actor: Actor, code: str, now: datetime) -> Draw:
             },
             at=now,
         )
-    return row
+        Draw.update(committed_head=audit.signed_head()).where(Draw.id == row.id).execute()
+    return Draw.get_by_id(row.id)
 
 
 def run_draw(
@@ -302,7 +304,8 @@ def run_draw(
             },
             at=now,
         )
-    return row
+        Draw.update(drawn_head=audit.signed_head()).where(Draw.id == row.id).execute()
+    return Draw.get_by_id(row.id)
 
 
 def commitment_of(row: Draw) -> dict[str, str]:
@@ -323,6 +326,8 @@ def record_of(row: Draw) -> dict[str, Any]:
         "frame": row.frame,
         "pool": row.pool,
         "commitment": commitment_of(row),
+        # the audit chain's signed head as it stood after the freeze (after the draw, once drawn)
+        "audit_head": row.drawn_head or row.committed_head,
     }
     if row.seed is not None:
         record |= {
@@ -339,9 +344,9 @@ def record_of(row: Draw) -> dict[str, Any]:
 
 def public_view(record: dict[str, Any], disclosed: bool) -> dict[str, Any]:
     """What the public sees of a draw record, by stage (docs/draw-algorithm.md §10): at freeze the
-    parameters and the commitment; at the draw also the seed and the result's hash; at disclosure
+    parameters, the commitment and the audit chain's signed head; at the draw also the seed and the result's hash; at disclosure
     the whole record, with each recusal as a digest and recusal exclusions without the inspector."""
-    public = {k: record[k] for k in ("algorithm_version", "params", "commitment")}
+    public = {k: record[k] for k in ("algorithm_version", "params", "commitment", "audit_head")}
     public["stage"] = "frozen"
     if "seed" in record:
         public |= {"seed": record["seed"], "result_hash": record["result_hash"], "stage": "drawn"}
@@ -481,25 +486,50 @@ def _restored(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def verify_draw(row: Draw, now: datetime | None = None) -> dict[str, Any]:
-    """Recompute the stored record, and check it against what the audit log wrote at the time:
-    the draw's own entries one by one, the whole chain through the check kept per head."""
+    """Recompute the stored record and check it against the audit log, at a cost bounded
+    whatever the chain's length: the draw's own entries, the signed heads it carries and the
+    chain's signed head, and the latest whole-chain check kept (by `lianjian audit verify` or
+    its job). It reads; it never writes (`now` is unused, kept for the callers)."""
     answer = verify_record(record_of(row))
     entries = _draw_entries(row)
-    chain = audit.verify_cached(now)
-    for entry in sorted(entries.values(), key=lambda e: e.seq):
-        problem = audit.entry_problem(entry)
-        if problem:
-            chain = audit.AuditReport(False, chain.checked, entry.seq, problem)
-            break
-    answer["audit_chain"] = {
-        "ok": chain.ok,
-        "checked": chain.checked,
-        "first_bad_seq": chain.first_bad_seq,
-        "reason": chain.reason,
-    }
+    chain = _chain_as_seen_by(row, entries)
+    answer["audit_chain"] = chain
     answer["audit_matches"] = _audit_mismatches(row, entries)
-    answer["ok"] = bool(answer["ok"] and chain.ok and not answer["audit_matches"])
+    answer["ok"] = bool(answer["ok"] and chain["ok"] and not answer["audit_matches"])
     return answer
+
+
+def _chain_as_seen_by(row: Draw, entries: dict[str, AuditEntry]) -> dict[str, Any]:
+    """The draw's entries and heads, the chain's head, and the latest kept check."""
+    head = AuditHead.get()
+    current = audit_chain.as_head(head)
+    ring = audit.public_keys()
+    problem, bad_seq = audit.head_problem(current, ring), None
+    for carried in (h for h in (row.committed_head, row.drawn_head) if h):
+        problem = problem or audit.published_head_problem(carried, current, ring)
+    for entry in sorted(entries.values(), key=lambda e: e.seq):
+        entry_problem = audit.entry_problem(entry)
+        if entry_problem and not problem:
+            problem, bad_seq = entry_problem, entry.seq
+    kept = audit.latest_check()
+    if not problem and kept is not None:
+        if not kept.ok:
+            problem, bad_seq = kept.reason, kept.first_bad_seq
+        elif kept.head_seq and not (
+            AuditEntry.select()
+            .where((AuditEntry.seq == kept.head_seq) & (AuditEntry.hash == kept.head_hash))
+            .exists()
+            and kept.head_seq <= head.seq
+        ):
+            problem = "the chain changed below its last check"
+    return {
+        "ok": not problem,
+        "checked": kept.checked if kept else 0,
+        "checked_at": kept.checked_at.isoformat() if kept else None,
+        "first_bad_seq": bad_seq,
+        "reason": problem,
+        "head": current,
+    }
 
 
 def _draw_entries(row: Draw) -> dict[str, AuditEntry]:

@@ -123,6 +123,16 @@ def deliver(feedback_id: int, now: datetime) -> bool:
         .where((Feedback.id == feedback_id) & (Feedback.status == "RECORDED"))
         .execute()
     )
+    if delivered:
+        audit.record(
+            audit.SYSTEM_ACTOR,
+            "feedback.deliver",
+            "feedback",
+            feedback_id,
+            before={"status": "RECORDED"},
+            after={"status": "DELIVERED"},
+            at=now,
+        )
     return bool(delivered)
 
 
@@ -267,6 +277,15 @@ def escalate_overdue(now: datetime) -> int:
             Feedback.update(
                 status="ESCALATED", escalated_at=now, updated_at=now, version=Feedback.version + 1
             ).where(Feedback.id == row.id).execute()
+            audit.record(
+                audit.SYSTEM_ACTOR,
+                "feedback.escalate",
+                "feedback",
+                row.id,
+                before={"status": row.status},
+                after={"status": "ESCALATED", "due_on": row.due_on.isoformat()},
+                at=now,
+            )
             for user in staff:
                 notifications.notify(
                     f"FEEDBACK_ESCALATED:{row.id}:{user.id}",

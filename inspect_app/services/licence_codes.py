@@ -64,13 +64,19 @@ def qr_png_for_number(number: str, keys_dir: Path) -> bytes:
 class PublicKeys:
     current: str
     keys: dict[str, str]
+    audit_keys: dict[str, str]
 
 
 def public_keys(keys_dir: Path) -> PublicKeys:
     """The id of the signing key and every public key (PEM) by id, retired ones included."""
     current = signing_keys.load_public_key_pem(keys_dir)
     keys = signing_keys.load_public_keys(keys_dir)
-    return PublicKeys(signing_keys.key_id(current), {k: pem.decode() for k, pem in keys.items()})
+    audit = signing_keys.load_audit_public_key_pems(keys_dir)
+    return PublicKeys(
+        signing_keys.key_id(current),
+        {k: pem.decode() for k, pem in keys.items()},
+        {k: pem.decode() for k, pem in audit.items()},
+    )
 
 
 def answer_scan(text: str, keys_dir: Path, today: date) -> dict[str, Any]:

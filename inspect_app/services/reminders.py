@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from inspect_app import config, outbox
+from inspect_app import audit, config, outbox
 from inspect_app.clock import SHANGHAI, as_utc, local
 from inspect_app.db import database
 from inspect_app.domain.inspection import ON_SCHEDULE
@@ -47,6 +47,15 @@ def remind_deadline(outbox_id: int, task_id: int, now: datetime) -> dict[str, in
                     "due_on": inspection.due_on.isoformat(),
                     "days_left": (inspection.due_on - local(now).date()).days,
                 },
+            )
+        if sent:
+            audit.record(
+                audit.SYSTEM_ACTOR,
+                "task.remind",
+                "task",
+                task.code,
+                after={"notifications": sent},
+                at=now,
             )
         outbox.mark_done(outbox_id, now)
     return {"notifications": sent}

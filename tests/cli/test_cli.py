@@ -38,6 +38,9 @@ def test_init_and_seed_on_a_fresh_home_then_again_harmlessly(tmp_path):
     env.pop("DATABASE_URL", None)
     first = subprocess.run([LIANJIAN, "init"], capture_output=True, text=True, env=env, check=True)
     assert "0001_initial" in first.stdout and (tmp_path / "keys" / "licence-signing.key").exists()
+    assert (
+        tmp_path / "keys" / "audit-signing.key"
+    ).exists() and "audit key: created" in first.stdout
     again = subprocess.run([LIANJIAN, "init"], capture_output=True, text=True, env=env, check=True)
     assert "up to date" in again.stdout and "kept" in again.stdout
     seeded = subprocess.run([LIANJIAN, "seed"], capture_output=True, text=True, env=env, check=True)
