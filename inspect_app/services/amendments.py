@@ -34,20 +34,6 @@ from inspect_app.services.grades import refresh_grades
 from inspect_app.services.inspections import IN_FORCE, PENDING, SUPERSEDED
 
 
-def _point(inspection: Inspection, code: str) -> RiskPoint:
-    point = (
-        RiskPoint.select()
-        .join(TaskRiskPoint)
-        .where((TaskRiskPoint.task == inspection.task_id) & (RiskPoint.code == code))
-        .first()
-    )
-    if point is None:
-        raise AppError(
-            "NOT_FOUND", zh="该检查事项不在本任务中", en="This check item is not in the task"
-        )
-    return point
-
-
 def _missing(inspection: Inspection, content: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
     """What the amended content would lack as a submission (signatures aside)."""
     missing: dict[str, list[dict[str, str]]] = {}
@@ -104,7 +90,7 @@ def amend(
     }
     content = dict(base, items=dict(base["items"]))
     for code, item in (changes.get("items") or {}).items():
-        point = _point(inspection, code)
+        point = views.task_point(inspection, code)
         views.ensure_team_write(inspector, inspection, Action.RECORD_ITEM, point)
         notes = item.get("notes", "")
         content["items"][f"{point.code}@v{point.version}"] = [item["result"], notes]
@@ -206,7 +192,7 @@ def _bring_in_force(
     """Write the amended content to the record, the team's new signatures beside it, and
     recompute what the result leads to."""
     for code, item in (amendment.changes.get("items") or {}).items():
-        point = _point(inspection, code)
+        point = views.task_point(inspection, code)
         recorder = Inspector.get(Inspector.code == item["recorded_by"])
         existing = ItemResult.get_or_none(
             (ItemResult.inspection == inspection) & (ItemResult.risk_point == point)

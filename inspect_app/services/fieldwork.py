@@ -120,20 +120,6 @@ def check_in(
     return updated
 
 
-def _task_point(inspection: Inspection, code: str) -> RiskPoint:
-    point = (
-        RiskPoint.select()
-        .join(TaskRiskPoint)
-        .where((TaskRiskPoint.task == inspection.task_id) & (RiskPoint.code == code))
-        .first()
-    )
-    if point is None:
-        raise AppError(
-            "NOT_FOUND", zh="该检查事项不在本任务中", en="This check item is not in the task"
-        )
-    return point
-
-
 def record_item(
     inspector: Inspector,
     inspection: Inspection,
@@ -146,7 +132,7 @@ def record_item(
     """符合 / 不符合 / 不适用 for one check item. Items carry their own version (0 before the first
     record), so members of different departments record their items side by side."""
     views.ensure_open(inspection)
-    point = _task_point(inspection, code)
+    point = views.task_point(inspection, code)
     views.ensure_team_write(inspector, inspection, Action.RECORD_ITEM, point)
     existing = ItemResult.get_or_none(
         (ItemResult.inspection == inspection) & (ItemResult.risk_point == point)
@@ -262,7 +248,7 @@ def add_evidence(
     inspection, the risk point, the member's department, size and type); the file comes last,
     staged, for the caller to publish after the commit or discard after a rollback."""
     views.ensure_open(inspection)
-    point = _task_point(inspection, code) if code else None
+    point = views.task_point(inspection, code) if code else None
     if point is not None:
         views.ensure_team_write(inspector, inspection, Action.RECORD_ITEM, point)
     content_type = _check_photo(data, settings)

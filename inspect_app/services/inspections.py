@@ -113,6 +113,21 @@ def get(inspection_id: int) -> Inspection:
     return _with_entity_and_task().where(Inspection.id == inspection_id).get()
 
 
+def task_point(inspection: Inspection, code: str) -> RiskPoint:
+    """The task's check item of this code (404 when the task has none)."""
+    point = (
+        RiskPoint.select()
+        .join(TaskRiskPoint)
+        .where((TaskRiskPoint.task == inspection.task_id) & (RiskPoint.code == code))
+        .first()
+    )
+    if point is None:
+        raise AppError(
+            "NOT_FOUND", zh="该检查事项不在本任务中", en="This check item is not in the task"
+        )
+    return point
+
+
 def ensure_version(inspection: Inspection, base_version: int) -> None:
     if inspection.version != base_version:
         raise stale_write(inspection)
