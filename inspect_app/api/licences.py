@@ -23,6 +23,7 @@ from inspect_app.api.fields import (
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import utcnow
 from inspect_app.domain.lifecycle import EventKind, Status
+from inspect_app.schemas.tablet import LicencePermitSchema
 from inspect_app.services import licence_codes
 from inspect_app.services import licences as service
 
@@ -123,16 +124,6 @@ class EventSchema(ma.Schema):
     reason = ma.fields.String()
     changes = ma.fields.Nested(EventChangesSchema)
     source = ma.fields.String()
-
-
-class LicencePermitSchema(ma.Schema):
-    permit_code = ma.fields.String(attribute="permit.code")
-    name = ma.fields.String(attribute="permit.name")
-    issuing_department = ma.fields.String(attribute="permit.issuing_department.code")
-    permit_number = ma.fields.String()
-    valid_from = ma.fields.Date()
-    valid_until = ma.fields.Date()
-    status = ma.fields.String()
 
 
 class LicenceSummarySchema(ma.Schema):

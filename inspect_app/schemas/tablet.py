@@ -39,8 +39,9 @@ class SyncPageSchema(ma.Schema):
     has_more = ma.fields.Boolean()
 
 
-class PermitInForceSchema(ma.Schema):
-    """A permit held under the licence (dumps a LicencePermit with its permit and department)."""
+class LicencePermitSchema(ma.Schema):
+    """A permit held under a licence (dumps a LicencePermit with its permit and department); the
+    licence API's detail uses it too."""
 
     permit_code = ma.fields.String(attribute="permit.code")
     name = ma.fields.String(attribute="permit.name")
@@ -61,7 +62,7 @@ class LicenceInForceSchema(ma.Schema):
     status = ma.fields.String(attribute="licence.status")
     issued_at = ma.fields.DateTime(attribute="licence.issued_at")
     valid_until = ma.fields.Date(attribute="licence.valid_until")
-    permits = ma.fields.List(ma.fields.Nested(PermitInForceSchema))
+    permits = ma.fields.List(ma.fields.Nested(LicencePermitSchema))
     version = ma.fields.Integer(attribute="licence.version")
 
 
