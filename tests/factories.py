@@ -201,3 +201,26 @@ def feedback_tag(client, feedback_id: int, headers: dict[str, str]) -> dict[str,
     read = client.get(f"/api/v1/licensing/feedback/{feedback_id}", headers=headers)
     assert read.status_code == 200, read.get_json()
     return {"If-Match": read.headers["ETag"]}
+
+
+# The draw procedure in one place: tests freeze and draw through these, so that a change of what
+# freeze and draw require (the seed source, the beacon round) changes only these functions.
+TEST_SEED = {"source_values": ["3 17 22 31 8"], "provenance": "2026-11-30 宝山区公开摇号会"}
+
+
+def freeze(client, code: str, headers: dict[str, str]):
+    """POST the freeze of a task; answers the response (the caller asserts its status)."""
+    return client.post(f"/api/v1/tasks/{code}/freeze", headers=headers)
+
+
+def draw(client, code: str, headers: dict[str, str]):
+    """POST the draw of a frozen task with a valid seed; answers the response."""
+    return client.post(f"/api/v1/tasks/{code}/draw", json=TEST_SEED, headers=headers)
+
+
+def freeze_and_draw(planner: Actor, code: str, now):
+    """Freeze and draw through the services (no HTTP client); answers the Draw row."""
+    from inspect_app.services import draws
+
+    draws.freeze_task(planner, code, now)
+    return draws.run_draw(planner, code, TEST_SEED["source_values"], TEST_SEED["provenance"], now)
