@@ -102,6 +102,28 @@ def _iso(unix_seconds: int) -> str:
     return datetime.fromtimestamp(unix_seconds, UTC).isoformat().replace("+00:00", "Z")
 
 
+@beacon_group.command(
+    "verify-pulse",
+    help="Check a NIST beacon 2.0 pulse file against the pinned certificate it names.",
+)
+@click.argument("file", type=InputPath())
+def verify_pulse_command(file: Path) -> None:
+    pulse = _read_json(file)
+    try:
+        certificate, verified = beacons.verify_pinned_pulse(pulse, current_app.config)
+    except AppError as error:
+        fail(error)
+    _show(
+        {
+            "verified": True,
+            "beacon": certificate.label,
+            "certificate": certificate.subject,
+            **verified.as_dict(),
+            "time_utc": _iso(verified.time),
+        }
+    )
+
+
 @beacon_group.group(
     "test-chain",
     help="A local test chain (本地测试链) for tests and rehearsals: NOT a public beacon.",
