@@ -71,6 +71,25 @@ def chains_command() -> None:
     )
 
 
+@beacon_group.command("certificates", help="List the pinned NIST beacon certificates.")
+def certificates_command() -> None:
+    try:
+        pinned = beacons.pinned_certificates(current_app.config)
+    except AppError as error:
+        fail(error)
+    _show(
+        [
+            {
+                "certificate_id": certificate.certificate_id,
+                "subject": certificate.subject,
+                "valid_from": _iso(certificate.not_before),
+                "valid_until": _iso(certificate.not_after),
+            }
+            for certificate in pinned.values()
+        ]
+    )
+
+
 @beacon_group.command(
     "verify", help="Check a round file (drand /public/{round} JSON) against a pinned chain."
 )
