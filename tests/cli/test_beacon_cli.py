@@ -20,6 +20,7 @@ from tests.unit.test_beacon import MAINNET_INFO, QUICKNET_1000
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("LIANJIAN_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("LIANJIAN_DRAND_CHAINS", raising=False)  # the suite pins its test chain
     return tmp_path / "home"
 
 
