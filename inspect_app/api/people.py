@@ -144,24 +144,22 @@ class Link(MethodView):
     @blp.etag
     @blp.arguments(LinkSchema)
     @blp.response(200, UserSchema)
-    @blp.if_match_documented
     def put(self, data, user_id):
         """Link the account to an inspector record (an inspector account, same department)."""
         actor = current_actor()
         user = service.get_user(actor, user_id)
-        blp.check_if_match(user, UserSchema)
+        blp.check_etag(user, UserSchema)
         code = data["inspector_code"]
         return service.link_inspector(actor, user_id, code, user.version, utcnow())
 
     @require("admin")
     @blp.etag
     @blp.response(200, UserSchema)
-    @blp.if_match_documented
     def delete(self, user_id):
         """Unlink the account from its inspector record."""
         actor = current_actor()
         user = service.get_user(actor, user_id)
-        blp.check_if_match(user, UserSchema)
+        blp.check_etag(user, UserSchema)
         return service.unlink_inspector(actor, user_id, user.version, utcnow())
 
 

@@ -145,14 +145,12 @@ class Activate(MethodView):
 @blp.route("/<string:inspector_code>/qualifications/<string:industry>")
 class Qualification(MethodView):
     @require(*KEEPERS)
-    @blp.etag
     @blp.response(200, InspectorSchema)
     def put(self, inspector_code, industry):
         """Qualify the inspector for an industry (again: no change)."""
         return service.qualify(current_actor(), inspector_code, industry, utcnow())
 
     @require(*KEEPERS)
-    @blp.etag
     @blp.response(200, InspectorSchema)
     def delete(self, inspector_code, industry):
         """Withdraw a qualification."""
