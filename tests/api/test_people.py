@@ -7,6 +7,7 @@ import pytest
 
 from inspect_app.models import AuditEntry, Recusal, Token, User
 from inspect_app.services import draws
+from tests.api.test_query_counts import count_queries  # noqa: F401 (fixture)
 from tests.factories import (
     auth_header,
     inspector_with_login,
@@ -374,3 +375,22 @@ def test_workload_counts_the_inspectors_open_inspections(client):
     draw_joint_check(client)
     shown = client.get("/api/v1/inspectors/CT0001", headers=login("planner", "CT")).get_json()
     assert shown["workload"] == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "who"), [("/api/v1/users", "admin"), ("/api/v1/inspectors", "planner")]
+)
+def test_the_lists_page_in_the_database(client, count_queries, url, who):  # noqa: F811
+    for index in range(12):
+        make_user("planner", "CT", username=f"ct-王{index:02d}")
+        make_inspector(f"CT{index + 900:04d}", "CT", industries=("IC", "FS"))
+    headers = login(who, "CT")
+    sizes = []
+    for size in (2, 12):
+        count_queries["n"], count_queries["sql"] = 0, []
+        page = client.get(f"{url}?page_size={size}", headers=headers)
+        assert len(page.get_json()) == size
+        sizes.append(count_queries["n"])
+    assert sizes[0] == sizes[1]
+    statements = " ".join(count_queries["sql"]).upper()
+    assert "COUNT(" in statements and "LIMIT" in statements
