@@ -39,6 +39,10 @@ class Action(StrEnum):
     # The team's own record of an inspection (the tablet side of issue 12):
     RECORD_ITEM = "RECORD_ITEM"  # obj: TeamWrite with the item's owning department
     RECORD_OUTCOME = "RECORD_OUTCOME"  # obj: TeamWrite (the outcome is the lead department's)
+    # -- issue 13 §1, people and roster (两库) --
+    MANAGE_USERS = "MANAGE_USERS"  # 用户账号：列表、新建、停用、重置密码、设备
+    KEEP_ROSTER = "KEEP_ROSTER"  # obj: the department code of the inspector directory (名录库)
+    LINK_ACCOUNT = "LINK_ACCOUNT"  # 将账号关联到执法检查人员记录
 
 
 @dataclass(frozen=True)
@@ -264,6 +268,34 @@ def _record_outcome(actor: Actor, write: TeamWrite) -> None:
         )
 
 
+# -- issue 13 §1, people and roster: admins keep accounts; each department its own directory --
+
+
+def _manage_users(actor: Actor, obj: Any) -> None:
+    if actor.role != Role.ADMIN:
+        raise _forbidden("只有系统管理员可以管理用户账号", "Only an admin manages user accounts")
+
+
+def _keep_roster(actor: Actor, department: str | None) -> None:
+    """Departments keep their own inspector directory (DOMAIN.md 两库): its planners, or an admin."""
+    if actor.role == Role.ADMIN:
+        return
+    if actor.role == Role.PLANNER and department is not None and actor.department == department:
+        return
+    raise _forbidden(
+        "只有本部门的计划人员（或系统管理员）可以查看和维护本部门的执法检查人员名录",
+        "Only the department's own planners (or an admin) see and keep its inspector directory",
+    )
+
+
+def _link_account(actor: Actor, obj: Any) -> None:
+    if actor.role != Role.ADMIN:
+        raise _forbidden(
+            "只有系统管理员可以将账号关联到执法检查人员",
+            "Only an admin links an account to an inspector record",
+        )
+
+
 RULES: dict[Action, Rule] = {
     Action.WRITE_REGISTRY: _write_registry,
     Action.POST_LICENCE_EVENT: _post_licence_event,
@@ -283,6 +315,9 @@ RULES: dict[Action, Rule] = {
     Action.DECIDE_PERMIT_STEP: _decide_permit_step,
     Action.RECORD_ITEM: _record_item,
     Action.RECORD_OUTCOME: _record_outcome,
+    Action.MANAGE_USERS: _manage_users,
+    Action.KEEP_ROSTER: _keep_roster,
+    Action.LINK_ACCOUNT: _link_account,
 }
 
 

@@ -19,8 +19,10 @@ from inspect_app.api import (
     licences,
     licensing,
     maps_pages,
+    people,
     public,
     risk,
+    roster,
     tablet,
     tasks,
 )
@@ -99,6 +101,8 @@ def _register_api(app: Flask) -> None:
         licensing,
         maps_pages,
         public,
+        people,
+        roster,
     ):
         api.register_blueprint(module.blp)
     app.register_blueprint(maps_pages.static)

@@ -144,6 +144,14 @@ CATALOGUE = _kinds(
         "固定的信标链文件无效",
         "A pinned beacon chain file is invalid",
     ),
+    # issue 13 §1, people and roster
+    (
+        403,
+        "PASSWORD_CHANGE_REQUIRED",
+        "密码已被管理员重置：请先通过 POST /api/v1/auth/password 设置新密码，再登录",
+        "Your password was reset by an admin: set a new one (POST /api/v1/auth/password), "
+        "then sign in",
+    ),
 )
 
 # The generic code of each HTTP status, for errors raised by Flask and flask-smorest themselves.

@@ -28,6 +28,16 @@ class SignInSchema(Strict):
     device = Text(max_length=64, load_default="web")
 
 
+class PasswordChangeSchema(Strict):
+    username = Text(max_length=32, required=True)
+    password = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=256),
+        metadata={"description": "the current password, or the temporary one an admin gave"},
+    )
+    new_password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=256))
+
+
 class TokenSchema(ma.Schema):
     token = ma.fields.String()
     expires_at = ma.fields.DateTime()
@@ -102,3 +112,19 @@ class DeviceById(MethodView):
     def delete(self, token_id):
         """Revoke a device: its token is refused from the next request on."""
         auth.revoke_device(current_actor(), token_id, utcnow())
+
+
+@blp.route("/password")
+class Password(MethodView):
+    @blp.doc(security=[])
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(204)
+    @blp.alt_response(429, description="SIGN_IN_LOCKED: too many failures; see Retry-After")
+    def post(self, data):
+        """Set a new password, proving the current or temporary one (no token needed): the
+        password policy applies and every token of the user is revoked; then sign in."""
+        auth.change_password(
+            data["username"], data["password"], data["new_password"], utcnow(),
+            address=request.remote_addr, limits=_limits(),
+        )  # fmt: skip
+        return "", 204, NO_STORE

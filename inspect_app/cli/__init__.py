@@ -18,7 +18,7 @@ from flask.cli import ScriptInfo
 
 from inspect_app import config
 from inspect_app.app import create_app
-from inspect_app.cli import admin, demo, followup, instance, jobs, registry, supervision
+from inspect_app.cli import admin, demo, followup, instance, jobs, people, registry, supervision
 from inspect_app.cli import beacon as beacon_cli
 from inspect_app.cli.base import Refusal, refusal_for
 from inspect_app.errors import AppError
@@ -106,6 +106,7 @@ for _command in (
     *jobs.COMMANDS,
     *followup.COMMANDS,
     *beacon_cli.COMMANDS,
+    *people.COMMANDS,
 ):
     lianjian.add_command(
         _in_app_context(_command, initialised=_command.name not in WITHOUT_INSTANCE)

@@ -1,8 +1,7 @@
-"""Platform commands: `lianjian init`, `serve`, `audit verify`, `users create`."""
+"""Platform commands: `lianjian init`, `serve`, `audit verify`."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -10,15 +9,13 @@ import click
 from flask import current_app
 
 from inspect_app import audit, migrate, serving
-from inspect_app.actor import ROLES
 from inspect_app.app import create_app
 from inspect_app.auth import hash_password
-from inspect_app.cli.base import Refusal, system_actor
+from inspect_app.cli.base import system_actor
 from inspect_app.clock import utcnow
 from inspect_app.db import database
 from inspect_app.domain import passwords, signing_keys
-from inspect_app.errors import AppError
-from inspect_app.models import AuditHead, Department, User
+from inspect_app.models import AuditHead, User
 from inspect_app.services import audit_chain
 
 
@@ -135,50 +132,4 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
-@click.group("users")
-def users_group() -> None:
-    """Platform users."""
-
-
-@users_group.command("create")
-@click.argument("username")
-@click.option("--name", required=True, help="姓名")
-@click.option("--role", type=click.Choice([role.value for role in ROLES]), required=True)
-@click.option("--department", help="Department code, e.g. CT")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-def users_create(username, name, role, department, password) -> None:
-    """Create a user bound to a department (the password: 12 characters or more, of two kinds)."""
-    refuse_weak_password(password, username, "--password")
-    with database.connection_context(), database.atomic():
-        dept = Department.get_or_none(Department.code == department) if department else None
-        if department and dept is None:
-            raise Refusal(f"未知部门 {department}", f"Unknown department {department}")
-        if User.select().where(User.username == username).exists():
-            raise AppError(
-                "DUPLICATE",
-                zh=f"用户名 {username} 已存在",
-                en=f"The user name {username} is already taken",
-            )
-        user = User.create(
-            username=username,
-            name=name,
-            role=role,
-            department=dept,
-            password_hash=hash_password(password),
-        )
-        audit.record(
-            system_actor().label,
-            "user.create",
-            "user",
-            user.username,
-            after={"role": role, "department": department},
-            at=utcnow(),
-        )
-    click.echo(
-        json.dumps(
-            {"username": username, "role": role, "department": department}, ensure_ascii=False
-        )
-    )
-
-
-COMMANDS = (init_command, serve_command, audit_group, users_group)
+COMMANDS = (init_command, serve_command, audit_group)  # `users …`: cli/people.py

@@ -126,6 +126,9 @@ class User(BaseModel):
     password_hash = pw.CharField(max_length=128)
     active = pw.BooleanField(default=True)
     created_at = UTCDateTimeField(default=utcnow)
+    # set by an admin's password reset: the temporary password signs in to nothing but a change
+    must_change_password = pw.BooleanField(default=False)
+    version = pw.IntegerField(default=1)
 
 
 class LicenceEvent(BaseModel):
@@ -153,6 +156,7 @@ class Inspector(BaseModel):
     department = pw.ForeignKeyField(Department, backref="inspectors", index=True)
     active = pw.BooleanField(default=True)
     user = pw.ForeignKeyField(User, null=True, unique=True, backref="inspector")
+    version = pw.IntegerField(default=1)
 
 
 class InspectorQualification(BaseModel):
@@ -164,15 +168,28 @@ class InspectorQualification(BaseModel):
 
 
 class Recusal(BaseModel):
-    """A declared conflict of interest (回避): this inspector never checks this entity."""
+    """A declared conflict of interest (回避): this inspector never checks this entity while it is
+    live; a withdrawal keeps the row (and its reason) as history, and only live ones count."""
 
     inspector = pw.ForeignKeyField(Inspector, backref="recusals", on_delete="CASCADE")
     entity = pw.ForeignKeyField(Entity, backref="recusals", on_delete="CASCADE")
     reason = pw.CharField(max_length=64)
     declared_at = UTCDateTimeField(default=utcnow)
+    withdrawn_at = UTCDateTimeField(null=True)
+    withdrawn_reason = pw.CharField(max_length=256, null=True)
+    withdrawn_by = pw.CharField(max_length=32, null=True)
 
-    class Meta:
-        indexes = ((("inspector", "entity"), True),)
+
+# One live recusal per inspector and entity; withdrawn ones stay beside it (migration 0014).
+Recusal.add_index(
+    Recusal.index(
+        Recusal.inspector,
+        Recusal.entity,
+        unique=True,
+        where=Recusal.withdrawn_at.is_null(),
+        name="recusal_live",
+    )
+)
 
 
 class Token(BaseModel):

@@ -9,11 +9,13 @@ from typing import NoReturn
 from inspect_app import audit
 from inspect_app.access import Action, allows, ensure
 from inspect_app.actor import Actor
-from inspect_app.auth import check_password, issue_token
+from inspect_app.auth import check_password, hash_password, issue_token
 from inspect_app.db import database
+from inspect_app.domain import passwords
 from inspect_app.errors import AppError
 from inspect_app.models import Token, User
 from inspect_app.services import throttle
+from inspect_app.services.people import revoke_tokens
 
 # Who a failed sign-in is recorded as: nobody has proved who they are.
 ANONYMOUS = "anonymous"
@@ -64,6 +66,8 @@ def sign_in(
     user = User.get_or_none(User.username == username)
     if not check_password(user, password):
         _refuse(username, device, address, counted, limits, now)
+    if user.must_change_password:
+        _password_change_required(user, device, address, now)
     with database.atomic():
         throttle.clear_account(username)
         replaced = _revoke_device_tokens(user, device, now)
@@ -113,9 +117,13 @@ def sign_out(actor: Actor, token_id: int, now: datetime) -> None:
     _revoke(Token.get_by_id(token_id), actor.label, now)
 
 
-def revoke_device(actor: Actor, token_id: int, now: datetime) -> None:
-    """Revoke one of the actor's devices (an admin: anyone's); others' look absent."""
+def revoke_device(
+    actor: Actor, token_id: int, now: datetime, *, of_user: int | None = None
+) -> None:
+    """Revoke one of the actor's devices (an admin: anyone's, or `of_user`'s); others' look absent."""
     token = Token.get_or_none(Token.id == token_id)
+    if token is not None and of_user is not None and token.user_id != of_user:
+        token = None
     ensure(actor, Action.REVOKE_DEVICE, token)
     _revoke(token, actor.label, now)
 
@@ -128,3 +136,54 @@ def _revoke(token: Token, actor: str, now: datetime) -> None:
         audit.record(
             actor, "auth.revoke", "token", token.id, after={"device": token.device}, at=now
         )
+
+
+# -- issue 13 §1: a password reset by an admin is changed by its user before any sign-in --
+
+
+def _password_change_required(user: User, device: str, address: str | None, now) -> NoReturn:
+    """The temporary password was right, but it signs in to nothing: the user sets a new one."""
+    with database.atomic():
+        throttle.clear_account(user.username)
+        after = {"device": device, "address": address}
+        audit.record(
+            user.username, "auth.password_change_required", "user", user.username,
+            after=after, at=now,
+        )  # fmt: skip
+    raise AppError("PASSWORD_CHANGE_REQUIRED")
+
+
+def change_password(
+    username: str,
+    password: str,
+    new_password: str,
+    now: datetime,
+    *,
+    address: str | None = None,
+    limits: throttle.SignInLimits = throttle.DEFAULT_LIMITS,
+) -> None:
+    """Set a new password, proving the current (or temporary) one: counted like a sign-in, the
+    policy applies, and every token of the user is revoked."""
+    counted = throttle.keys(username, address)
+    wait = throttle.retry_after(counted, now)
+    if wait is not None:
+        raise AppError("SIGN_IN_LOCKED", headers={"Retry-After": str(wait)})
+    user = User.get_or_none(User.username == username)
+    if not check_password(user, password):
+        _refuse(username, "password", address, counted, limits, now)
+    problems = passwords.problems(new_password, username)
+    if new_password == password:
+        problems.append({"zh": "新密码不能与原密码相同", "en": "The new password must differ"})
+    if problems:
+        raise AppError("VALIDATION_FAILED", errors={"new_password": problems})
+    digest = hash_password(new_password)
+    with database.atomic():
+        throttle.clear_account(username)
+        User.update(
+            password_hash=digest, must_change_password=False, version=User.version + 1
+        ).where(User.id == user.id).execute()
+        revoked = revoke_tokens(user.id, now)
+        audit.record(
+            user.username, "auth.password_change", "user", user.username,
+            after={"address": address, "revoked": revoked}, at=now,
+        )  # fmt: skip

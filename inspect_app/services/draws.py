@@ -151,7 +151,7 @@ def pool_for(
     for inspector_id, code in (
         Recusal.select(Recusal.inspector, Entity.credit_code)
         .join(Entity)
-        .where(Recusal.inspector.in_(ids))
+        .where(Recusal.inspector.in_(ids) & Recusal.withdrawn_at.is_null())
         .tuples()
     ):
         if frame_ids is None or code in frame_ids:

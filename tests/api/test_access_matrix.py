@@ -15,15 +15,24 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import peewee
 import pytest
 
+from inspect_app.auth import issue_token
+from inspect_app.clock import utcnow
 from inspect_app.db import database
-from inspect_app.models import Inspection, ItemResult, RiskPoint
+from inspect_app.models import Entity, Inspection, ItemResult, Recusal, RiskPoint
 from tests.api.access_world import DEAD, PERSONAS, World, build_world, joint_task_body
-from tests.factories import PNG_1PX, credit_code
+from tests.factories import (
+    PNG_1PX,
+    credit_code,
+    inspector_with_login,
+    make_inspector,
+    make_user,
+)
 
 METHODS = ("get", "post", "put", "patch", "delete")
 SIGN_IN = ("POST", "/api/v1/auth/token")
@@ -185,6 +194,53 @@ POLICY: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("POST", "/api/v1/tasks/{code}/partners/{department}/decline"): {
         "ct": frozenset({FR, ADMIN}),
     },
+    # -- issue 13 §1, people and roster --
+    # Setting a new password proves the current one: no token needed (the body here is refused
+    # as incomplete, so the matrix's requests count no failed sign-ins against the address).
+    ("POST", "/api/v1/auth/password"): PUBLIC,
+    # Accounts and their devices are an admin's.
+    ("GET", "/api/v1/users"): frozenset({ADMIN}),
+    ("POST", "/api/v1/users"): frozenset({ADMIN}),
+    ("GET", "/api/v1/users/{user_id}"): frozenset({ADMIN}),
+    ("POST", "/api/v1/users/{user_id}/deactivate"): frozenset({ADMIN}),
+    ("POST", "/api/v1/users/{user_id}/activate"): frozenset({ADMIN}),
+    ("POST", "/api/v1/users/{user_id}/password-reset"): frozenset({ADMIN}),
+    ("PUT", "/api/v1/users/{user_id}/inspector"): frozenset({ADMIN}),
+    ("DELETE", "/api/v1/users/{user_id}/inspector"): frozenset({ADMIN}),
+    ("GET", "/api/v1/users/{user_id}/devices"): frozenset({ADMIN}),
+    ("DELETE", "/api/v1/users/{user_id}/devices"): frozenset({ADMIN}),
+    ("DELETE", "/api/v1/users/{user_id}/devices/{token_id}"): frozenset({ADMIN}),
+    # Each department keeps its own inspector directory (a planner lists their own only).
+    ("GET", "/api/v1/inspectors"): PLANNERS,
+    ("POST", "/api/v1/inspectors"): frozenset({CT, ADMIN}),  # a 文化旅游局 inspector
+    ("GET", "/api/v1/inspectors/{inspector_code}"): {
+        "ct": frozenset({CT, ADMIN}),
+        "ms": frozenset({MS, ADMIN}),
+    },
+    ("POST", "/api/v1/inspectors/{inspector_code}/deactivate"): {
+        "ct": frozenset({CT, ADMIN}),
+        "ms": frozenset({MS, ADMIN}),
+    },
+    ("POST", "/api/v1/inspectors/{inspector_code}/activate"): {
+        "ct": frozenset({CT, ADMIN}),
+        "ms": frozenset({MS, ADMIN}),
+    },
+    ("PUT", "/api/v1/inspectors/{inspector_code}/qualifications/{industry}"): {
+        "ct": frozenset({CT, ADMIN}),
+        "ms": frozenset({MS, ADMIN}),
+    },
+    ("DELETE", "/api/v1/inspectors/{inspector_code}/qualifications/{industry}"): {
+        "ct": frozenset({CT, ADMIN}),
+        "ms": frozenset({MS, ADMIN}),
+    },
+    ("POST", "/api/v1/inspectors/{inspector_code}/recusals"): {
+        "ct": frozenset({CT, ADMIN}),
+        "ms": frozenset({MS, ADMIN}),
+    },
+    ("POST", "/api/v1/inspectors/{inspector_code}/recusals/{recusal_id}/withdraw"): {
+        "ct": frozenset({CT, ADMIN}),
+        "ms": frozenset({MS, ADMIN}),
+    },
 }
 
 # Answers 500 being fixed elsewhere, reported rather than failed: none may be.
@@ -218,6 +274,8 @@ def _etag(world: World, path: str) -> dict[str, str]:
 def _targets(world: World, method: str, template: str) -> dict[str, dict[str, Any]]:
     """Each target of an operation: its name and the values of the path's parameters (a value
     may be a callable, for a write that uses its object up)."""
+    if template.startswith(("/api/v1/users/", "/api/v1/inspectors/")):
+        return _people_targets(world, template)
     if "{token_id}" in template:
         return {"other": {"token_id": world.spare_token}}
     if "{feedback_id}" in template:
@@ -271,9 +329,109 @@ def _targets(world: World, method: str, template: str) -> dict[str, dict[str, An
     return {"": {}}
 
 
+# -- issue 13 §1: people and roster, each write on an account or inspector of its own --
+
+
+def _fresh_code(department: str) -> str:
+    return f"{department}{uuid.uuid4().int % 10**6:06d}"
+
+
+def _fresh_user(role: str = "planner", department: str = "CT") -> int:
+    return make_user(role, department).id
+
+
+def _linked_user() -> int:
+    inspector, _ = inspector_with_login(_fresh_code("CT"), "CT")
+    return inspector.user_id
+
+
+def _user_with_device() -> dict[str, Any]:
+    user = make_user("inspector", "CT")
+    _, token = issue_token(user, "平板-09", utcnow(), timedelta(hours=1))
+    return {"user_id": user.id, "token_id": token.id}
+
+
+def _people_targets(world: World, template: str) -> dict[str, dict[str, Any]]:
+    if template.startswith("/api/v1/users/"):
+        if template.endswith("/devices/{token_id}"):
+            made: dict[str, Any] = {}
+
+            def user_id():
+                made.update(_user_with_device())
+                return made["user_id"]
+
+            return {"": {"user_id": user_id, "token_id": lambda: made["token_id"]}}
+        if template.endswith("/inspector"):
+            return {"": {"user_id": lambda: _fresh_user("inspector")}}
+        return {"": {"user_id": _fresh_user}}
+    if template.endswith("/withdraw"):
+        return {
+            dept.lower(): _with_recusal(world, dept, entity)
+            for dept, entity in (("CT", world.ct_entity), ("MS", world.ms_entity))
+        }
+    if template.endswith("/qualifications/{industry}"):
+        return {
+            "ct": {"inspector_code": lambda: _inspector("CT"), "industry": "IC"},
+            "ms": {"inspector_code": lambda: _inspector("MS"), "industry": "FS"},
+        }
+    if template == "/api/v1/inspectors/{inspector_code}":
+        return {"ct": {"inspector_code": "CT0001"}, "ms": {"inspector_code": "MS0001"}}
+    return {
+        "ct": {"inspector_code": lambda: _inspector("CT")},
+        "ms": {"inspector_code": lambda: _inspector("MS")},
+    }
+
+
+def _inspector(department: str) -> str:
+    return make_inspector(_fresh_code(department), department, industries=()).code
+
+
+def _with_recusal(world: World, department: str, credit_code_: str) -> dict[str, Any]:
+    made: dict[str, Any] = {}
+
+    def inspector_code():
+        inspector = make_inspector(_fresh_code(department), department, industries=())
+        entity = Entity.get(Entity.credit_code == credit_code_)
+        made["recusal"] = Recusal.create(inspector=inspector, entity=entity, reason="亲属经营").id
+        return inspector.code
+
+    return {"inspector_code": inspector_code, "recusal_id": lambda: made["recusal"]}
+
+
+def _people_body(world: World, method: str, template: str, path: str) -> dict[str, Any] | None:
+    key = (method, template)
+    if key == ("POST", "/api/v1/auth/password"):
+        return {"json": {}}
+    if key == ("POST", "/api/v1/users"):
+        body = {"username": f"ct-{uuid.uuid4().hex[:8]}", "name": "李娜", "role": "planner"}
+        return {"json": body | {"department": "CT"}}
+    if template.startswith("/api/v1/users/{user_id}/") and method in ("POST", "PUT", "DELETE"):
+        user_path = "/".join(path.split("/")[:5])
+        if template.endswith("/devices") or template.endswith("/devices/{token_id}"):
+            return {}
+        tag = _etag(world, user_path)
+        if key == ("PUT", "/api/v1/users/{user_id}/inspector"):
+            return {"json": {"inspector_code": _inspector("CT")}, "headers": tag}
+        return {"headers": tag}
+    if template.endswith(("/deactivate", "/activate")) and "/inspectors/" in template:
+        return {"headers": _etag(world, path.rsplit("/", 1)[0])}
+    if key == ("POST", "/api/v1/inspectors"):
+        body = {"code": _fresh_code("CT"), "name": "周敏", "department": "CT"}
+        return {"json": body | {"industries": ["IC"]}}
+    if key == ("POST", "/api/v1/inspectors/{inspector_code}/recusals"):
+        entity = world.ct_entity if "/CT" in path else world.ms_entity
+        return {"json": {"credit_code": entity, "reason": "配偶在该公司任职"}}
+    if template.endswith("/withdraw"):
+        return {"json": {"reason": "已不再任职"}}
+    return None
+
+
 def _body(world: World, method: str, template: str, path: str, target: str) -> dict[str, Any]:
     """A minimal valid request for the operation, so that an allowed caller would succeed."""
     key = (method, template)
+    people = _people_body(world, method, template, path)
+    if people is not None:
+        return people
     inspection = None
     if "/tablet/inspections/" in template:
         inspection = int(path.split("/")[5])
@@ -423,6 +581,10 @@ def _hidden(world: World, method: str, template: str, persona: str) -> tuple[str
         return {TEAM: (world.ms_entity,), OFF: (world.ct_entity,)}.get(persona, ())
     if key == ("GET", "/api/v1/auth/devices") and persona != ADMIN:
         return ("平板-备用",)
+    if key == ("GET", "/api/v1/inspectors"):  # a planner's own department's directory only
+        return {CT: ("FR0001", "MS0001"), FR: ("CT0001", "MS0001"), MS: ("CT0001", "FR0001")}.get(
+            persona, ()
+        )
     if template.startswith(("/api/v1/public/draws/", "/api/v1/public/tasks/")):
         return (world.ct_entity, world.ms_entity, "CT0001", "FR0001", "MS0001", "MS0002")
     return ()

@@ -25,6 +25,8 @@ def _values(client, code: str, licence_number: str) -> dict[str, dict[str, str]]
         "risk-points": {"code": "IC-01"},
         "entities": {"credit_code": entity},
         "licences": {"number": licence_number},
+        "users": {"user_id": "1"},  # issue 13 §1
+        "inspectors": {"inspector_code": "CT0001"},
     }
     return by_area, {"payload": payload, "code": code, "inspection_id": "1", "feedback_id": "1"}
 

@@ -86,6 +86,10 @@ TABLE = [
     ),
     (Action.RECORD_ITEM, OWN_ITEM, [*["FORBIDDEN"] * 5, OK]),
     (Action.RECORD_OUTCOME, OWN_ITEM, [*["FORBIDDEN"] * 5, OK]),
+    # issue 13 §1: accounts are an admin's; each department keeps its own inspector directory
+    (Action.MANAGE_USERS, None, [OK, *["FORBIDDEN"] * 5]),
+    (Action.KEEP_ROSTER, "SJ", [OK, "FORBIDDEN", OK, "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+    (Action.LINK_ACCOUNT, None, [OK, *["FORBIDDEN"] * 5]),
 ]
 ACTORS = [ADMIN, LICENSING, LEAD, PARTNER, OUTSIDER, INSPECTOR]
 
