@@ -125,6 +125,13 @@ CATALOGUE = _kinds(
         "Too many failed sign-ins; locked for a while, try again later",
     ),
     (500, "INTERNAL", "服务器内部错误，已记录", "Internal server error; it has been logged"),
+    # sync (issue 13 §4): a tablet write's device time that cannot be the visit time
+    (
+        422,
+        "DEVICE_TIME_REJECTED",
+        "设备时间不可信，请校准平板时钟",
+        "The device time cannot be believed; set the tablet's clock",
+    ),
 )
 
 # The generic code of each HTTP status, for errors raised by Flask and flask-smorest themselves.
