@@ -390,11 +390,12 @@ def _recorded(inspection: Inspection) -> list[ItemResult]:
 
 
 def _evidence(inspection: Inspection) -> list[Evidence]:
-    return list(
-        Evidence.select(Evidence, RiskPoint)
-        .join(RiskPoint, JOIN.LEFT_OUTER)
-        .where(Evidence.inspection == inspection)
-        .order_by(Evidence.id)
+    """The photos in the order they were taken (the device's time, else the receipt's; then by
+    hash), not the order they arrived in: the same record whatever order the tablets synced."""
+    rows = Evidence.select(Evidence, RiskPoint).join(RiskPoint, JOIN.LEFT_OUTER)
+    return sorted(
+        rows.where(Evidence.inspection == inspection),
+        key=lambda e: (e.device_at or e.uploaded_at, e.sha256),
     )
 
 
