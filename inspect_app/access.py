@@ -39,6 +39,8 @@ class Action(StrEnum):
     # The team's own record of an inspection (the tablet side of issue 12):
     RECORD_ITEM = "RECORD_ITEM"  # obj: TeamWrite with the item's owning department
     RECORD_OUTCOME = "RECORD_OUTCOME"  # obj: TeamWrite (the outcome is the lead department's)
+    # -- issue 13 §5 (sync): a photo of an inspection, read back by its hash --
+    READ_PHOTO = "READ_PHOTO"  # obj: PhotoAudience (the inspection's team, planners, reviewers)
 
 
 @dataclass(frozen=True)
@@ -264,6 +266,34 @@ def _record_outcome(actor: Actor, write: TeamWrite) -> None:
         )
 
 
+# -- issue 13 §5 (sync): who reads an inspection's photos --
+
+
+@dataclass(frozen=True)
+class PhotoAudience:
+    """Who may read an inspection's photos: its team (user ids), its task's planners (the lead's
+    and the partners' departments), and whether the reader reviews its record (licensing staff
+    who see its feedback)."""
+
+    team_user_ids: frozenset[int]
+    planner_departments: frozenset[str]
+    reviewer: bool = False
+
+
+def _read_photo(actor: Actor, audience: PhotoAudience) -> None:
+    """The team, the task's planners, the record's reviewers, admins; to anyone else the photo
+    does not exist (404, like another team's inspection)."""
+    if actor.role == Role.ADMIN:
+        return
+    if actor.role == Role.INSPECTOR and actor.user_id in audience.team_user_ids:
+        return
+    if actor.role == Role.PLANNER and actor.department in audience.planner_departments:
+        return
+    if actor.role == Role.LICENSING and audience.reviewer:
+        return
+    raise AppError("NOT_FOUND", zh="未找到该照片", en="No such photo")
+
+
 RULES: dict[Action, Rule] = {
     Action.WRITE_REGISTRY: _write_registry,
     Action.POST_LICENCE_EVENT: _post_licence_event,
@@ -283,6 +313,7 @@ RULES: dict[Action, Rule] = {
     Action.DECIDE_PERMIT_STEP: _decide_permit_step,
     Action.RECORD_ITEM: _record_item,
     Action.RECORD_OUTCOME: _record_outcome,
+    Action.READ_PHOTO: _read_photo,
 }
 
 

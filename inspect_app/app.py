@@ -19,6 +19,7 @@ from inspect_app.api import (
     licences,
     licensing,
     maps_pages,
+    photos,
     public,
     risk,
     tablet,
@@ -99,6 +100,7 @@ def _register_api(app: Flask) -> None:
         licensing,
         maps_pages,
         public,
+        photos,
     ):
         api.register_blueprint(module.blp)
     app.register_blueprint(maps_pages.static)
