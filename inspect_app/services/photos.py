@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inspect_app.access import Action, PhotoAudience, allows, ensure
-from inspect_app.actor import Actor, Role
+from inspect_app.actor import Actor
 from inspect_app.errors import AppError
 from inspect_app.models import (
     Department,
@@ -60,7 +60,7 @@ def audience(actor: Actor, inspection: Inspection) -> PhotoAudience:
     return PhotoAudience(
         team_user_ids=frozenset(u for u in team if u is not None),
         planner_departments=frozenset({lead, *(task.partners or [])}),
-        reviewer=actor.role == Role.LICENSING and _reviews(actor, inspection.id),
+        reviewer=_reviews(actor, inspection.id),
     )
 
 
