@@ -349,3 +349,42 @@ def test_a_slightly_fast_device_clock_is_accepted_and_kept(client, joint):
         i for g in answer.get_json()["checklist"] for i in g["items"] if i["code"] == "IC-01"
     ]
     assert item["device_at"] == ahead.isoformat() and item["recorded_at"] != item["device_at"]
+
+
+def test_device_times_survive_into_the_record_and_the_public_disclosure(client, joint):
+    """Visited yesterday evening (Shanghai), synced now: the record and the disclosure say when
+    the team was there, the server's receipt times stand beside."""
+    now = local(utcnow())
+    visit = (now - timedelta(days=1)).replace(hour=19, minute=30, second=0, microsecond=0)
+    url = _url(joint.inspection.id)
+    copy = client.get(url, headers=joint.ct).get_json()
+    queues = _queues(copy, client.get(url, headers=joint.fr).get_json(), joint.qr, visit)
+    for who, n in [("ct", n) for n in range(6)] + [("fr", n) for n in range(3)] + [("ct", 6)]:
+        answer = _send(client, joint.inspection.id, getattr(joint, who), queues[who][n])
+        assert answer.status_code in (200, 201), answer.get_json()
+    detail = client.get(url, headers=joint.ct).get_json()
+    assert detail["status"] == "SUBMITTED"
+    visit_utc = visit.astimezone(utcnow().tzinfo)
+    assert detail["check_in"]["device_at"] == visit_utc.isoformat()
+    assert detail["check_in"]["at"] != detail["check_in"]["device_at"]  # received today
+    assert detail["visited_at"] == visit_utc.isoformat()
+    items = {i["code"]: i for g in detail["checklist"] for i in g["items"]}
+    assert items["IC-02"]["device_at"] == (visit_utc + timedelta(minutes=2)).isoformat()
+    assert {e["device_at"] for e in detail["evidence"]} == {
+        (visit_utc + timedelta(minutes=3)).isoformat()
+    }
+    assert detail["outcome_device_at"] == (visit_utc + timedelta(minutes=4)).isoformat()
+    assert detail["submitted_device_at"] == (visit_utc + timedelta(minutes=6)).isoformat()
+    signed = {m["code"]: m["signed_device_at"] for m in detail["team"]}
+    assert signed == {
+        "CT0001": (visit_utc + timedelta(minutes=5)).isoformat(),
+        "FR0001": (visit_utc + timedelta(minutes=7)).isoformat(),
+    }
+    inspection = Inspection.get_by_id(joint.inspection.id)
+    assert inspection.checked_on == visit.date() != now.date()
+
+    code = inspection.task.code
+    client.post(f"/api/v1/tasks/{code}/publish", headers=login("planner", "CT"))
+    (pick,) = client.get(f"/api/v1/public/tasks/{code}").get_json()["picks"]
+    assert pick["checked_on"] == visit.date().isoformat()
+    assert pick["visited_at"] == visit.isoformat()  # +08:00
