@@ -388,3 +388,34 @@ def test_device_times_survive_into_the_record_and_the_public_disclosure(client, 
     (pick,) = client.get(f"/api/v1/public/tasks/{code}").get_json()["picks"]
     assert pick["checked_on"] == visit.date().isoformat()
     assert pick["visited_at"] == visit.isoformat()  # +08:00
+
+
+def test_the_same_item_from_two_devices_is_a_409_with_both_versions(client, joint):
+    url = _url(joint.inspection.id, "/items/IC-08")
+    _, fr_second = inspector_with_login("FR0002", "FR", name="孙浩", device="平板-08")
+    first = client.put(
+        url,
+        headers=joint.fr,
+        json={
+            "op_id": str(uuid.uuid4()),
+            "item_version": 0,
+            "result": "FAIL",
+            "notes": "灭火器过期",
+        },
+    )
+    assert first.status_code == 200
+    again = client.put(  # the member's other tablet, which had not synced
+        url,
+        headers=joint.fr,
+        json={"op_id": str(uuid.uuid4()), "item_version": 0, "result": "PASS"},
+    )
+    assert again.status_code == 409
+    errors = again.get_json()["errors"]
+    assert (errors["current"]["item"]["version"], errors["current"]["item"]["result"]) == (
+        1,
+        "FAIL",
+    )
+    assert errors["current"]["item"]["notes"] == "灭火器过期"
+    assert errors["yours"] == {"code": "IC-08", "version": 0, "result": "PASS", "notes": ""}
+    assert client.put(url, headers=fr_second, json={"op_id": str(uuid.uuid4()),
+                      "item_version": 1, "result": "PASS"}).status_code == 404  # fmt: skip
