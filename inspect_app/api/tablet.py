@@ -280,7 +280,8 @@ class CheckIn(MethodView):
     @blp.arguments(CheckInSchema)
     @blp.response(200, InspectionSchema)
     def post(self, body, inspection_id):
-        """Scan the licence's QR code at the premises, with GPS; the distance is kept, far ones flagged."""
+        """Scan the licence's QR code at the premises, with GPS; the distance is kept, far ones
+        flagged. Name the check-in's own version (part_version = check_in.version)."""
         answer = tablet_writes.check_in(
             current_actor(),
             _op(body),
@@ -347,7 +348,8 @@ class Outcome(MethodView):
     @blp.arguments(OutcomeSchema)
     @blp.response(200, InspectionSchema)
     def put(self, body, inspection_id):
-        """The overall outcome (OK, FIXED, CASE, NOBIZ, NOADDR, REFUSE, CLOSED)."""
+        """The overall outcome (OK, FIXED, CASE, NOBIZ, NOADDR, REFUSE, CLOSED), on the outcome's
+        own version (part_version = outcome_version)."""
         answer = tablet_writes.set_outcome(
             current_actor(),
             _op(body),
@@ -369,9 +371,11 @@ class Signatures(MethodView):
     @blp.arguments(SignSchema)
     @blp.response(200, InspectionSchema)
     def post(self, body, inspection_id):
-        """Sign the content you read (its content_hash), with your own token. On a submitted
-        inspection: the pending amendment's (amendments[-1].amended.content_hash); the last
-        member's signature brings the amendment in force."""
+        """Sign, with your own token: your own part at the versions your tablet holds (parts; a
+        teammate's later write leaves it standing) or the whole content you read (content_hash;
+        stale once anything changes). A stale signature is kept and shown (team[].stale): sign
+        again before submission. On a submitted inspection: the pending amendment's
+        (amendments[-1].amended.content_hash); the last member's signature brings it in force."""
         answer = tablet_writes.sign(
             current_actor(),
             _op(body),
