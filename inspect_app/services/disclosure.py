@@ -32,6 +32,7 @@ CSV_COLUMNS = (
     "outcome",
     "outcome_label",
     "checked_on",
+    "visited_at",  # issue 13 §4 (sync): the visit time (device), Asia/Shanghai
 )
 
 

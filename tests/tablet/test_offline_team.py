@@ -9,7 +9,9 @@ sent twice (a retry after a lost answer): no 409, one effect per write, the same
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import itertools
 import uuid
 from datetime import timedelta
@@ -88,7 +90,7 @@ def _send(client, inspection_id: int, headers, write):
     method, tail, body = write
     if method == "photo":
         form = {k: v for k, v in body.items()}
-        form["photo"] = (__import__("io").BytesIO(tail), "photo.png")
+        form["photo"] = (io.BytesIO(tail), "photo.png")
         return client.post(
             _url(inspection_id, "/evidence"),
             headers=headers,
@@ -388,6 +390,9 @@ def test_device_times_survive_into_the_record_and_the_public_disclosure(client, 
     (pick,) = client.get(f"/api/v1/public/tasks/{code}").get_json()["picks"]
     assert pick["checked_on"] == visit.date().isoformat()
     assert pick["visited_at"] == visit.isoformat()  # +08:00
+    text = client.get(f"/api/v1/public/tasks/{code}/results.csv").get_data(as_text=True)
+    (row,) = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    assert (row["checked_on"], row["visited_at"]) == (visit.date().isoformat(), visit.isoformat())
 
 
 def test_the_same_item_from_two_devices_is_a_409_with_both_versions(client, joint):
