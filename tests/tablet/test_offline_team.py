@@ -424,3 +424,62 @@ def test_the_same_item_from_two_devices_is_a_409_with_both_versions(client, join
     assert errors["yours"] == {"code": "IC-08", "version": 0, "result": "PASS", "notes": ""}
     assert client.put(url, headers=fr_second, json={"op_id": str(uuid.uuid4()),
                       "item_version": 1, "result": "PASS"}).status_code == 404  # fmt: skip
+
+
+def test_the_offline_copy_shows_each_parts_version(client, joint):
+    url = _url(joint.inspection.id)
+    copy = client.get(url, headers=joint.fr).get_json()
+    assert (copy["check_in"]["version"], copy["outcome_version"]) == (0, 0)
+    team = {m["code"]: m for m in copy["team"]}
+    assert team["CT0001"]["parts"] == {
+        "items": [{"code": "IC-01", "item_version": 0}, {"code": "IC-02", "item_version": 0}],
+        "check_in": 0,
+        "outcome": 0,
+        "evidence": [],
+    }
+    assert team["FR0001"]["parts"] == {
+        "items": [{"code": "IC-08", "item_version": 0}],
+        "evidence": [],
+    }
+    assert team["FR0001"]["scope"] is None and team["FR0001"]["stale"] is False
+    client.put(
+        f"{url}/outcome",
+        headers=joint.ct,
+        json={"op_id": str(uuid.uuid4()), "part_version": 0, "outcome": "OK"},
+    )
+    copy = client.get(url, headers=joint.fr).get_json()
+    assert copy["outcome_version"] == 1
+    assert next(m for m in copy["team"] if m["code"] == "CT0001")["parts"]["outcome"] == 1
+
+
+def test_a_submission_asked_for_waits_for_a_stale_signature_to_be_given_again(client, joint):
+    url = _url(joint.inspection.id)
+
+    def send(headers, method, tail, body):
+        answer = getattr(client, method)(
+            f"{url}{tail}", headers=headers, json=body | {"op_id": str(uuid.uuid4())}
+        )
+        assert answer.status_code in (200, 202), answer.get_json()
+        return answer
+
+    check_in = {"part_version": 0, "qr_payload": joint.qr, "lat": SHOP[0], "lon": SHOP[1]}
+    send(joint.ct, "post", "/check-in", check_in)
+    for code in ("IC-01", "IC-02"):
+        send(joint.ct, "put", f"/items/{code}", {"item_version": 0, "result": "PASS"})
+    detail = send(joint.ct, "put", "/outcome", {"part_version": 0, "outcome": "OK"}).get_json()
+    send(joint.ct, "post", "/signatures", {"content_hash": detail["content_hash"]})
+    asked = send(joint.ct, "post", "/submit", {"when_ready": True})
+    assert asked.status_code == 202 and asked.get_json()["submission_requested"] is True
+    # the partner's item arrives: the lead's record signature no longer covers the content
+    send(joint.fr, "put", "/items/IC-08", {"item_version": 0, "result": "PASS"})
+    fr_part = next(
+        m for m in client.get(url, headers=joint.fr).get_json()["team"] if m["code"] == "FR0001"
+    )["parts"]
+    after = send(joint.fr, "post", "/signatures", {"parts": fr_part}).get_json()
+    assert after["status"] != "SUBMITTED"
+    lead = next(m for m in after["team"] if m["code"] == "CT0001")
+    assert lead["stale"] is True and lead["signed_hash"] == detail["content_hash"]
+    # the lead signs again: that write completes the inspection, and submits it
+    done = send(joint.ct, "post", "/signatures", {"content_hash": after["content_hash"]})
+    assert done.get_json()["status"] == "SUBMITTED"
+    assert Inspection.get_by_id(joint.inspection.id).submitted_at is not None
