@@ -43,6 +43,8 @@ class Action(StrEnum):
     MANAGE_USERS = "MANAGE_USERS"  # 用户账号：列表、新建、停用、重置密码、设备
     KEEP_ROSTER = "KEEP_ROSTER"  # obj: the department code of the inspector directory (名录库)
     LINK_ACCOUNT = "LINK_ACCOUNT"  # 将账号关联到执法检查人员记录
+    # -- issue 13 §5 (sync): a photo of an inspection, read back by its hash --
+    READ_PHOTO = "READ_PHOTO"  # obj: PhotoAudience (the inspection's team, planners, reviewers)
 
 
 @dataclass(frozen=True)
@@ -296,6 +298,34 @@ def _link_account(actor: Actor, obj: Any) -> None:
         )
 
 
+# -- issue 13 §5 (sync): who reads an inspection's photos --
+
+
+@dataclass(frozen=True)
+class PhotoAudience:
+    """Who may read an inspection's photos: its team (user ids), its task's planners (the lead's
+    and the partners' departments), and whether the reader reviews its record (licensing staff
+    who see its feedback)."""
+
+    team_user_ids: frozenset[int]
+    planner_departments: frozenset[str]
+    reviewer: bool = False
+
+
+def _read_photo(actor: Actor, audience: PhotoAudience) -> None:
+    """The team, the task's planners, the record's reviewers, admins; to anyone else the photo
+    does not exist (404, like another team's inspection)."""
+    if actor.role == Role.ADMIN:
+        return
+    if actor.role == Role.INSPECTOR and actor.user_id in audience.team_user_ids:
+        return
+    if actor.role == Role.PLANNER and actor.department in audience.planner_departments:
+        return
+    if actor.role == Role.LICENSING and audience.reviewer:
+        return
+    raise AppError("NOT_FOUND", zh="未找到该照片", en="No such photo")
+
+
 RULES: dict[Action, Rule] = {
     Action.WRITE_REGISTRY: _write_registry,
     Action.POST_LICENCE_EVENT: _post_licence_event,
@@ -318,6 +348,7 @@ RULES: dict[Action, Rule] = {
     Action.MANAGE_USERS: _manage_users,
     Action.KEEP_ROSTER: _keep_roster,
     Action.LINK_ACCOUNT: _link_account,
+    Action.READ_PHOTO: _read_photo,
 }
 
 

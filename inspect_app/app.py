@@ -20,6 +20,7 @@ from inspect_app.api import (
     licensing,
     maps_pages,
     people,
+    photos,
     public,
     risk,
     roster,
@@ -103,6 +104,7 @@ def _register_api(app: Flask) -> None:
         public,
         people,
         roster,
+        photos,
     ):
         api.register_blueprint(module.blp)
     app.register_blueprint(maps_pages.static)

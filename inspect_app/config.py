@@ -115,6 +115,13 @@ def from_environment() -> dict[str, Any]:
         "CHECKIN_FAR_METRES": float(os.environ.get("LIANJIAN_CHECKIN_FAR_METRES", 300)),
         "EVIDENCE_DIR": os.environ.get("LIANJIAN_EVIDENCE_DIR", str(home / "evidence")),
         "EVIDENCE_MAX_BYTES": int(os.environ.get("LIANJIAN_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)),
+        # A tablet write's device time: how far ahead of the server's clock, how old it may be.
+        "DEVICE_CLOCK_SKEW_SECONDS": float(
+            os.environ.get("LIANJIAN_DEVICE_CLOCK_SKEW_SECONDS", 300)
+        ),
+        "DEVICE_TIME_MAX_AGE_HOURS": float(
+            os.environ.get("LIANJIAN_DEVICE_TIME_MAX_AGE_HOURS", 7 * 24)
+        ),
         "COMPRESS_ALGORITHM": ["gzip"],
         "COMPRESS_MIMETYPES": ["application/json", "text/html", "text/csv"],
         "TASK_DEFAULTS": task_defaults(),

@@ -152,6 +152,13 @@ CATALOGUE = _kinds(
         "Your password was reset by an admin: set a new one (POST /api/v1/auth/password), "
         "then sign in",
     ),
+    # sync (issue 13 §4): a tablet write's device time that cannot be the visit time
+    (
+        422,
+        "DEVICE_TIME_REJECTED",
+        "设备时间不可信，请校准平板时钟",
+        "The device time cannot be believed; set the tablet's clock",
+    ),
 )
 
 # The generic code of each HTTP status, for errors raised by Flask and flask-smorest themselves.

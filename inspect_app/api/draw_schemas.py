@@ -202,6 +202,10 @@ class PickSchema(ma.Schema):
     outcome = ma.fields.String(allow_none=True)
     outcome_label = ma.fields.String(allow_none=True)
     checked_on = ma.fields.String(allow_none=True, metadata={"format": "date"})
+    visited_at = ma.fields.String(  # issue 13 §4 (sync)
+        allow_none=True,
+        metadata={"format": "date-time", "description": "the visit time (device), Asia/Shanghai"},
+    )
 
 
 class PublicTaskSchema(ma.Schema):

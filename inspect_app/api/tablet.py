@@ -36,8 +36,16 @@ class SyncArgs(Strict):
     limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
+DEVICE_AT = (
+    "the device's time when the inspector did this (ISO 8601 with offset), kept beside the "
+    "server's receipt time and shown as the visit time; refused when ahead of the server's clock "
+    "beyond the configured skew or older than the configured age. Send it on every write."
+)
+
+
 class Operation(Strict):
     op_id = ma.fields.String(required=True, validate=OP_ID)
+    device_at = Moment(metadata={"description": DEVICE_AT})
 
 
 class Versioned(Operation):
@@ -47,7 +55,37 @@ class Versioned(Operation):
     )
 
 
-class CheckInSchema(Versioned):
+def _one_version(data: dict) -> None:
+    """A part's write names exactly one version: its part's (part_version) or the inspection's."""
+    if ("base_version" in data) == ("part_version" in data):
+        message = {
+            "zh": "请给出 part_version（本部分的版本）或 base_version 之一",
+            "en": "Give exactly one of part_version (this part's version) or base_version",
+        }
+        raise ma.ValidationError({"part_version": [message]})
+
+
+class PartVersioned(Operation):
+    part_version = integer(
+        metadata={
+            "description": "the version of THIS part (check_in.version, or outcome_version) the "
+            "write is based on: a teammate's write to another part is no conflict. Give it or "
+            "base_version."
+        }
+    )
+    base_version = integer(
+        metadata={
+            "description": "older clients: the inspection's version (any teammate's write in "
+            "between is a 409); give part_version instead"
+        }
+    )
+
+    @ma.validates_schema
+    def _exactly_one(self, data, **kwargs):
+        _one_version(data)
+
+
+class CheckInSchema(PartVersioned):
     qr_payload = ma.fields.String(required=True, validate=validate.Length(min=1, max=4296))
     lat = ma.fields.Float(required=True, allow_nan=False, validate=validate.Range(-90, 90))
     lon = ma.fields.Float(required=True, allow_nan=False, validate=validate.Range(-180, 180))
@@ -62,17 +100,85 @@ class ItemSchema(Operation):
     notes = ma.fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class OutcomeSchema(Versioned):
+class OutcomeSchema(PartVersioned):
     outcome = ma.fields.String(required=True, validate=validate.OneOf(inspections.OUTCOMES))
     notes = ma.fields.String(load_default="", validate=validate.Length(max=2000))
 
 
+SHA256 = validate.Regexp(r"^[0-9a-f]{64}$")
+
+
+class SignedItemSchema(Strict):
+    code = ma.fields.String(required=True, validate=validate.Length(min=1, max=16))
+    item_version = integer(required=True)
+
+
+class SignedPartsSchema(Strict):
+    """The signer's own part at the versions the tablet holds (team[].parts of the copy, plus the
+    tablet's own queued writes: each adds one to what it changes)."""
+
+    items = ma.fields.List(
+        ma.fields.Nested(SignedItemSchema),
+        load_default=list,
+        validate=validate.Length(max=200),
+        metadata={"description": "each item of my department: its item_version (0: not recorded)"},
+    )
+    check_in = integer(metadata={"description": "the lead's member: check_in.version"})
+    outcome = integer(metadata={"description": "the lead's member: outcome_version"})
+    evidence = ma.fields.List(
+        ma.fields.String(validate=SHA256),
+        load_default=list,
+        validate=validate.Length(max=200),
+        metadata={"description": "sha256 of every photo I uploaded (a teammate's may be named)"},
+    )
+
+
 class SignSchema(Operation):
     content_hash = ma.fields.String(
-        required=True,
-        validate=validate.Regexp(r"^[0-9a-f]{64}$"),
-        metadata={"description": "the content_hash you read and sign"},
+        validate=SHA256,
+        metadata={
+            "description": "a record signature: the content_hash you read and sign (stale once "
+            "anything changes). Give it or parts."
+        },
     )
+    parts = ma.fields.Nested(
+        SignedPartsSchema,
+        metadata={
+            "description": "a part signature (offline): your own part at these versions; a "
+            "teammate's later write leaves it standing. Give it or content_hash."
+        },
+    )
+
+    @ma.validates_schema
+    def _exactly_one(self, data, **kwargs):
+        if ("content_hash" in data) == ("parts" in data):
+            message = {
+                "zh": "请给出 content_hash 或 parts 之一",
+                "en": "Give exactly one of content_hash or parts",
+            }
+            raise ma.ValidationError({"content_hash": [message]})
+
+
+class SubmitSchema(Operation):
+    base_version = integer(
+        metadata={"description": "the inspection's version; not needed with when_ready"}
+    )
+    when_ready = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "ask for the submission: made now if nothing is missing (200), else "
+            "kept and made by the write that completes the inspection (202)"
+        },
+    )
+
+    @ma.validates_schema
+    def _a_version_or_when_ready(self, data, **kwargs):
+        if "base_version" not in data and not data.get("when_ready"):
+            message = {
+                "zh": "请给出 base_version，或 when_ready: true",
+                "en": "Give base_version, or when_ready: true",
+            }
+            raise ma.ValidationError({"base_version": [message]})
 
 
 class AmendedItemSchema(Strict):
@@ -128,6 +234,7 @@ def _photo() -> bytes:
     return upload.read(current_app.config["EVIDENCE_MAX_BYTES"] + 1)
 
 
+ASKED = "when_ready: the submission is kept, made by the write that completes the inspection"
 NOT_MODIFIED = "Not Modified: the tablet holds this state (under either ETag spelling)"
 
 
@@ -173,17 +280,20 @@ class CheckIn(MethodView):
     @blp.arguments(CheckInSchema)
     @blp.response(200, InspectionSchema)
     def post(self, body, inspection_id):
-        """Scan the licence's QR code at the premises, with GPS; the distance is kept, far ones flagged."""
+        """Scan the licence's QR code at the premises, with GPS; the distance is kept, far ones
+        flagged. Name the check-in's own version (part_version = check_in.version)."""
         answer = tablet_writes.check_in(
             current_actor(),
             _op(body),
             inspection_id,
-            body["base_version"],
+            body.get("base_version"),
             qr_payload=body["qr_payload"],
             lat=body["lat"],
             lon=body["lon"],
             now=utcnow(),
             settings=settings(),
+            part_version=body.get("part_version"),
+            device_at=body.get("device_at"),
         )
         return _sent(answer)
 
@@ -204,6 +314,8 @@ class Item(MethodView):
             result=body["result"],
             notes=body["notes"],
             now=utcnow(),
+            settings=settings(),
+            device_at=body.get("device_at"),
         )
         return _sent(answer)
 
@@ -225,6 +337,7 @@ class EvidenceUpload(MethodView):
             risk_point=form.get("risk_point"),
             now=utcnow(),
             settings=settings(),
+            device_at=form.get("device_at"),
         )
         return _sent(answer)
 
@@ -235,15 +348,19 @@ class Outcome(MethodView):
     @blp.arguments(OutcomeSchema)
     @blp.response(200, InspectionSchema)
     def put(self, body, inspection_id):
-        """The overall outcome (OK, FIXED, CASE, NOBIZ, NOADDR, REFUSE, CLOSED)."""
+        """The overall outcome (OK, FIXED, CASE, NOBIZ, NOADDR, REFUSE, CLOSED), on the outcome's
+        own version (part_version = outcome_version)."""
         answer = tablet_writes.set_outcome(
             current_actor(),
             _op(body),
             inspection_id,
-            body["base_version"],
+            body.get("base_version"),
             outcome=body["outcome"],
             notes=body["notes"],
             now=utcnow(),
+            settings=settings(),
+            part_version=body.get("part_version"),
+            device_at=body.get("device_at"),
         )
         return _sent(answer)
 
@@ -254,15 +371,20 @@ class Signatures(MethodView):
     @blp.arguments(SignSchema)
     @blp.response(200, InspectionSchema)
     def post(self, body, inspection_id):
-        """Sign the content you read (its content_hash), with your own token. On a submitted
-        inspection: the pending amendment's (amendments[-1].amended.content_hash); the last
-        member's signature brings the amendment in force."""
+        """Sign, with your own token: your own part at the versions your tablet holds (parts; a
+        teammate's later write leaves it standing) or the whole content you read (content_hash;
+        stale once anything changes). A stale signature is kept and shown (team[].stale): sign
+        again before submission. On a submitted inspection: the pending amendment's
+        (amendments[-1].amended.content_hash); the last member's signature brings it in force."""
         answer = tablet_writes.sign(
             current_actor(),
             _op(body),
             inspection_id,
-            content_hash=body["content_hash"],
+            content_hash=body.get("content_hash"),
             now=utcnow(),
+            settings=settings(),
+            parts=body.get("parts"),
+            device_at=body.get("device_at"),
         )
         return _sent(answer)
 
@@ -270,12 +392,20 @@ class Signatures(MethodView):
 @blp.route("/inspections/<int:inspection_id>/submit")
 class Submit(MethodView):
     @require("inspector")
-    @blp.arguments(Versioned)
+    @blp.arguments(SubmitSchema)
     @blp.response(200, InspectionSchema)
+    @blp.alt_response(202, schema=InspectionSchema, description=ASKED)
     def post(self, body, inspection_id):
-        """Submit: every item recorded, the outcome set, every member signed the same content."""
+        """Submit: every item recorded, the outcome set, every member's signature standing."""
         answer = tablet_writes.submit(
-            current_actor(), _op(body), inspection_id, body["base_version"], now=utcnow()
+            current_actor(),
+            _op(body),
+            inspection_id,
+            body.get("base_version"),
+            now=utcnow(),
+            settings=settings(),
+            when_ready=body["when_ready"],
+            device_at=body.get("device_at"),
         )
         return _sent(answer)
 

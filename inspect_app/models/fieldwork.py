@@ -23,6 +23,7 @@ class ItemResult(BaseModel):
     version = pw.IntegerField(
         default=1
     )  # per item: members of different departments record side by side
+    device_at = UTCDateTimeField(null=True)  # when the tablet recorded it (recorded_at: receipt)
 
     class Meta:
         indexes = ((("inspection", "risk_point"), True),)
@@ -38,6 +39,7 @@ class Evidence(BaseModel):
     content_type = pw.CharField(max_length=32)
     uploaded_by = pw.ForeignKeyField(Inspector)
     uploaded_at = UTCDateTimeField(default=utcnow)
+    device_at = UTCDateTimeField(null=True)
 
     class Meta:
         indexes = ((("inspection", "sha256"), True),)
@@ -50,6 +52,11 @@ class Signature(BaseModel):
     inspector = pw.ForeignKeyField(Inspector)
     content_hash = pw.CharField(max_length=64)
     signed_at = UTCDateTimeField(default=utcnow)
+    device_at = UTCDateTimeField(null=True)
+    # "record": signs the whole content (content_hash) and goes stale when it changes; "part":
+    # signs the member's own part (part_hash), which a teammate's write does not touch.
+    scope = pw.CharField(max_length=8, default="record")
+    part_hash = pw.CharField(max_length=64, null=True)
 
     class Meta:
         indexes = ((("inspection", "inspector"), True),)

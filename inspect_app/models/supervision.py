@@ -152,6 +152,18 @@ class Inspection(BaseModel):
     check_in_distance_m = pw.DoubleField(null=True)
     far_check_in = pw.BooleanField(default=False)
     submitted_at = UTCDateTimeField(null=True)
+    # An offline team (docs/concurrency.md): the check-in and the outcome are versioned on their
+    # own; every write keeps the device's time beside the server's receipt time; a submission may
+    # be asked for (by the member, at the device's time) before the team's last write arrives.
+    check_in_version = pw.IntegerField(default=0)
+    checked_in_device_at = UTCDateTimeField(null=True)
+    outcome_version = pw.IntegerField(default=0)
+    outcome_at = UTCDateTimeField(null=True)
+    outcome_device_at = UTCDateTimeField(null=True)
+    submitted_device_at = UTCDateTimeField(null=True)
+    submit_requested_by = pw.IntegerField(null=True)  # the inspector's id
+    submit_requested_at = UTCDateTimeField(null=True)
+    submit_requested_device_at = UTCDateTimeField(null=True)
     version = pw.IntegerField(default=1)
     created_at = UTCDateTimeField(default=utcnow)
     updated_at = UTCDateTimeField(default=utcnow, index=True)

@@ -77,9 +77,22 @@ class LastResultSchema(ma.Schema):
 class CheckInStateSchema(ma.Schema):
     """Where the check-in stands (dumps the Inspection)."""
 
-    at = ma.fields.DateTime(attribute="checked_in_at", allow_none=True)
+    at = ma.fields.DateTime(
+        attribute="checked_in_at", allow_none=True, metadata={"description": "received (server)"}
+    )
+    device_at = ma.fields.DateTime(
+        attribute="checked_in_device_at",
+        allow_none=True,
+        metadata={"description": "the device's time of the check-in: the visit time"},
+    )
     distance_m = ma.fields.Float(attribute="check_in_distance_m", allow_none=True)
     far = ma.fields.Boolean(attribute="far_check_in")
+    version = ma.fields.Integer(
+        attribute="check_in_version",
+        metadata={
+            "description": "the check-in's own version: what a check-in's part_version names"
+        },
+    )
 
 
 class ChecklistItemSchema(ma.Schema):
@@ -94,6 +107,12 @@ class ChecklistItemSchema(ma.Schema):
     item_version = ma.fields.Integer(
         metadata={"description": "the recorded item's version (0 before the first record)"}
     )
+    device_at = ma.fields.DateTime(
+        allow_none=True, metadata={"description": "the device's time of the last record"}
+    )
+    recorded_at = ma.fields.DateTime(
+        allow_none=True, metadata={"description": "when the server received it"}
+    )
 
 
 class ChecklistGroupSchema(ma.Schema):
@@ -107,13 +126,49 @@ class EvidenceSchema(ma.Schema):
     size = ma.fields.Integer()
     content_type = ma.fields.String()
     risk_point = ma.fields.String(allow_none=True)
+    device_at = ma.fields.DateTime(allow_none=True, metadata={"description": "taken (device)"})
+    uploaded_at = ma.fields.DateTime(allow_none=True, metadata={"description": "received"})
+    url = ma.fields.String(
+        metadata={"description": "GET the photo here (authorised; cached by its hash)"}
+    )
+
+
+class PartItemSchema(ma.Schema):
+    code = ma.fields.String()
+    item_version = ma.fields.Integer()
+
+
+class SignedPartsStateSchema(ma.Schema):
+    """A member's own part at its current versions: what a part signature names (`parts`)."""
+
+    items = ma.fields.List(ma.fields.Nested(PartItemSchema))
+    check_in = ma.fields.Integer(metadata={"description": "the lead's member only"})
+    outcome = ma.fields.Integer(metadata={"description": "the lead's member only"})
+    evidence = ma.fields.List(ma.fields.String())
 
 
 class MemberSchema(ma.Schema):
     code = ma.fields.String()
     name = ma.fields.String()
     department = ma.fields.String()
-    signed = ma.fields.Boolean(metadata={"description": "signed the content as it stands"})
+    signed = ma.fields.Boolean(
+        metadata={
+            "description": "the member's signature still covers what it signed: the content as "
+            "it stands (a record signature) or their own part as it stands (a part signature)"
+        }
+    )
+    scope = ma.fields.String(
+        allow_none=True, metadata={"description": "record or part; null: not signed"}
+    )
+    signed_hash = ma.fields.String(
+        allow_none=True, metadata={"description": "the whole content_hash as it stood at signing"}
+    )
+    stale = ma.fields.Boolean(
+        metadata={"description": "signed, but what it signed has changed since: sign again"}
+    )
+    signed_at = ma.fields.DateTime(allow_none=True, metadata={"description": "received"})
+    signed_device_at = ma.fields.DateTime(allow_none=True, metadata={"description": "device"})
+    parts = ma.fields.Nested(SignedPartsStateSchema, allow_none=True)
 
 
 class ItemStateSchema(ma.Schema):
@@ -166,9 +221,22 @@ class InspectionSchema(InspectionSummarySchema):
     )
     evidence = ma.fields.List(ma.fields.Nested(EvidenceSchema))
     outcome_notes = ma.fields.String()
+    outcome_version = ma.fields.Integer(
+        metadata={"description": "the outcome's own version: what an outcome's part_version names"}
+    )
+    outcome_device_at = ma.fields.DateTime(allow_none=True)
+    outcome_at = ma.fields.DateTime(allow_none=True, metadata={"description": "received"})
     team = ma.fields.List(ma.fields.Nested(MemberSchema))
-    content_hash = ma.fields.String(metadata={"description": "what a signature signs"})
+    content_hash = ma.fields.String(metadata={"description": "what a record signature signs"})
     submitted_at = ma.fields.DateTime(allow_none=True)
+    submitted_device_at = ma.fields.DateTime(allow_none=True)
+    submission_requested = ma.fields.Boolean(
+        metadata={"description": "submit when_ready was asked: made once nothing is missing"}
+    )
+    visited_at = ma.fields.DateTime(
+        allow_none=True,
+        metadata={"description": "the visit time: the check-in's device time (else received)"},
+    )
     amendment_pending = ma.fields.Boolean(
         metadata={"description": "an amendment waits for the team's signatures"}
     )

@@ -17,7 +17,7 @@ from inspect_app.domain.inspection import OUTCOME_LABELS, InspectionStatus
 from inspect_app.domain.task import HAS_RESULTS
 from inspect_app.errors import AppError
 from inspect_app.models import Disclosure, Draw, Entity, Inspection, SpotCheckTask, Street, User
-from inspect_app.services import draws, notifications, tasks
+from inspect_app.services import draws, inspections, notifications, tasks
 from inspect_app.services.feedback import holiday_calendar, rules
 
 CSV_COLUMNS = (
@@ -32,6 +32,7 @@ CSV_COLUMNS = (
     "outcome",
     "outcome_label",
     "checked_on",
+    "visited_at",  # issue 13 §4 (sync): the visit time (device), Asia/Shanghai
 )
 
 
@@ -227,9 +228,16 @@ def _picks(task: SpotCheckTask, row: Draw, published: bool) -> list[dict[str, An
                 "checked_on": inspection.checked_on.isoformat()
                 if submitted and inspection.checked_on
                 else None,
+                # issue 13 §4 (sync): the visit time as the team's devices recorded it, in Shanghai
+                "visited_at": _visited_at(inspection) if submitted else None,
             }
         )
     return picks
+
+
+def _visited_at(inspection: Inspection) -> str | None:
+    visited = inspections.visit_time(inspection)
+    return local(visited).isoformat() if visited else None
 
 
 def public_csv(task: SpotCheckTask) -> str:

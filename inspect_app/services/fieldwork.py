@@ -11,13 +11,13 @@ import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from inspect_app import audit
 from inspect_app.access import Action
-from inspect_app.clock import local
+from inspect_app.clock import as_utc, local
 from inspect_app.domain import inspection as inspection_lifecycle
 from inspect_app.domain.inspection import NO_ACCESS, NO_ITEMS, InspectionStep
 from inspect_app.errors import AppError
@@ -46,6 +46,10 @@ class FieldSettings:
     evidence_dir: Path
     evidence_max_bytes: int
     keys_dir: Path
+    # How far a device's clock may run ahead of the server's, and how old a queued write's
+    # device time may be (a tablet offline for days), before the device time is refused.
+    device_skew_s: float = 300.0
+    device_max_age_h: float = 7 * 24.0
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> FieldSettings:
@@ -55,7 +59,45 @@ class FieldSettings:
             evidence_dir=Path(config["EVIDENCE_DIR"]),
             evidence_max_bytes=config["EVIDENCE_MAX_BYTES"],
             keys_dir=Path(config["KEYS_DIR"]),
+            device_skew_s=config.get("DEVICE_CLOCK_SKEW_SECONDS", 300.0),
+            device_max_age_h=config.get("DEVICE_TIME_MAX_AGE_HOURS", 7 * 24.0),
         )
+
+
+def device_time(device_at: datetime | None, now: datetime, settings: FieldSettings):
+    """The device's time of a tablet write, in UTC, once it is believable: not ahead of the
+    server's clock by more than the configured skew, not older than the configured age (a 422
+    in both languages). None when the write carries none (the receipt time stands alone)."""
+    if device_at is None:
+        return None
+    device_at = as_utc(device_at)
+    if device_at > now + timedelta(seconds=settings.device_skew_s):
+        raise AppError(
+            "DEVICE_TIME_REJECTED",
+            errors={
+                "device_at": [
+                    {
+                        "zh": f"设备时间晚于服务器时间超过 {int(settings.device_skew_s)} 秒，请校准平板时钟",
+                        "en": f"The device time is more than {int(settings.device_skew_s)} s "
+                        "ahead of the server's; set the tablet's clock",
+                    }
+                ]
+            },
+        )
+    if device_at < now - timedelta(hours=settings.device_max_age_h):
+        raise AppError(
+            "DEVICE_TIME_REJECTED",
+            errors={
+                "device_at": [
+                    {
+                        "zh": f"设备时间早于 {int(settings.device_max_age_h)} 小时之前，无法采信",
+                        "en": f"The device time is more than {int(settings.device_max_age_h)} "
+                        "hours old; it cannot be taken as the visit time",
+                    }
+                ]
+            },
+        )
+    return device_at
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -74,9 +116,13 @@ def check_in(
     lon: float,
     now: datetime,
     settings: FieldSettings,
+    *,
+    part_version: int | None = None,
+    device_at: datetime | None = None,
 ) -> Inspection:
     """At the premises: the licence's QR code must be genuine and this entity's; the GPS distance
-    to the registered location is kept, and a far check-in is flagged."""
+    to the registered location is kept, and a far check-in is flagged. Written on the check-in's
+    own version (`part_version`; None: the caller checked the inspection's version)."""
     views.ensure_open(inspection)
     entity = Entity.get_by_id(inspection.entity_id)
     answer = answer_scan(qr_payload, settings.keys_dir, local(now).date())
@@ -94,11 +140,15 @@ def check_in(
             },
         )
     distance = distance_m(lat, lon, entity.lat, entity.lon)
-    updated = views.bump(
+    updated = views.bump_part(
         inspection,
         now,
+        "check_in",
+        inspection.check_in_version if part_version is None else part_version,
+        {"device_at": device_at.isoformat() if device_at else None, "lat": lat, "lon": lon},
         status=inspection_lifecycle.next_status(inspection.status, InspectionStep.CHECK_IN),
         checked_in_at=now,
+        checked_in_device_at=device_at,
         check_in_lat=lat,
         check_in_lon=lon,
         check_in_distance_m=round(distance, 1),
@@ -114,6 +164,7 @@ def check_in(
             "far": updated.far_check_in,
             "qr": answer["status"],
             "licence": claimed.get("licence_number"),
+            "device_at": device_at.isoformat() if device_at else None,
         },
         at=now,
     )
@@ -128,6 +179,7 @@ def record_item(
     notes: str,
     base_version: int,
     now: datetime,
+    device_at: datetime | None = None,
 ) -> Inspection:
     """符合 / 不符合 / 不适用 for one check item. Items carry their own version (0 before the first
     record), so members of different departments record their items side by side."""
@@ -138,8 +190,9 @@ def record_item(
         (ItemResult.inspection == inspection) & (ItemResult.risk_point == point)
     )
     current = existing.version if existing else 0
+    yours = {"code": code, "version": base_version, "result": result, "notes": notes}
     if base_version != current:
-        raise views.stale_write(inspection, item=_item(code, existing))
+        raise views.stale_write(inspection, yours=yours, item=_item(code, existing))
     if existing is None:
         ItemResult.create(
             inspection=inspection,
@@ -148,6 +201,7 @@ def record_item(
             notes=notes,
             recorded_by=inspector,
             recorded_at=now,
+            device_at=device_at,
             version=1,
         )
     else:
@@ -157,13 +211,14 @@ def record_item(
                 notes=notes,
                 recorded_by=inspector,
                 recorded_at=now,
+                device_at=device_at,
                 version=ItemResult.version + 1,
             )
             .where((ItemResult.id == existing.id) & (ItemResult.version == current))
             .execute()
         )
         if not changed:
-            raise views.stale_write(inspection)
+            raise views.stale_write(inspection, yours=yours)
     status = inspection_lifecycle.next_status(inspection.status, InspectionStep.RECORD_ITEM)
     audit.record(
         inspector.code,
@@ -171,7 +226,13 @@ def record_item(
         "inspection",
         inspection.id,
         before=_item(code, existing) if existing else None,
-        after={"code": code, "result": result, "notes": notes, "version": current + 1},
+        after={
+            "code": code,
+            "result": result,
+            "notes": notes,
+            "version": current + 1,
+            "device_at": device_at.isoformat() if device_at else None,
+        },
         at=now,
     )
     return views.bump_any(inspection, now, status=status)
@@ -186,6 +247,8 @@ def _item(code: str, row: ItemResult | None) -> dict[str, Any]:
         "result": row.result,
         "notes": row.notes,
         "recorded_by": Inspector.get_by_id(row.recorded_by_id).code,
+        "device_at": row.device_at.isoformat() if row.device_at else None,
+        "recorded_at": row.recorded_at.isoformat() if row.recorded_at else None,
     }
 
 
@@ -243,6 +306,7 @@ def add_evidence(
     code: str | None,
     now: datetime,
     settings: FieldSettings,
+    device_at: datetime | None = None,
 ) -> tuple[Inspection, str, StagedPhoto | None]:
     """A photo, stored once by SHA-256. Everything is checked before anything is written (the
     inspection, the risk point, the member's department, size and type); the file comes last,
@@ -264,7 +328,12 @@ def add_evidence(
         "inspection.evidence",
         "inspection",
         inspection.id,
-        after={"sha256": digest, "size": len(data), "risk_point": code},
+        after={
+            "sha256": digest,
+            "size": len(data),
+            "risk_point": code,
+            "device_at": device_at.isoformat() if device_at else None,
+        },
         at=now,
     )
     Evidence.create(
@@ -275,16 +344,25 @@ def add_evidence(
         content_type=content_type,
         uploaded_by=inspector,
         uploaded_at=now,
+        device_at=device_at,
     )
-    updated = views.bump(inspection, now)
+    updated = views.bump_any(inspection, now)  # add-only: a teammate's write is no conflict
     return updated, digest, _stage(data, digest, settings)
 
 
 def set_outcome(
-    inspector: Inspector, inspection: Inspection, outcome: str, notes: str, now: datetime
+    inspector: Inspector,
+    inspection: Inspection,
+    outcome: str,
+    notes: str,
+    now: datetime,
+    *,
+    part_version: int | None = None,
+    device_at: datetime | None = None,
 ) -> Inspection:
     """The overall result in the categories of docs/domain.md ("Inspection results"), recorded
-    by the lead department's member."""
+    by the lead department's member, on the outcome's own version (`part_version`; None: the
+    caller checked the inspection's version)."""
     views.ensure_open(inspection)
     views.ensure_team_write(inspector, inspection, Action.RECORD_OUTCOME)
     audit.record(
@@ -293,29 +371,95 @@ def set_outcome(
         "inspection",
         inspection.id,
         before={"outcome": inspection.outcome},
-        after={"outcome": outcome, "notes": notes},
+        after={
+            "outcome": outcome,
+            "notes": notes,
+            "device_at": device_at.isoformat() if device_at else None,
+        },
         at=now,
     )
-    return views.bump(inspection, now, outcome=outcome, outcome_notes=notes)
+    return views.bump_part(
+        inspection,
+        now,
+        "outcome",
+        inspection.outcome_version if part_version is None else part_version,
+        {
+            "outcome": outcome,
+            "notes": notes,
+            "device_at": device_at.isoformat() if device_at else None,
+        },
+        outcome=outcome,
+        outcome_notes=notes,
+        outcome_at=now,
+        outcome_device_at=device_at,
+    )
 
 
-def sign(inspector: Inspector, inspection: Inspection, now: datetime) -> Inspection:
-    """This member signs the content as it stands; any later change voids the signature."""
+def sign(
+    inspector: Inspector,
+    inspection: Inspection,
+    now: datetime,
+    *,
+    parts: dict[str, Any] | None = None,
+    device_at: datetime | None = None,
+) -> Inspection:
+    """This member signs: without `parts`, the whole content as it stands (a record signature,
+    stale once anything changes); with `parts`, their own part at the versions named (a part
+    signature, stale only when that part changes; a teammate's write leaves it standing). Both
+    keep the whole content's hash as it stood, and the device's time."""
     views.ensure_open(inspection)
-    digest = views.content_hash(inspection)
+    recorded, evidence = views._recorded(inspection), views._evidence(inspection)
+    digest = views.digest(views._content(inspection, recorded, evidence))
+    part = views.member_parts(inspection, recorded, evidence)[inspector.id]
+    if parts is not None:
+        _ensure_parts(inspection, part, parts, {e.sha256 for e in evidence})
     Signature.delete().where(
         (Signature.inspection == inspection) & (Signature.inspector == inspector)
     ).execute()
-    Signature.create(inspection=inspection, inspector=inspector, content_hash=digest, signed_at=now)
+    Signature.create(
+        inspection=inspection,
+        inspector=inspector,
+        content_hash=digest,
+        signed_at=now,
+        device_at=device_at,
+        scope="record" if parts is None else "part",
+        part_hash=part.digest,
+    )
     audit.record(
         inspector.code,
         "inspection.sign",
         "inspection",
         inspection.id,
-        after={"content_hash": digest},
+        after={
+            "content_hash": digest,
+            "scope": "record" if parts is None else "part",
+            "part_hash": part.digest,
+            "device_at": device_at.isoformat() if device_at else None,
+        },
         at=now,
     )
-    return views.bump(inspection, now)
+    return views.bump_any(inspection, now)
+
+
+def _ensure_parts(
+    inspection: Inspection, part: views.MemberPart, named: dict[str, Any], present: set[str]
+) -> None:
+    """A part signature names the versions of the signer's own part as the tablet holds them
+    (items of their department, 0 for one not recorded; for the lead's member the check-in and
+    the outcome; the photos they uploaded, and may name a teammate's): else 409 with both."""
+    current = part.versions
+    items = {i["code"]: i["item_version"] for i in named.get("items") or []}
+    own = {i["code"]: i["item_version"] for i in current["items"]}
+    same = set(items) <= set(own) and all(
+        items.get(code, 0) == version for code, version in own.items()
+    )
+    for key in ("check_in", "outcome"):
+        if key in current:
+            same = same and named.get(key, 0) == current[key]
+    photos = set(named.get("evidence") or [])
+    same = same and set(current["evidence"]) <= photos <= present
+    if not same:
+        raise views.stale_write(inspection, yours={"parts": named}, parts=current)
 
 
 def missing_for_submission(inspection: Inspection) -> dict[str, list[dict[str, str]]]:
@@ -352,18 +496,32 @@ def missing_for_submission(inspection: Inspection) -> dict[str, list[dict[str, s
     return missing
 
 
-def submit(inspector: Inspector, inspection: Inspection, now: datetime) -> Inspection:
-    """Every item, the outcome and every member's signature on the same content: then it is final."""
+def submit(
+    inspector: Inspector,
+    inspection: Inspection,
+    now: datetime,
+    device_at: datetime | None = None,
+) -> Inspection:
+    """Every item, the outcome and every member's signature (each still covering what it
+    signed): then it is final. checked_on is the visit's day in Shanghai, from the devices."""
     views.ensure_open(inspection)
     missing = missing_for_submission(inspection)
     if missing:
         raise AppError("NOT_READY", errors=missing)
+    visited = (
+        inspection.checked_in_device_at
+        or inspection.checked_in_at
+        or inspection.outcome_device_at
+        or device_at
+        or now
+    )
     updated = views.bump(
         inspection,
         now,
         status=inspection_lifecycle.next_status(inspection.status, InspectionStep.SUBMIT),
         submitted_at=now,
-        checked_on=local(now).date(),
+        submitted_device_at=device_at,
+        checked_on=local(visited).date(),
     )
     feedback.record_followups(updated, now)  # follow-ups and their jobs commit with the submission
     refresh_grades([Entity.get_by_id(updated.entity_id)], now)  # the next draw sees the result
@@ -372,7 +530,49 @@ def submit(inspector: Inspector, inspection: Inspection, now: datetime) -> Inspe
         "inspection.submit",
         "inspection",
         inspection.id,
-        after={"outcome": updated.outcome, "content_hash": views.content_hash(updated)},
+        after={
+            "outcome": updated.outcome,
+            "content_hash": views.content_hash(updated),
+            "device_at": device_at.isoformat() if device_at else None,
+        },
         at=now,
     )
     return updated
+
+
+def request_submission(
+    inspector: Inspector, inspection: Inspection, now: datetime, device_at: datetime | None = None
+) -> Inspection:
+    """Submit once ready: the member's request is kept (at the device's time) and the
+    inspection is submitted by the write that makes it ready, this one or a teammate's that
+    arrives later (an offline team's queues replay in any order). Asking twice changes nothing."""
+    views.ensure_open(inspection)
+    if inspection.submit_requested_at is None:
+        audit.record(
+            inspector.code,
+            "inspection.submit_requested",
+            "inspection",
+            inspection.id,
+            after={"device_at": device_at.isoformat() if device_at else None},
+            at=now,
+        )
+        inspection = views.bump_any(
+            inspection,
+            now,
+            submit_requested_by=inspector.id,
+            submit_requested_at=now,
+            submit_requested_device_at=device_at,
+        )
+    return submit_if_requested(inspection, now)
+
+
+def submit_if_requested(inspection: Inspection, now: datetime) -> Inspection:
+    """Submit an inspection whose submission was asked for, as soon as nothing is missing."""
+    if (
+        inspection.submit_requested_at is None
+        or not inspection_lifecycle.is_open(inspection.status)
+        or missing_for_submission(inspection)
+    ):
+        return inspection
+    requester = Inspector.get_by_id(inspection.submit_requested_by)
+    return submit(requester, inspection, now, device_at=inspection.submit_requested_device_at)

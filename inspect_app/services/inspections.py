@@ -169,12 +169,92 @@ SUMMARY_COLUMNS = (
 )
 
 
-def stale_write(inspection: Inspection, **current: Any) -> AppError:
-    """The one answer to a write based on an old version: 409 STALE_VERSION with the current state."""
-    return AppError(
-        "STALE_VERSION",
-        http=HTTPStatus.CONFLICT,
-        errors={"current": SUMMARY.dump(inspection) | current},
+def stale_write(
+    inspection: Inspection, yours: dict[str, Any] | None = None, **current: Any
+) -> AppError:
+    """The one answer to a write based on an old version: 409 STALE_VERSION with the current
+    state (`errors.current`) and, for a part's write, what the write was based on and would
+    have written (`errors.yours`): both versions, for the tablet to show."""
+    errors: dict[str, Any] = {"current": SUMMARY.dump(inspection) | current}
+    if yours is not None:
+        errors["yours"] = yours
+    return AppError("STALE_VERSION", http=HTTPStatus.CONFLICT, errors=errors)
+
+
+# The parts of an inspection versioned on their own (docs/concurrency.md, "An offline team").
+PARTS = ("check_in", "outcome")
+
+
+def part_state(inspection: Inspection, part: str) -> dict[str, Any]:
+    """One versioned part as it stands: its version and its values."""
+    if part == "check_in":
+        return {
+            "part": part,
+            "version": inspection.check_in_version,
+            "device_at": _iso(inspection.checked_in_device_at),
+            "received_at": _iso(inspection.checked_in_at),
+            "distance_m": inspection.check_in_distance_m,
+        }
+    return {
+        "part": part,
+        "version": inspection.outcome_version,
+        "outcome": inspection.outcome,
+        "notes": inspection.outcome_notes,
+        "device_at": _iso(inspection.outcome_device_at),
+        "received_at": _iso(inspection.outcome_at),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def bump_part(
+    inspection: Inspection,
+    now: datetime,
+    part: str,
+    expected: int,
+    yours: dict[str, Any],
+    **values: Any,
+) -> Inspection:
+    """Write one part (check-in or outcome) on the part's version the tablet saw, whatever the
+    inspection's version (a teammate's write in between is not a conflict); an older part
+    version is 409 STALE_VERSION with both: the part as it stands and `yours`."""
+    column = getattr(Inspection, f"{part}_version")
+    updated = (
+        Inspection.update(
+            **values,
+            **{f"{part}_version": column + 1},
+            version=Inspection.version + 1,
+            updated_at=now,
+        )
+        .where((Inspection.id == inspection.id) & (column == expected))
+        .execute()
+    )
+    if not updated:
+        current = Inspection.get_by_id(inspection.id)
+        raise stale_write(
+            current,
+            yours={"part": part, "version": expected, **yours},
+            part=part_state(current, part),
+        )
+    return Inspection.get_by_id(inspection.id)
+
+
+def photo_url(inspection_id: int, sha256: str) -> str:
+    """Where an authorised reader GETs one of the inspection's photos (api/photos.py)."""
+    return f"/api/v1/inspections/{inspection_id}/photos/{sha256}"
+
+
+def visit_time(inspection: Inspection) -> datetime | None:
+    """When the team was there, as the devices recorded it: the check-in's device time (else
+    its receipt time), for a check without access the outcome's, else the submission's."""
+    return (
+        inspection.checked_in_device_at
+        or inspection.checked_in_at
+        or inspection.outcome_device_at
+        or inspection.submitted_device_at
+        or inspection.submitted_at
     )
 
 
@@ -189,6 +269,8 @@ class ChecklistItem:
     result: str | None
     notes: str
     item_version: int
+    device_at: datetime | None = None
+    recorded_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +286,9 @@ class EvidenceItem:
     size: int
     content_type: str
     risk_point: str | None
+    device_at: datetime | None = None
+    uploaded_at: datetime | None = None
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -212,6 +297,26 @@ class Member:
     name: str
     department: str
     signed: bool
+    # The member's signature as kept (docs/concurrency.md, "An offline team"): its scope
+    # ("record" or "part", None unsigned), the whole content's hash as it stood when signed,
+    # whether it no longer covers what it signed (stale: sign again before submission), the
+    # device's time; and the versions of the member's own part, what a `parts` signature names.
+    scope: str | None = None
+    signed_hash: str | None = None
+    stale: bool = False
+    signed_at: datetime | None = None
+    signed_device_at: datetime | None = None
+    parts: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class MemberPart:
+    """What one member answers for: their department's items, the photos they uploaded, and for
+    the lead department's member the check-in and the outcome. `versions` is what a signature
+    on the part names; `digest` the hash of the part's content, what it signs."""
+
+    versions: dict[str, Any]
+    digest: str
 
 
 @dataclass(frozen=True)
@@ -267,6 +372,8 @@ class Detail:
     content_hash: str
     amendments: list[AmendmentState]
     amendment_pending: bool
+    visited_at: datetime | None = None
+    submission_requested: bool = False
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name == "inspection":  # copy/pickle probe before init
@@ -283,11 +390,12 @@ def _recorded(inspection: Inspection) -> list[ItemResult]:
 
 
 def _evidence(inspection: Inspection) -> list[Evidence]:
-    return list(
-        Evidence.select(Evidence, RiskPoint)
-        .join(RiskPoint, JOIN.LEFT_OUTER)
-        .where(Evidence.inspection == inspection)
-        .order_by(Evidence.id)
+    """The photos in the order they were taken (the device's time, else the receipt's; then by
+    hash), not the order they arrived in: the same record whatever order the tablets synced."""
+    rows = Evidence.select(Evidence, RiskPoint).join(RiskPoint, JOIN.LEFT_OUTER)
+    return sorted(
+        rows.where(Evidence.inspection == inspection),
+        key=lambda e: (e.device_at or e.uploaded_at, e.sha256),
     )
 
 
@@ -318,6 +426,8 @@ def checklist(inspection: Inspection, recorded: list[ItemResult]) -> list[Checkl
                 result=result.result if result else None,
                 notes=result.notes if result else "",
                 item_version=result.version if result else 0,
+                device_at=result.device_at if result else None,
+                recorded_at=result.recorded_at if result else None,
             )
         )
     order = sorted(groups, key=lambda code: (code != lead, code))
@@ -326,11 +436,80 @@ def checklist(inspection: Inspection, recorded: list[ItemResult]) -> list[Checkl
     ]
 
 
-def team(inspection: Inspection, current: str | None = None) -> list[Member]:
-    """The members, each with whether they signed the content as it stands (`current`)."""
+def member_parts(
+    inspection: Inspection,
+    recorded: list[ItemResult] | None = None,
+    evidence: list[Evidence] | None = None,
+) -> dict[int, MemberPart]:
+    """Each member's own part, by inspector id (see MemberPart)."""
+    recorded = _recorded(inspection) if recorded is None else recorded
+    evidence = _evidence(inspection) if evidence is None else evidence
+    lead = inspection.task.lead_id
+    results = {r.risk_point_id: r for r in recorded}
+    points = list(
+        RiskPoint.select(RiskPoint.id, RiskPoint.code, RiskPoint.version, RiskPoint.department)
+        .join(TaskRiskPoint)
+        .where(TaskRiskPoint.task == inspection.task_id)
+        .order_by(RiskPoint.code)
+    )
+    parts: dict[int, MemberPart] = {}
+    for member in InspectionMember.select().where(InspectionMember.inspection == inspection):
+        own = [p for p in points if p.department_id == member.department_id]
+        mine = sorted({e.sha256 for e in evidence if e.uploaded_by_id == member.inspector_id})
+        versions: dict[str, Any] = {
+            "items": [
+                {"code": p.code, "item_version": results[p.id].version if p.id in results else 0}
+                for p in own
+            ],
+            "evidence": mine,
+        }
+        content: dict[str, Any] = {
+            "inspection": inspection.id,
+            "member": member.inspector_id,
+            "items": {
+                f"{p.code}@v{p.version}": [results[p.id].result, results[p.id].notes]
+                if p.id in results
+                else None
+                for p in own
+            },
+            "evidence": mine,
+        }
+        if member.department_id == lead:
+            versions |= {
+                "check_in": inspection.check_in_version,
+                "outcome": inspection.outcome_version,
+            }
+            content |= {
+                "check_in": [
+                    _iso(inspection.checked_in_device_at or inspection.checked_in_at),
+                    inspection.check_in_distance_m,
+                ],
+                "outcome": [inspection.outcome, inspection.outcome_notes],
+            }
+        parts[member.inspector_id] = MemberPart(versions, _digest(content))
+    return parts
+
+
+def team(
+    inspection: Inspection,
+    current: str | None = None,
+    parts: dict[int, MemberPart] | None = None,
+) -> list[Member]:
+    """The members, each with whether their signature still covers what it signed: the content
+    as it stands (`current`) for a record signature, their own part for a part signature."""
     current = current or content_hash(inspection)
+    parts = member_parts(inspection) if parts is None else parts
     members = (
-        InspectionMember.select(InspectionMember, Inspector, Department, Signature.content_hash)
+        InspectionMember.select(
+            InspectionMember,
+            Inspector,
+            Department,
+            Signature.content_hash,
+            Signature.scope,
+            Signature.part_hash,
+            Signature.signed_at,
+            Signature.device_at,
+        )
         .join(Inspector)
         .switch(InspectionMember)
         .join(Department)
@@ -345,15 +524,30 @@ def team(inspection: Inspection, current: str | None = None) -> list[Member]:
         .where(InspectionMember.inspection == inspection)
         .order_by(Department.code, Inspector.code)
     )
-    return [
-        Member(
-            code=m.inspector.code,
-            name=m.inspector.name,
-            department=m.department.code,
-            signed=m.signature is not None and m.signature.content_hash == current,
+    out = []
+    for m in members:
+        part = parts.get(m.inspector_id)
+        sig = m.signature
+        signed = sig is not None and (
+            sig.part_hash == part.digest
+            if sig.scope == "part" and part is not None
+            else sig.content_hash == current
         )
-        for m in members
-    ]
+        out.append(
+            Member(
+                code=m.inspector.code,
+                name=m.inspector.name,
+                department=m.department.code,
+                signed=signed,
+                scope=sig.scope if sig else None,
+                signed_hash=sig.content_hash if sig else None,
+                stale=sig is not None and not signed,
+                signed_at=sig.signed_at if sig else None,
+                signed_device_at=sig.device_at if sig else None,
+                parts=part.versions if part else None,
+            )
+        )
+    return out
 
 
 def _licence_in_force(inspection: Inspection) -> LicenceInForce | None:
@@ -403,14 +597,22 @@ def detail(inspection: Inspection) -> Detail:
         checklist=checklist(inspection, recorded),
         evidence=[
             EvidenceItem(
-                e.sha256, e.size, e.content_type, e.risk_point.code if e.risk_point_id else None
+                e.sha256,
+                e.size,
+                e.content_type,
+                e.risk_point.code if e.risk_point_id else None,
+                e.device_at,
+                e.uploaded_at,
+                photo_url(inspection.id, e.sha256),
             )
             for e in evidence
         ],
-        team=team(inspection, digest),
+        team=team(inspection, digest, member_parts(inspection, recorded, evidence)),
         content_hash=digest,
         amendments=(kept := amendments(inspection)),
         amendment_pending=any(a.status == PENDING for a in kept),
+        visited_at=visit_time(inspection),
+        submission_requested=inspection.submit_requested_at is not None,
     )
 
 
@@ -490,7 +692,8 @@ def _content(
 ) -> dict[str, Any]:
     return {
         "inspection": inspection.id,
-        "checked_in_at": inspection.checked_in_at.isoformat() if inspection.checked_in_at else None,
+        # the device's time when it sent one (the same content on every replay order)
+        "checked_in_at": _iso(inspection.checked_in_device_at or inspection.checked_in_at),
         "distance_m": inspection.check_in_distance_m,
         "items": {
             f"{r.risk_point.code}@v{r.risk_point.version}": [r.result, r.notes] for r in recorded

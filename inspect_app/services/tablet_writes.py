@@ -3,6 +3,11 @@ answered with the inspection's offline copy as the write left it.
 
 Each runs the change (services.fieldwork) inside run_once's transaction, so the change, the
 operation's record and the kept copy commit together, and a replay is answered like the first time.
+
+An offline team (docs/concurrency.md, "An offline team"): each write names the version of the part
+it changes (the check-in's, the outcome's, the item's), carries the device's time (checked here,
+kept beside the receipt time), and a submission asked for ahead of a teammate's last write is made
+by the write that completes the inspection.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from inspect_app.actor import Actor
+from inspect_app.clock import as_utc
 from inspect_app.domain.inspection import InspectionStatus
 from inspect_app.models import Inspection, Inspector
 from inspect_app.services import amendments, fieldwork, inspections, offline_copies
@@ -22,22 +28,41 @@ Change = Callable[[Inspector, Inspection], Inspection]
 
 
 def _once(
-    actor: Actor, op: Operation, inspection_id: int, now: datetime, change: Change, status=200
+    actor: Actor,
+    op: Operation,
+    inspection_id: int,
+    now: datetime,
+    change: Change,
+    status=200,
+    *,
+    device_at: datetime | None = None,
+    settings: FieldSettings | None = None,
 ) -> Answer:
     inspector = inspections.inspector_of(actor)
 
     def write() -> Answer:
+        if settings is not None:  # a replay of a done operation is answered, however old
+            fieldwork.device_time(device_at, now, settings)
         inspection = inspections.get_for(inspector, inspection_id)
-        return Answer(offline_copies.render(change(inspector, inspection)), status)
+        updated = fieldwork.submit_if_requested(change(inspector, inspection), now)
+        return Answer(
+            offline_copies.render(updated), status(updated) if callable(status) else status
+        )
 
     return run_once(actor, op, now, write)
 
 
-def _on_version(base_version: int, change: Change) -> Change:
-    """The change, made only on the inspection's version the tablet saw (else 409 STALE_VERSION)."""
+def _utc(device_at: datetime | None) -> datetime | None:
+    return as_utc(device_at) if device_at is not None else None
+
+
+def _on_version(base_version: int | None, change: Change) -> Change:
+    """The change, made only on the inspection's version the tablet saw (else 409 STALE_VERSION);
+    no check when the write names its part's version instead (base_version None)."""
 
     def checked(inspector: Inspector, inspection: Inspection) -> Inspection:
-        inspections.ensure_version(inspection, base_version)
+        if base_version is not None:
+            inspections.ensure_version(inspection, base_version)
         return change(inspector, inspection)
 
     return checked
@@ -47,20 +72,42 @@ def check_in(
     actor: Actor,
     op: Operation,
     inspection_id: int,
-    base_version: int,
+    base_version: int | None,
     *,
     qr_payload: str,
     lat: float,
     lon: float,
     now: datetime,
     settings: FieldSettings,
+    part_version: int | None = None,
+    device_at: datetime | None = None,
 ) -> Answer:
-    """Scan the licence's QR code at the premises, with GPS."""
+    """Scan the licence's QR code at the premises, with GPS: on the check-in's own version
+    (part_version) or, as before, on the inspection's (base_version)."""
+    at = _utc(device_at)
 
     def change(inspector: Inspector, inspection: Inspection) -> Inspection:
-        return fieldwork.check_in(inspector, inspection, qr_payload, lat, lon, now, settings)
+        return fieldwork.check_in(
+            inspector,
+            inspection,
+            qr_payload,
+            lat,
+            lon,
+            now,
+            settings,
+            part_version=part_version,
+            device_at=at,
+        )
 
-    return _once(actor, op, inspection_id, now, _on_version(base_version, change))
+    return _once(
+        actor,
+        op,
+        inspection_id,
+        now,
+        _on_version(base_version, change),
+        device_at=at,
+        settings=settings,
+    )
 
 
 def record_item(
@@ -73,13 +120,18 @@ def record_item(
     result: str,
     notes: str,
     now: datetime,
+    settings: FieldSettings | None = None,
+    device_at: datetime | None = None,
 ) -> Answer:
     """One check item, on the item's own version (0 before the first record)."""
+    at = _utc(device_at)
 
     def change(inspector: Inspector, inspection: Inspection) -> Inspection:
-        return fieldwork.record_item(inspector, inspection, code, result, notes, item_version, now)
+        return fieldwork.record_item(
+            inspector, inspection, code, result, notes, item_version, now, at
+        )
 
-    return _once(actor, op, inspection_id, now, change)
+    return _once(actor, op, inspection_id, now, change, device_at=at, settings=settings)
 
 
 def add_evidence(
@@ -91,20 +143,24 @@ def add_evidence(
     risk_point: str | None,
     now: datetime,
     settings: FieldSettings,
+    device_at: datetime | None = None,
 ) -> Answer:
     """A photo of the inspection, stored once by content hash (answered 201). The file gets its
     name only once the transaction has committed; a refused or failed write leaves none."""
     staged: list[fieldwork.StagedPhoto] = []
+    at = _utc(device_at)
 
     def change(inspector: Inspector, inspection: Inspection) -> Inspection:
         updated, _, photo_file = fieldwork.add_evidence(
-            inspector, inspection, photo, risk_point, now, settings
+            inspector, inspection, photo, risk_point, now, settings, at
         )
         staged.extend([photo_file] if photo_file else [])
         return updated
 
     try:
-        answer = _once(actor, op, inspection_id, now, change, status=201)
+        answer = _once(
+            actor, op, inspection_id, now, change, status=201, device_at=at, settings=settings
+        )
     except BaseException:
         for photo_file in staged:
             photo_file.discard()
@@ -118,47 +174,98 @@ def set_outcome(
     actor: Actor,
     op: Operation,
     inspection_id: int,
-    base_version: int,
+    base_version: int | None,
     *,
     outcome: str,
     notes: str,
     now: datetime,
+    settings: FieldSettings | None = None,
+    part_version: int | None = None,
+    device_at: datetime | None = None,
 ) -> Answer:
-    """The overall outcome."""
+    """The overall outcome: on the outcome's own version (part_version) or, as before, on the
+    inspection's (base_version)."""
+    at = _utc(device_at)
 
     def change(inspector: Inspector, inspection: Inspection) -> Inspection:
-        return fieldwork.set_outcome(inspector, inspection, outcome, notes, now)
+        return fieldwork.set_outcome(
+            inspector, inspection, outcome, notes, now, part_version=part_version, device_at=at
+        )
 
-    return _once(actor, op, inspection_id, now, _on_version(base_version, change))
+    return _once(
+        actor,
+        op,
+        inspection_id,
+        now,
+        _on_version(base_version, change),
+        device_at=at,
+        settings=settings,
+    )
 
 
 def sign(
-    actor: Actor, op: Operation, inspection_id: int, *, content_hash: str, now: datetime
+    actor: Actor,
+    op: Operation,
+    inspection_id: int,
+    *,
+    content_hash: str | None,
+    now: datetime,
+    settings: FieldSettings | None = None,
+    parts: dict[str, Any] | None = None,
+    device_at: datetime | None = None,
 ) -> Answer:
-    """Sign the content the member read: content changed since is a STALE_VERSION carrying the
-    content_hash to read and sign again. On a submitted inspection: sign the pending amendment's
-    content (amendments[-1].amended.content_hash); the last member's signature brings it in force."""
+    """Sign the content the member read (content_hash: content changed since is a STALE_VERSION
+    carrying the content_hash to read and sign again), or the member's own part at the versions
+    the tablet holds (parts). On a submitted inspection: sign the pending amendment's content
+    (amendments[-1].amended.content_hash); the last member's signature brings it in force."""
+    at = _utc(device_at)
 
     def change(inspector: Inspector, inspection: Inspection) -> Inspection:
         if inspection.status == InspectionStatus.SUBMITTED:  # only an amendment is signed now
-            return amendments.sign(inspector, inspection, content_hash, now)
-        current = inspections.content_hash(inspection)
-        if current != content_hash:
-            raise inspections.stale_write(inspection, content_hash=current)
-        return fieldwork.sign(inspector, inspection, now)
+            return amendments.sign(inspector, inspection, content_hash or "", now)
+        if parts is None:
+            current = inspections.content_hash(inspection)
+            if current != content_hash:
+                raise inspections.stale_write(inspection, content_hash=current)
+        return fieldwork.sign(inspector, inspection, now, parts=parts, device_at=at)
 
-    return _once(actor, op, inspection_id, now, change)
+    return _once(actor, op, inspection_id, now, change, device_at=at, settings=settings)
 
 
 def submit(
-    actor: Actor, op: Operation, inspection_id: int, base_version: int, *, now: datetime
+    actor: Actor,
+    op: Operation,
+    inspection_id: int,
+    base_version: int | None,
+    *,
+    now: datetime,
+    settings: FieldSettings | None = None,
+    when_ready: bool = False,
+    device_at: datetime | None = None,
 ) -> Answer:
-    """Submit: every item recorded, the outcome set, every member signed the same content."""
+    """Submit: every item recorded, the outcome set, every member's signature standing. With
+    when_ready, the submission is asked for: made now if nothing is missing (200), else kept
+    and made by the write that completes the inspection (202 now)."""
+    at = _utc(device_at)
 
     def change(inspector: Inspector, inspection: Inspection) -> Inspection:
-        return fieldwork.submit(inspector, inspection, now)
+        if when_ready:
+            return fieldwork.request_submission(inspector, inspection, now, at)
+        return fieldwork.submit(inspector, inspection, now, at)
 
-    return _once(actor, op, inspection_id, now, _on_version(base_version, change))
+    def status(updated: Inspection) -> int:
+        return 200 if updated.status == InspectionStatus.SUBMITTED else 202
+
+    return _once(
+        actor,
+        op,
+        inspection_id,
+        now,
+        _on_version(base_version, change),
+        status=status,
+        device_at=at,
+        settings=settings,
+    )
 
 
 def amend(

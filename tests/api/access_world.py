@@ -9,6 +9,8 @@ factories, as the district would build it.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -18,6 +20,7 @@ from inspect_app.clock import utcnow
 from inspect_app.models import Draw, Feedback, Inspection, SpotCheckTask, Token
 from inspect_app.services import dispatch
 from tests.factories import (
+    PNG_1PX,
     accept_partners,
     auth_header,
     inspector_with_login,
@@ -100,6 +103,10 @@ class World:
     feedback: int
     spare_token: int  # a live token of a user no persona is (the second 市场监管局 inspector)
     planners: dict[str, dict[str, str]] = field(default_factory=dict)
+    # issue 13 §5: a photo on the submitted joint check (its feedback reaches licensing) and one
+    # on 市场监管局's inspection, by their hashes
+    photo_ct: str = ""
+    photo_ms: str = ""
 
     def fresh_task(self, lead: str, state: str) -> str:
         """A new task of `lead` in `state` ("draft" or "frozen"), for writes that use one up."""
@@ -149,6 +156,7 @@ def build_world(client) -> World:
     qr_submitted = client.get(
         f"/api/v1/licences/{submitted_licence.number}/qr", headers=licensing
     ).get_json()["payload"]
+    photo_ct = _photo(client, inspections[1].id, team, b"ct")
     submit_with(client, Joint(inspections[1], submitted_licence, team, fr, qr_submitted), "NOBIZ")
     feedback = Feedback.select().order_by(Feedback.id).first()
     assert feedback is not None
@@ -165,6 +173,7 @@ def build_world(client) -> World:
     ]
     _draw_and_dispatch(client, ms_code, ms_planner)
     ms_inspection = Inspection.get(Inspection.task == SpotCheckTask.get(code=ms_code))
+    photo_ms = _photo(client, ms_inspection.id, off, b"ms")
 
     draft = client.post("/api/v1/tasks", json=joint_task_body(), headers=ct_planner).get_json()[
         "code"
@@ -211,4 +220,19 @@ def build_world(client) -> World:
         feedback=feedback.id,
         spare_token=spare.id,
         planners={"CT": ct_planner, "MS": ms_planner},
+        photo_ct=photo_ct,
+        photo_ms=photo_ms,
     )
+
+
+def _photo(client, inspection_id: int, headers: dict[str, str], tail: bytes) -> str:
+    """A photo uploaded by a team member; its hash."""
+    photo = PNG_1PX + tail
+    uploaded = client.post(
+        f"/api/v1/tablet/inspections/{inspection_id}/evidence",
+        headers=headers,
+        data={"op_id": f"world-photo-{tail.decode()}", "photo": (io.BytesIO(photo), "现场.png")},
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 201, uploaded.get_json()
+    return hashlib.sha256(photo).hexdigest()

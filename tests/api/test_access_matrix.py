@@ -147,6 +147,12 @@ POLICY: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
         "submitted": frozenset({TEAM}),
         "ms": NOBODY,
     },
+    # issue 13 §5: an inspection's photo by its hash: the team, the task's planners (lead and
+    # partners), the record's reviewers (licensing staff who see its feedback), admins.
+    ("GET", "/api/v1/inspections/{inspection_id}/photos/{sha256}"): {
+        "ct": frozenset({TEAM, CT, FR, LIC, ADMIN}),
+        "ms": frozenset({OFF, MS, ADMIN}),
+    },
     # The licensing inbox.
     ("GET", "/api/v1/licensing/feedback"): WRITERS,
     ("GET", "/api/v1/licensing/feedback/{feedback_id}"): WRITERS,
@@ -284,6 +290,11 @@ def _targets(world: World, method: str, template: str) -> dict[str, dict[str, An
         return {"ct": {"credit_code": world.ct_entity}, "ms": {"credit_code": world.ms_entity}}
     if "{number}" in template:
         return {"ct": {"number": world.ct_licence}, "ms": {"number": world.ms_licence}}
+    if "{sha256}" in template:  # issue 13 §5: a photo of the submitted joint check, of 市场监管局's
+        return {
+            "ct": {"inspection_id": world.joint_submitted, "sha256": world.photo_ct},
+            "ms": {"inspection_id": world.ms_inspection, "sha256": world.photo_ms},
+        }
     if template.endswith("/items/{code}"):
         return {
             "own": {"inspection_id": world.joint_open, "code": "IC-01"},

@@ -55,6 +55,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0012_sign_in_throttle",
         "0013_signed_audit_head",
         "0014_people",
+        "0017_offline_team",
     ]
     with fresh_db.connection_context():
         fresh_db.execute_sql(
@@ -84,6 +85,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0012_sign_in_throttle",
         "0013_signed_audit_head",
         "0014_people",
+        "0017_offline_team",
         "9001_entity_note",
     ]
     assert kept == ("区文化旅游局",)

@@ -35,10 +35,13 @@ class Joint:
     qr: str
 
 
-def draw_joint_check(client, cafes: int = 1) -> list[Inspection]:
+def draw_joint_check(client, cafes: int = 1, **overrides) -> list[Inspection]:
     planner = login("planner", "CT")
-    body = joint_ic_task_body(
-        partners=["FR"], risk_points=["IC-01", "IC-02", "IC-08"], fixed_count=cafes, team_size=2
+    body = (
+        joint_ic_task_body(
+            partners=["FR"], risk_points=["IC-01", "IC-02", "IC-08"], fixed_count=cafes, team_size=2
+        )
+        | overrides
     )
     code = client.post("/api/v1/tasks", json=body, headers=planner).get_json()["code"]
     accept_partners(client, code)

@@ -16,6 +16,7 @@ from inspect_app.access import (
     Action,
     LicenceEventRequest,
     PartnershipAnswer,
+    PhotoAudience,
     TeamWrite,
     allows,
     ensure,
@@ -34,6 +35,7 @@ SUSPEND_BY_SJ = LicenceEventRequest(EventKind.SUSPEND, {"SJ"})
 # An SJ member of a team SJ leads, writing an SJ item (and a GA member's write).
 OWN_ITEM = TeamWrite("SJ", "SJ", "SJ-01", "SJ")
 GA_ON_SJ_ITEM = TeamWrite("GA", "SJ", "SJ-01", "SJ")
+PHOTO_TEAM = PhotoAudience(frozenset({7}), frozenset({"SJ", "GA"}))
 
 
 def actor(role: Role, department: str | None = "SJ", *, user_id: int = 7, inspector_id=None):
@@ -90,6 +92,8 @@ TABLE = [
     (Action.MANAGE_USERS, None, [OK, *["FORBIDDEN"] * 5]),
     (Action.KEEP_ROSTER, "SJ", [OK, "FORBIDDEN", OK, "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
     (Action.LINK_ACCOUNT, None, [OK, *["FORBIDDEN"] * 5]),
+    # issue 13 §5: an SJ-led, GA-partnered inspection's photos, the inspector (user 7) on its team
+    (Action.READ_PHOTO, PHOTO_TEAM, [OK, "NOT_FOUND", OK, OK, "NOT_FOUND", OK]),
 ]
 ACTORS = [ADMIN, LICENSING, LEAD, PARTNER, OUTSIDER, INSPECTOR]
 
@@ -182,3 +186,9 @@ def test_the_policy_and_the_lifecycles_import_no_framework():
 
 def test_only_partners_of_the_task_are_answered_for():
     assert outcome(ADMIN, Action.ANSWER_PARTNERSHIP, PartnershipAnswer(TASK, "WL")) == "NOT_FOUND"
+
+
+def test_a_photo_is_read_by_its_reviewers_and_not_by_another_team():
+    reviewed = PhotoAudience(frozenset({8}), frozenset({"SJ"}), reviewer=True)
+    assert outcome(LICENSING, Action.READ_PHOTO, reviewed) == OK
+    assert outcome(INSPECTOR, Action.READ_PHOTO, reviewed) == "NOT_FOUND"
