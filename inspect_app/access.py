@@ -39,6 +39,9 @@ class Action(StrEnum):
     # The team's own record of an inspection (the tablet side of issue 12):
     RECORD_ITEM = "RECORD_ITEM"  # obj: TeamWrite with the item's owning department
     RECORD_OUTCOME = "RECORD_OUTCOME"  # obj: TeamWrite (the outcome is the lead department's)
+    # -- issue 13 §2: desks and inboxes --
+    MANAGE_DESKS = "MANAGE_DESKS"  # 审批窗口的设立、受理范围与人员
+    READ_NOTICE = "READ_NOTICE"  # obj: NoticeSeen (None: one's own inbox); 本人收件箱的通知
 
 
 @dataclass(frozen=True)
@@ -159,9 +162,15 @@ def _use_tablet(actor: Actor, obj: Any) -> None:
         )
 
 
-def _act_on_feedback(actor: Actor, obj: Any) -> None:
+def _act_on_feedback(actor: Actor, work: DeskWork | None) -> None:
+    """Licensing staff (and admins); one piece of feedback only at the desk it is routed to
+    (another desk's looks like none: 404). A licensing account at no desk sees no feedback."""
     if actor.role not in FEEDBACK_HANDLERS:
         raise _forbidden("只有审批（许可）人员处理反馈", "Only licensing staff handle feedback")
+    if work is None or actor.role == Role.ADMIN:
+        return
+    if work.desk_id is None or work.desk_id not in work.my_desks:
+        raise AppError("NOT_FOUND", zh="未找到该反馈", en="No such feedback")
 
 
 def _read_maps(actor: Actor, obj: Any) -> None:
@@ -264,6 +273,41 @@ def _record_outcome(actor: Actor, write: TeamWrite) -> None:
         )
 
 
+# -- issue 13 §2: desks and inboxes --
+
+
+@dataclass(frozen=True)
+class DeskWork:
+    """A piece of feedback as a desk sees it: the desk it is routed to, the actor's desks."""
+
+    desk_id: int | None
+    my_desks: Collection[int]
+
+
+@dataclass(frozen=True)
+class NoticeSeen:
+    """A notice and whether it is addressed to the actor (as a user, an inspector, a desk
+    member or one of a group)."""
+
+    addressed: bool
+
+
+def _manage_desks(actor: Actor, obj: Any) -> None:
+    if actor.role != Role.ADMIN:
+        raise _forbidden("只有系统管理员管理审批窗口", "Only admins manage licensing desks")
+
+
+def group_of(actor: Actor) -> tuple[str, str | None]:
+    """The group an actor receives notices as: (their role, their department's code)."""
+    return actor.role, actor.department
+
+
+def _read_notice(actor: Actor, notice: NoticeSeen | None) -> None:
+    """Everyone has an inbox; another's notice looks like none (404), even to an admin."""
+    if notice is not None and not notice.addressed:
+        raise AppError("NOT_FOUND", zh="未找到该通知", en="No such notice")
+
+
 RULES: dict[Action, Rule] = {
     Action.WRITE_REGISTRY: _write_registry,
     Action.POST_LICENCE_EVENT: _post_licence_event,
@@ -283,6 +327,8 @@ RULES: dict[Action, Rule] = {
     Action.DECIDE_PERMIT_STEP: _decide_permit_step,
     Action.RECORD_ITEM: _record_item,
     Action.RECORD_OUTCOME: _record_outcome,
+    Action.MANAGE_DESKS: _manage_desks,
+    Action.READ_NOTICE: _read_notice,
 }
 
 

@@ -25,6 +25,7 @@ from tests.factories import (
     joint_ic_task_body,
     login,
     make_entity,
+    make_desk,
     make_licence,
     make_user,
 )
@@ -142,7 +143,9 @@ def build_world(client) -> World:
     inspections = draw_joint_check(client, cafes=2)
     joint_code = inspections[0].task.code
     ct_planner, ms_planner = login("planner", "CT"), login("planner", "MS")
-    licensing = login("licensing", "ASC")
+    licensing_user = make_user("licensing", "ASC")
+    make_desk("ASC-LIC", default=True, members=[licensing_user])  # the persona's desk
+    licensing = auth_header(licensing_user)
 
     # The second café is visited, found closed down and submitted: its follow-up reaches licensing.
     submitted_licence = next(c for c in cafes if c.holder_id == inspections[1].entity_id)

@@ -14,7 +14,9 @@ import pytest
 from inspect_app.access import (
     RULES,
     Action,
+    DeskWork,
     LicenceEventRequest,
+    NoticeSeen,
     PartnershipAnswer,
     TeamWrite,
     allows,
@@ -86,6 +88,9 @@ TABLE = [
     ),
     (Action.RECORD_ITEM, OWN_ITEM, [*["FORBIDDEN"] * 5, OK]),
     (Action.RECORD_OUTCOME, OWN_ITEM, [*["FORBIDDEN"] * 5, OK]),
+    # issue 13 §2: desks and inboxes
+    (Action.MANAGE_DESKS, None, [OK, *["FORBIDDEN"] * 5]),
+    (Action.READ_NOTICE, NoticeSeen(addressed=False), ["NOT_FOUND"] * 6),
 ]
 ACTORS = [ADMIN, LICENSING, LEAD, PARTNER, OUTSIDER, INSPECTOR]
 
@@ -178,3 +183,17 @@ def test_the_policy_and_the_lifecycles_import_no_framework():
 
 def test_only_partners_of_the_task_are_answered_for():
     assert outcome(ADMIN, Action.ANSWER_PARTNERSHIP, PartnershipAnswer(TASK, "WL")) == "NOT_FOUND"
+
+
+def test_feedback_is_seen_only_at_the_desk_it_is_routed_to():
+    mine, other = DeskWork(desk_id=3, my_desks=[3, 4]), DeskWork(desk_id=5, my_desks=[3, 4])
+    assert outcome(LICENSING, Action.ACT_ON_FEEDBACK, mine) == OK
+    assert outcome(LICENSING, Action.ACT_ON_FEEDBACK, other) == "NOT_FOUND"
+    assert outcome(ADMIN, Action.ACT_ON_FEEDBACK, other) == OK
+    at_no_desk = DeskWork(desk_id=5, my_desks=[])
+    assert outcome(LICENSING, Action.ACT_ON_FEEDBACK, at_no_desk) == "NOT_FOUND"
+    assert outcome(LEAD, Action.ACT_ON_FEEDBACK, mine) == "FORBIDDEN"
+
+
+def test_ones_own_notice_is_readable_by_every_role():
+    assert [outcome(who, Action.READ_NOTICE, NoticeSeen(True)) for who in ACTORS] == [OK] * 6
