@@ -24,8 +24,8 @@ from tests.factories import (
     internet_cafes,
     joint_ic_task_body,
     login,
-    make_entity,
     make_desk,
+    make_entity,
     make_licence,
     make_user,
 )
