@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from inspect_app.auth import issue_token
 from inspect_app.clock import utcnow
-from inspect_app.models import Draw, Feedback, Inspection, SpotCheckTask, Token
+from inspect_app.models import Draw, Feedback, Inspection, Notification, SpotCheckTask, Token
 from inspect_app.services import dispatch
 from tests.factories import (
     accept_partners,
@@ -101,6 +101,11 @@ class World:
     feedback: int
     spare_token: int  # a live token of a user no persona is (the second 市场监管局 inspector)
     planners: dict[str, dict[str, str]] = field(default_factory=dict)
+    # issue 13 §2: the lead member's dispatch notice, the desk's feedback notice, a spare desk
+    notice_team: int = 0
+    notice_desk: int = 0
+    spare_desk: str = ""
+    spare_clerk: str = ""
 
     def fresh_task(self, lead: str, state: str) -> str:
         """A new task of `lead` in `state` ("draft" or "frozen"), for writes that use one up."""
@@ -138,7 +143,7 @@ def _dead_tokens(client) -> dict[str, dict[str, str]]:
 def build_world(client) -> World:
     """The district: see the module's docstring."""
     cafes = internet_cafes(2)
-    _, team = inspector_with_login("CT0001", "CT", name="王晓明")
+    team_inspector, team = inspector_with_login("CT0001", "CT", name="王晓明")
     _, fr = inspector_with_login("FR0001", "FR", name="陈立", device="平板-07")
     inspections = draw_joint_check(client, cafes=2)
     joint_code = inspections[0].task.code
@@ -183,6 +188,7 @@ def build_world(client) -> World:
         "payload"
     ]
     _, spare = issue_token(second.user, "平板-备用", utcnow(), timedelta(hours=1))
+    spare_clerk = make_user("licensing", "ASC")
 
     headers = {
         "anonymous": {},
@@ -214,4 +220,12 @@ def build_world(client) -> World:
         feedback=feedback.id,
         spare_token=spare.id,
         planners={"CT": ct_planner, "MS": ms_planner},
+        notice_team=Notification.get(
+            (Notification.kind == "ASSIGNED")
+            & (Notification.inspection == inspections[0].id)
+            & (Notification.inspector == team_inspector.id)
+        ).id,
+        notice_desk=Notification.get(Notification.feedback == feedback.id).id,
+        spare_desk=make_desk("MAT-CREDIT", kind="CREDIT", members=[spare_clerk]).code,
+        spare_clerk=spare_clerk.username,
     )
