@@ -251,12 +251,16 @@ def _scope_ids(line: dict[str, str | None]) -> tuple[int | None, int | None]:
         industry = Industry.get_or_none(Industry.code == line["industry"])
         if industry is None:
             raise AppError(
-                "VALIDATION_FAILED", errors={"industry": [f"没有行业 / no industry {line}"]}
+                "VALIDATION_FAILED",
+                errors={"industry": [f"没有行业 {line['industry']} / no such industry"]},
             )
     if line.get("street"):
         street = Street.get_or_none(Street.code == line["street"])
         if street is None:
-            raise AppError("VALIDATION_FAILED", errors={"street": [f"没有街镇 / no street {line}"]})
+            raise AppError(
+                "VALIDATION_FAILED",
+                errors={"street": [f"没有街镇 {line['street']} / no such street"]},
+            )
     return (industry.id if industry else None, street.id if street else None)
 
 
