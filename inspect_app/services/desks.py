@@ -190,13 +190,16 @@ def describe(desk: Desk) -> dict[str, Any]:
         "kind": desk.kind,
         "default": desk.is_default,
         "head": User.get_by_id(desk.head_id).username if desk.head_id else None,
-        "scope": [
-            {
-                "industry": line.industry.code if line.industry_id else None,
-                "street": line.street.code if line.street_id else None,
-            }
-            for line in desk.scope
-        ],
+        "scope": sorted(
+            (
+                {
+                    "industry": line.industry.code if line.industry_id else None,
+                    "street": line.street.code if line.street_id else None,
+                }
+                for line in desk.scope
+            ),
+            key=lambda line: (line["industry"] or "", line["street"] or ""),
+        ),
         "members": sorted(m.user.username for m in desk.members),
     }
 
