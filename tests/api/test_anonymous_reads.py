@@ -26,7 +26,13 @@ def _values(client, code: str, licence_number: str) -> dict[str, dict[str, str]]
         "entities": {"credit_code": entity},
         "licences": {"number": licence_number},
     }
-    return by_area, {"payload": payload, "code": code, "inspection_id": "1", "feedback_id": "1"}
+    return by_area, {
+        "payload": payload,
+        "code": code,
+        "inspection_id": "1",
+        "feedback_id": "1",
+        "notice_id": "1",
+    }
 
 
 def _counts() -> dict[str, int]:

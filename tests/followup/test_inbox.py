@@ -219,3 +219,35 @@ def test_acting_on_feedback_settles_its_notice_so_it_never_escalates(client, sub
     assert settled["settled_at"] and settled["acknowledged_at"]
     due = datetime.fromisoformat(notice["due_at"])
     assert notifications.escalate_overdue(due + timedelta(days=1))["feedback"] == 0
+
+
+def test_the_inbox_costs_the_same_queries_for_a_page_of_two_as_of_twelve(
+    client, joint, people, monkeypatch
+):
+    from inspect_app.db import database
+
+    for index in range(12):  # twelve licensing routings of the planners' department
+        notifications.notify(
+            f"LICENCE_ROUTED:test:{index}",
+            "LICENCE_ROUTED",
+            now=utcnow(),
+            payload={"licence": joint.licence.number, "kind": "SUSPEND"},
+            **notifications.planners_of(joint.inspection.task.lead_id),
+        )
+    counter = {"n": 0}
+    real = database.obj.execute_sql
+
+    def counting(sql, params=None, *args, **kwargs):
+        if not sql.startswith("PREPARE "):
+            counter["n"] += 1
+        return real(sql, params, *args, **kwargs)
+
+    def listed(size: int) -> int:
+        counter["n"] = 0
+        monkeypatch.setattr(database.obj, "execute_sql", counting)
+        rows = inbox(client, people["ct_planner"], page_size=size)
+        monkeypatch.setattr(database.obj, "execute_sql", real)
+        assert len(rows) == size and all(r["department"] == "CT" for r in rows)
+        return counter["n"]
+
+    assert listed(2) == listed(12)
