@@ -68,6 +68,10 @@ class DeskMemberSchema(Strict):
     username = ma.fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 
+class DeskHeadSchema(Strict):
+    username = ma.fields.String(required=True, allow_none=True, validate=validate.Length(max=32))
+
+
 @blp.route("")
 class Desks(MethodView):
     @require("admin")
@@ -101,6 +105,16 @@ class Scope(MethodView):
     def put(self, data, code):
         """Replace the desk's scope: lines of an industry, a street, or both."""
         return desks.set_scope(current_actor(), code, data["scope"], utcnow())
+
+
+@blp.route("/<code>/head")
+class Head(MethodView):
+    @require("admin")
+    @blp.arguments(DeskHeadSchema)
+    @blp.response(200, DeskSchema)
+    def put(self, data, code):
+        """Name the desk's head, who receives its escalations (null: the admins do)."""
+        return desks.set_head(current_actor(), code, data["username"], utcnow())
 
 
 @blp.route("/<code>/members")

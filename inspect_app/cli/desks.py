@@ -78,6 +78,14 @@ def desks_scope(code, lines) -> None:
     _show(_run(lambda: desks.set_scope(system_actor(), code, scope, utcnow())))
 
 
+@desks_group.command("head")
+@click.argument("code")
+@click.argument("username", required=False)
+def desks_head(code, username) -> None:
+    """Name USERNAME the head of desk CODE (escalations go to them); without one, the admins."""
+    _show(_run(lambda: desks.set_head(system_actor(), code, username, utcnow())))
+
+
 @desks_group.group("member")
 def member_group() -> None:
     """Who works at a desk."""

@@ -211,6 +211,8 @@ def create_desk(actor: Actor, data: dict[str, Any], now: datetime) -> Desk:
         if Desk.select().where(Desk.code == data["code"]).exists():
             raise AppError("DUPLICATE", zh=f"审批窗口 {data['code']} 已存在", en="Desk exists")
         head = _user(data["head"], "head") if data.get("head") else None
+        if head is not None:
+            _may_work_at(head, data.get("kind") or LICENSING)
         desk = Desk.create(
             code=data["code"],
             name=data["name"],
@@ -267,18 +269,44 @@ def _scope_ids(line: dict[str, str | None]) -> tuple[int | None, int | None]:
     return (industry.id if industry else None, street.id if street else None)
 
 
+def _may_work_at(user: User, kind: str) -> None:
+    if user.role not in MEMBER_ROLES[kind]:
+        raise AppError(
+            "CONFLICT",
+            zh=f"{user.username} 的角色（{user.role}）不能在该窗口工作",
+            en=f"A {user.role} account cannot work at a {kind} desk",
+        )
+
+
+def set_head(actor: Actor, code: str, username: str | None, now: datetime) -> Desk:
+    """Name the desk's head, who receives its escalations (None: the admins do)."""
+    ensure(actor, Action.MANAGE_DESKS)
+    with database.atomic():
+        desk = get_desk(actor, code)
+        before = describe(desk)["head"]
+        head = _user(username, "username") if username else None
+        if head is not None:
+            _may_work_at(head, desk.kind)
+        Desk.update(head=head).where(Desk.id == desk.id).execute()
+        audit.record(
+            actor.label,
+            "desk.head",
+            "desk",
+            desk.code,
+            before={"head": before},
+            after={"head": username},
+            at=now,
+        )
+    return get_desk(actor, code)
+
+
 def add_member(actor: Actor, code: str, username: str, now: datetime) -> Desk:
     """A user joins a desk (licensing staff; planners at an enforcement desk)."""
     ensure(actor, Action.MANAGE_DESKS)
     with database.atomic():
         desk = get_desk(actor, code)
         user = _user(username)
-        if user.role not in MEMBER_ROLES[desk.kind]:
-            raise AppError(
-                "CONFLICT",
-                zh=f"{user.username} 的角色（{user.role}）不能在该窗口工作",
-                en=f"A {user.role} account cannot work at a {desk.kind} desk",
-            )
+        _may_work_at(user, desk.kind)
         added = (
             DeskMember.insert(desk=desk, user=user, added_at=now)
             .on_conflict_ignore()

@@ -198,6 +198,7 @@ POLICY: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("POST", "/api/v1/desks"): frozenset({ADMIN}),
     ("GET", "/api/v1/desks/{code}"): frozenset({ADMIN}),
     ("PUT", "/api/v1/desks/{code}/scope"): frozenset({ADMIN}),
+    ("PUT", "/api/v1/desks/{code}/head"): frozenset({ADMIN}),
     ("POST", "/api/v1/desks/{code}/members"): frozenset({ADMIN}),
     ("DELETE", "/api/v1/desks/{code}/members/{username}"): frozenset({ADMIN}),
 }
@@ -351,7 +352,7 @@ def _body(world: World, method: str, template: str, path: str, target: str) -> d
         }
     if key == ("PUT", "/api/v1/desks/{code}/scope"):
         return {"json": {"scope": [{"industry": "FS", "street": None}]}}
-    if key == ("POST", "/api/v1/desks/{code}/members"):
+    if key in (("POST", "/api/v1/desks/{code}/members"), ("PUT", "/api/v1/desks/{code}/head")):
         return {"json": {"username": world.spare_clerk}}
     if key == ("POST", "/api/v1/tasks/{code}/draw"):
         return {"json": {"source_values": ["3 17 22 31 8"], "provenance": "2026-11-30 公开摇号"}}

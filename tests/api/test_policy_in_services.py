@@ -125,6 +125,10 @@ def _calls(world):
             Action.MANAGE_DESKS,
             lambda: desks.remove_member(someone, "X", "u", now),
         ),
+        "name a desk's head": (
+            Action.MANAGE_DESKS,
+            lambda: desks.set_head(someone, "X", None, now),
+        ),
         "lay out default desks": (
             Action.MANAGE_DESKS,
             lambda: desks.ensure_default_desks(someone, now),
@@ -164,6 +168,7 @@ USE_CASES = [
     "scope a desk",
     "add a desk member",
     "remove a desk member",
+    "name a desk's head",
     "lay out default desks",
     "read my notices",
     "read a notice",

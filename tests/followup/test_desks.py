@@ -102,8 +102,18 @@ def test_admins_keep_desks_through_the_api_and_each_change_is_audited(client):
     assert joined.get_json()["members"] == [clerk.username]
     left = client.delete(f"/api/v1/desks/IC-LIC/members/{clerk.username}", headers=admin)
     assert left.status_code == 200 and left.get_json()["members"] == []
+    headed = client.put(
+        "/api/v1/desks/IC-LIC/head", json={"username": clerk.username}, headers=admin
+    )
+    assert headed.get_json()["head"] == clerk.username
     actions = [e.action for e in AuditEntry.select().where(AuditEntry.object_type == "desk")]
-    assert actions == ["desk.create", "desk.scope", "desk.member_add", "desk.member_remove"]
+    assert actions == [
+        "desk.create",
+        "desk.scope",
+        "desk.member_add",
+        "desk.member_remove",
+        "desk.head",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -147,6 +157,8 @@ def test_the_console_keeps_desks_too(app):
     assert [json.loads(line)["code"] for line in listed.output.splitlines()] == ["IC-LIC"]
     removed = runner.invoke(lianjian, ["desks", "member", "remove", "IC-LIC", clerk.username])
     assert json.loads(removed.output)["members"] == []
+    headed = runner.invoke(lianjian, ["desks", "head", "IC-LIC", clerk.username])
+    assert json.loads(headed.output)["head"] == clerk.username
     refused = runner.invoke(lianjian, ["desks", "scope", "IC-LIC", "XX"])
     assert refused.exit_code == 1 and "没有行业 XX" in refused.output
-    assert AuditEntry.select().where(AuditEntry.object_type == "desk").count() == 4
+    assert AuditEntry.select().where(AuditEntry.object_type == "desk").count() == 5
