@@ -19,6 +19,7 @@ from inspect_app.domain.calendar import add_working_days
 from inspect_app.domain.lifecycle import EventKind, Status
 from inspect_app.errors import AppError
 from inspect_app.models import (
+    Desk,
     Entity,
     Feedback,
     Inspection,
@@ -206,14 +207,18 @@ def inbox(actor: Actor, filters: dict[str, Any]):
     actor's desks (an admin: all of it; a licensing account at no desk: none)."""
     ensure(actor, Action.ACT_ON_FEEDBACK)
     query = (
-        Feedback.select(Feedback, Entity, Licence)
+        Feedback.select(Feedback, Entity, Licence, Desk)
         .join(Entity)
         .switch(Feedback)
         .join(Licence, JOIN.LEFT_OUTER)
+        .switch(Feedback)
+        .join(Desk, JOIN.LEFT_OUTER)
         .where((Feedback.kind == LICENSING) & Feedback.status.in_([*INBOX_STATES, "ACTED"]))
     )
     if not _sees_every_desk(actor):
         query = query.where(Feedback.desk.in_(desks.desk_ids_of(actor.user_id)))
+    if filters.get("desk"):
+        query = query.where(Desk.code == filters["desk"])
     if filters.get("status"):
         query = query.where(Feedback.status == filters["status"])
     if filters.get("outcome"):

@@ -162,3 +162,14 @@ def test_the_console_keeps_desks_too(app):
     refused = runner.invoke(lianjian, ["desks", "scope", "IC-LIC", "XX"])
     assert refused.exit_code == 1 and "没有行业 XX" in refused.output
     assert AuditEntry.select().where(AuditEntry.object_type == "desk").count() == 5
+
+
+def test_a_clerk_of_two_desks_filters_the_inbox_by_desk(client, submit):
+    clerk = make_user("licensing", "ASC")
+    make_desk("IC-LIC", scope=[("IC", None)], members=[clerk])
+    make_desk("FS-LIC", scope=[("FS", None)], members=[clerk])
+    submit("NOBIZ")
+    headers = auth_header(clerk)
+    rows = client.get(FEEDBACK, headers=headers, query_string={"desk": "IC-LIC"}).get_json()
+    assert [row["desk"] for row in rows] == ["IC-LIC"]
+    assert client.get(FEEDBACK, headers=headers, query_string={"desk": "FS-LIC"}).get_json() == []
