@@ -135,20 +135,16 @@ def inbox(actor: Actor, filters: dict[str, Any]):
         known = Notification.acknowledged_at.is_null(False)
         query = query.where(known if filters["acknowledged"] else ~known)
     if filters.get("since"):
-        query = query.where(Notification.created_at >= _start_of(filters["since"]))
+        query = query.where(Notification.created_at >= start_of(filters["since"]))
     if filters.get("until"):
         query = query.where(
-            Notification.created_at < _start_of(filters["until"] + timedelta(days=1))
+            Notification.created_at < start_of(filters["until"] + timedelta(days=1))
         )
     return query.order_by(Notification.id.desc())
 
 
 def start_of(day) -> datetime:
     """The start of a Shanghai calendar day, in UTC."""
-    return _start_of(day)
-
-
-def _start_of(day) -> datetime:
     return as_utc(datetime(day.year, day.month, day.day, tzinfo=SHANGHAI))
 
 
