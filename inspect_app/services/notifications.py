@@ -182,7 +182,33 @@ def acknowledge(actor: Actor, notice_id: int, now: datetime) -> Notification:
             after={"kind": row.kind, "settled": settles},
             at=now,
         )
+        if row.feedback_id is not None and row.kind != ESCALATION:
+            _acknowledge_feedback(row.feedback_id, actor.label, now)
     return get_notice(actor, notice_id)
+
+
+def _acknowledge_feedback(feedback_id: int, actor_label: str, now: datetime) -> None:
+    """A follow-up's notice acknowledged is the follow-up acknowledged (one model, two doors)."""
+    changed = (
+        Feedback.update(
+            status="ACKNOWLEDGED",
+            acknowledged_at=now,
+            acknowledged_by=actor_label,
+            updated_at=now,
+            version=Feedback.version + 1,
+        )
+        .where((Feedback.id == feedback_id) & Feedback.status.in_(["DELIVERED", "ESCALATED"]))
+        .execute()
+    )
+    if changed:
+        audit.record(
+            actor_label,
+            "feedback.acknowledge",
+            "feedback",
+            feedback_id,
+            after={"status": "ACKNOWLEDGED"},
+            at=now,
+        )
 
 
 def _settled_by_act(row: Notification) -> bool:

@@ -10,7 +10,7 @@ import pytest
 
 from inspect_app.clock import utcnow
 from inspect_app.jobs import relay
-from inspect_app.models import AuditEntry, Notification, SpotCheckTask
+from inspect_app.models import AuditEntry, Feedback, Notification, SpotCheckTask
 from inspect_app.services import notifications, overdue, reminders
 from tests.factories import (
     auth_header,
@@ -107,6 +107,11 @@ def test_a_credit_record_reaches_the_credit_desk(client, submit, people):
     (row,) = only_in(client, people, "CREDIT_RECORD", "credit_clerk")
     assert row["desk"] == "ASC-CREDIT" and row["payload"]["outcome"] == "REFUSE"
     only_in(client, people, "REFERRAL", "ct_planner")  # the refusal's other follow-up
+    url = f"/api/v1/inbox/{row['id']}/acknowledge"
+    acked = client.post(url, headers=people["credit_clerk"]).get_json()
+    assert acked["settled_at"]  # a credit record asks only to be received
+    record = Feedback.get_by_id(row["feedback"])
+    assert record.status == "ACKNOWLEDGED" and record.acknowledged_by == acked["acknowledged_by"]
 
 
 def test_licensing_feedback_reaches_the_desk_of_the_licence(client, submit, joint, people):
