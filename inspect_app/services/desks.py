@@ -35,6 +35,7 @@ from inspect_app.models import (
     Street,
     User,
 )
+from inspect_app.services import notifications
 
 LICENSING, CREDIT, ENFORCEMENT = "LICENSING", "CREDIT", "ENFORCEMENT"
 KINDS = (LICENSING, CREDIT, ENFORCEMENT)
@@ -119,6 +120,19 @@ def _place_of(row: Feedback) -> tuple[int, int]:
     return industry_id, Entity.get_by_id(row.entity_id).street_id
 
 
+def recipient_of_feedback(row: Feedback) -> dict[str, Any]:
+    """Who a follow-up is for (docs/domain.md, "Desks and inboxes"): its desk when it has one;
+    else a rectification order or a referral to the planners of the task's lead department, and
+    feedback or a credit record with no desk to the admins, so that nobody's silence loses it."""
+    if row.desk_id is not None:
+        return {"desk": row.desk_id}
+    if row.kind in ("RECTIFICATION", "REFERRAL"):
+        inspection = Inspection.get_by_id(row.inspection_id)
+        lead = SpotCheckTask.get_by_id(inspection.task_id).lead_id
+        return notifications.planners_of(lead)
+    return dict(notifications.ADMINS)
+
+
 def desk_ids_of(user_id: int) -> list[int]:
     """The desks a user works at."""
     return [
@@ -136,15 +150,17 @@ def reroute_open(now: datetime) -> int:
     )
     for row in rows:
         desk_id = desk_for_feedback(row, router)
-        if desk_id == row.desk_id or (desk_id is None and row.kind == "REFERRAL"):
+        if desk_id == row.desk_id:
             continue
         Feedback.update(desk=desk_id, updated_at=now).where(Feedback.id == row.id).execute()
-        if desk_id is not None:
-            Notification.update(desk=desk_id, role=None, department=None).where(
-                (Notification.feedback == row.id)
-                & Notification.settled_at.is_null()
-                & Notification.escalation_of.is_null()
-            ).execute()
+        row.desk = desk_id
+        recipient = {"desk": None, "role": None, "department": None}
+        recipient |= recipient_of_feedback(row)
+        Notification.update(**recipient).where(
+            (Notification.feedback == row.id)
+            & Notification.settled_at.is_null()
+            & Notification.escalation_of.is_null()
+        ).execute()
         moved += 1
     return moved
 

@@ -135,7 +135,7 @@ def deliver(feedback_id: int, now: datetime) -> bool:
     )
     if delivered:
         row = Feedback.get_by_id(feedback_id)
-        recipient = _recipient(row)
+        recipient = desks.recipient_of_feedback(row)
         _notify(row, recipient, now)
         audit.record(
             audit.SYSTEM_ACTOR,
@@ -147,19 +147,6 @@ def deliver(feedback_id: int, now: datetime) -> bool:
             at=now,
         )
     return bool(delivered)
-
-
-def _recipient(row: Feedback) -> dict[str, Any]:
-    """Who a follow-up is for (docs/domain.md, "Desks and inboxes"): its desk when it has one;
-    else a rectification order or a referral to the planners of the task's lead department, and
-    feedback or a credit record with no desk to the admins, so that nobody's silence loses it."""
-    if row.desk_id is not None:
-        return {"desk": row.desk_id}
-    if row.kind in ("RECTIFICATION", "REFERRAL"):
-        inspection = Inspection.get_by_id(row.inspection_id)
-        lead = SpotCheckTask.get_by_id(inspection.task_id).lead_id
-        return notifications.planners_of(lead)
-    return dict(notifications.ADMINS)
 
 
 def _notify(row: Feedback, recipient: dict[str, Any], now: datetime) -> None:

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from inspect_app.clock import utcnow
 from inspect_app.models import AuditEntry, Feedback
 from inspect_app.services.desks import ScopeLine, best_desk
 from tests.factories import auth_header, desk_clerk, login, make_desk, make_user
@@ -173,3 +174,21 @@ def test_a_clerk_of_two_desks_filters_the_inbox_by_desk(client, submit):
     rows = client.get(FEEDBACK, headers=headers, query_string={"desk": "IC-LIC"}).get_json()
     assert [row["desk"] for row in rows] == ["IC-LIC"]
     assert client.get(FEEDBACK, headers=headers, query_string={"desk": "FS-LIC"}).get_json() == []
+
+
+def test_a_scope_that_no_longer_matches_hands_open_feedback_on(client, submit):
+    from inspect_app.models import Notification
+    from inspect_app.services import desks
+    from tests.factories import ADMIN
+
+    clerk = clerk_of("IC-LIC", scope=[("IC", None)])
+    other = clerk_of("BS01-LIC", scope=[(None, "BS01")])
+    submit("NOBIZ")
+    (row,) = Feedback.select().where(Feedback.kind == "LICENSING")
+    assert seen(client, clerk) == [row.id]
+    desks.set_scope(ADMIN, "IC-LIC", [{"industry": "FS", "street": None}], utcnow())
+    assert seen(client, clerk) == [] and seen(client, other) == [row.id]
+    desks.set_scope(ADMIN, "BS01-LIC", [], utcnow())  # no desk left for it: the admins
+    assert seen(client, other) == []
+    (notice,) = Notification.select().where(Notification.feedback == row.id)
+    assert (notice.desk_id, notice.role) == (None, "admin")
