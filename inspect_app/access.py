@@ -45,6 +45,9 @@ class Action(StrEnum):
     LINK_ACCOUNT = "LINK_ACCOUNT"  # 将账号关联到执法检查人员记录
     # -- issue 13 §5 (sync): a photo of an inspection, read back by its hash --
     READ_PHOTO = "READ_PHOTO"  # obj: PhotoAudience (the inspection's team, planners, reviewers)
+    # -- issue 13 §2: desks and inboxes --
+    MANAGE_DESKS = "MANAGE_DESKS"  # 审批窗口的设立、受理范围与人员
+    READ_NOTICE = "READ_NOTICE"  # obj: NoticeSeen (None: one's own inbox); 本人收件箱的通知
 
 
 @dataclass(frozen=True)
@@ -165,9 +168,15 @@ def _use_tablet(actor: Actor, obj: Any) -> None:
         )
 
 
-def _act_on_feedback(actor: Actor, obj: Any) -> None:
+def _act_on_feedback(actor: Actor, work: DeskWork | None) -> None:
+    """Licensing staff (and admins); one piece of feedback only at the desk it is routed to
+    (another desk's looks like none: 404). A licensing account at no desk sees no feedback."""
     if actor.role not in FEEDBACK_HANDLERS:
         raise _forbidden("只有审批（许可）人员处理反馈", "Only licensing staff handle feedback")
+    if work is None or actor.role == Role.ADMIN:
+        return
+    if work.desk_id is None or work.desk_id not in work.my_desks:
+        raise AppError("NOT_FOUND", zh="未找到该反馈", en="No such feedback")
 
 
 def _read_maps(actor: Actor, obj: Any) -> None:
@@ -324,6 +333,39 @@ def _read_photo(actor: Actor, audience: PhotoAudience) -> None:
     if actor.role == Role.LICENSING and audience.reviewer:
         return
     raise AppError("NOT_FOUND", zh="未找到该照片", en="No such photo")
+# -- issue 13 §2: desks and inboxes --
+
+
+@dataclass(frozen=True)
+class DeskWork:
+    """A piece of feedback as a desk sees it: the desk it is routed to, the actor's desks."""
+
+    desk_id: int | None
+    my_desks: Collection[int]
+
+
+@dataclass(frozen=True)
+class NoticeSeen:
+    """A notice and whether it is addressed to the actor (as a user, an inspector, a desk
+    member or one of a group)."""
+
+    addressed: bool
+
+
+def _manage_desks(actor: Actor, obj: Any) -> None:
+    if actor.role != Role.ADMIN:
+        raise _forbidden("只有系统管理员管理审批窗口", "Only admins manage licensing desks")
+
+
+def group_of(actor: Actor) -> tuple[str, str | None]:
+    """The group an actor receives notices as: (their role, their department's code)."""
+    return actor.role, actor.department
+
+
+def _read_notice(actor: Actor, notice: NoticeSeen | None) -> None:
+    """Everyone has an inbox; another's notice looks like none (404), even to an admin."""
+    if notice is not None and not notice.addressed:
+        raise AppError("NOT_FOUND", zh="未找到该通知", en="No such notice")
 
 
 RULES: dict[Action, Rule] = {
@@ -349,6 +391,8 @@ RULES: dict[Action, Rule] = {
     Action.KEEP_ROSTER: _keep_roster,
     Action.LINK_ACCOUNT: _link_account,
     Action.READ_PHOTO: _read_photo,
+    Action.MANAGE_DESKS: _manage_desks,
+    Action.READ_NOTICE: _read_notice,
 }
 
 

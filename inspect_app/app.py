@@ -14,8 +14,10 @@ from inspect_app import audit, auth, config, headers
 from inspect_app.api import (
     auth_routes,
     catalogue,
+    desks,
     entities,
     imports,
+    inbox,
     licences,
     licensing,
     maps_pages,
@@ -105,6 +107,8 @@ def _register_api(app: Flask) -> None:
         people,
         roster,
         photos,
+        inbox,  # issue 13 §2
+        desks,
     ):
         api.register_blueprint(module.blp)
     app.register_blueprint(maps_pages.static)

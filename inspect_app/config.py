@@ -55,6 +55,8 @@ def job_settings() -> dict[str, Any]:
         "OUTBOX_BATCH": int(os.environ.get("LIANJIAN_OUTBOX_BATCH", 100)),
         "OUTBOX_MAX_REQUEUES": int(os.environ.get("LIANJIAN_OUTBOX_MAX_REQUEUES", 3)),
         "OUTBOX_LOST_CHECK_SECONDS": int(os.environ.get("LIANJIAN_OUTBOX_LOST_CHECK_SECONDS", 30)),
+        # a notice that asks only to be acknowledged escalates when unacknowledged this long
+        "NOTICE_ACK_HOURS": int(os.environ.get("LIANJIAN_NOTICE_ACK_HOURS", 48)),
     }
 
 

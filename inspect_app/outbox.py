@@ -88,8 +88,9 @@ JOBS: dict[str, JobSpec] = {
         JobPolicy(timeout=300, max_retries=0),
         cron="OVERDUE_CRON",
     ),
-    "escalate_feedback": JobSpec(
-        "inspect_app.jobs.followup.escalate_feedback",
+    # issue 13 §2: every notice's escalation, licensing feedback's among them (was escalate_feedback)
+    "escalate_notices": JobSpec(
+        "inspect_app.jobs.followup.escalate_notices",
         JobPolicy(timeout=300, max_retries=0),
         cron="FOLLOWUP_CRON",
     ),

@@ -224,3 +224,57 @@ def freeze_and_draw(planner: Actor, code: str, now):
 
     draws.freeze_task(planner, code, now)
     return draws.run_draw(planner, code, TEST_SEED["source_values"], TEST_SEED["provenance"], now)
+
+
+# -- issue 13 §2: licensing desks --
+
+
+def make_desk(
+    code: str = "ASC-LIC",
+    department: str = "ASC",
+    *,
+    kind: str = "LICENSING",
+    scope=(),
+    members=(),
+    default: bool = False,
+    head: User | None = None,
+    name: str | None = None,
+):
+    """A desk through the service, with its scope (pairs of industry and street codes, either
+    None) and its members (users); open feedback moves to it as the routing rule says."""
+    from inspect_app.services import desks
+
+    now = utcnow()
+    data = {
+        "code": code,
+        "name": name or f"区行政服务中心{code}窗口",
+        "department": department,
+        "kind": kind,
+        "is_default": default,
+        "head": head.username if head else None,
+    }
+    desks.create_desk(ADMIN, data, now)
+    if scope:
+        lines = [{"industry": industry, "street": street} for industry, street in scope]
+        desks.set_scope(ADMIN, code, lines, now)
+    for member in members:
+        desks.add_member(ADMIN, code, member.username, now)
+    return desks.get_desk(ADMIN, code)
+
+
+def desk_clerk(desk_code: str, role: str = "licensing", department: str = "ASC") -> User:
+    """A new user working at the desk."""
+    from inspect_app.services import desks
+
+    user = make_user(role, department)
+    desks.add_member(ADMIN, desk_code, user.username, utcnow())
+    return user
+
+
+def desk_login(desk_code: str = "ASC-LIC") -> dict[str, str]:
+    """The headers of a new licensing clerk of the desk (the desk made, default, if missing)."""
+    from inspect_app.models import Desk
+
+    if not Desk.select().where(Desk.code == desk_code).exists():
+        make_desk(desk_code, default=True)
+    return auth_header(desk_clerk(desk_code))

@@ -1,4 +1,5 @@
-"""The licensing inbox (/api/v1/licensing): feedback from inspections, acknowledged and acted on."""
+"""The licensing inbox (/api/v1/licensing): feedback from inspections, acknowledged and acted on,
+each at the desk it is routed to (docs/domain.md, "Desks and inboxes")."""
 
 from __future__ import annotations
 
@@ -42,6 +43,10 @@ class FeedbackSchema(ma.Schema):
     acted_at = ma.fields.DateTime(allow_none=True)
     licence_event = ma.fields.Integer(attribute="licence_event_id", allow_none=True)
     version = ma.fields.Integer()
+    desk = ma.fields.Function(  # issue 13 §2: the desk it is routed to
+        lambda f: f.desk.code if f.desk_id else None,
+        metadata={"type": "string", "nullable": True},
+    )
 
 
 class InboxFilterSchema(Strict):
@@ -53,6 +58,7 @@ class InboxFilterSchema(Strict):
         validate=validate.OneOf([o.value for o in (Outcome.NOBIZ, Outcome.NOADDR, Outcome.CLOSED)])
     )
     overdue = ma.fields.Boolean()
+    desk = ma.fields.String(validate=validate.Length(min=1, max=16))  # one of my desks
 
 
 class ActSchema(Strict):
@@ -68,7 +74,8 @@ class Inbox(MethodView):
     @blp.response(200, FeedbackSchema(many=True))
     @blp.paginate(QueryPage)
     def get(self, args):
-        """Feedback for licensing, newest first; filter by status, outcome, overdue."""
+        """Feedback for licensing at my desks, newest first; filter by desk, status, outcome,
+        overdue."""
         return feedback.inbox(current_actor(), args | {"today": local(utcnow()).date()})
 
 

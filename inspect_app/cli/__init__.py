@@ -20,6 +20,7 @@ from inspect_app import config
 from inspect_app.app import create_app
 from inspect_app.cli import admin, demo, followup, instance, jobs, people, registry, supervision
 from inspect_app.cli import beacon as beacon_cli
+from inspect_app.cli import desks as desks_cli  # issue 13 §2
 from inspect_app.cli.base import Refusal, refusal_for
 from inspect_app.errors import AppError
 
@@ -107,6 +108,7 @@ for _command in (
     *followup.COMMANDS,
     *beacon_cli.COMMANDS,
     *people.COMMANDS,
+    *desks_cli.COMMANDS,
 ):
     lianjian.add_command(
         _in_app_context(_command, initialised=_command.name not in WITHOUT_INSTANCE)

@@ -18,6 +18,7 @@ from rq import Queue, SimpleWorker
 
 from inspect_app import outbox
 from inspect_app.auth import actor_for
+from inspect_app.cli.base import system_actor
 from inspect_app.db import database
 from inspect_app.domain.inspection import (
     NO_ACCESS,
@@ -28,6 +29,7 @@ from inspect_app.domain.inspection import (
 )
 from inspect_app.jobs import relay
 from inspect_app.models import (
+    Desk,
     Entity,
     Feedback,
     Inspection,
@@ -39,7 +41,7 @@ from inspect_app.models import (
     TaskRiskPoint,
     User,
 )
-from inspect_app.services import feedback, fieldwork, licence_codes
+from inspect_app.services import desks, feedback, fieldwork, licence_codes
 from inspect_app.services.fieldwork import FieldSettings
 
 OUTCOME_MIX = {
@@ -134,10 +136,21 @@ def _record(inspection, members, points, outcome, now, settings, rng) -> None:
     fieldwork.submit(lead, inspection, now)
 
 
+def _at_the_default_desk(staff: User, now: datetime) -> None:
+    """Feedback is seen at its desk (issue 13 §2): the district's default desks, the staff at
+    the licensing one (open feedback moves to it when it is made)."""
+    operator = system_actor()
+    desks.ensure_default_desks(operator, now)
+    licensing_desk = desks.DEFAULT_LAYOUT[0][0]
+    if Desk.select().where(Desk.code == licensing_desk).exists():
+        desks.add_member(operator, licensing_desk, staff.username, now)
+
+
 def answer_licensing_feedback(now: datetime) -> Counter:
     """Licensing staff work through their inbox: acknowledge, then act on each item."""
     staff = User.select().where(User.role == "licensing").order_by(User.username).first()
     actor = actor_for(staff)
+    _at_the_default_desk(staff, now)
     acted: Counter = Counter()
     for row in Feedback.select().where(
         (Feedback.kind == feedback.LICENSING) & (Feedback.status == "DELIVERED")

@@ -14,7 +14,7 @@ from inspect_app.cli.base import InputPath, progress_bar, system_actor
 from inspect_app.cli.synthetic import load_synthetic_district, staff_password
 from inspect_app.clock import utcnow
 from inspect_app.db import database
-from inspect_app.services import importing, seeding
+from inspect_app.services import desks, importing, seeding
 
 
 @click.command("seed")
@@ -48,6 +48,10 @@ def seed_command(catalogue_path: Path | None, synthetic: int, seed_value: int) -
     except district.CatalogueError as error:
         raise click.ClickException(f"目录数据有误 / catalogue is invalid: {error}") from error
     click.echo("catalogue: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    with database.connection_context():  # a district with no desk gets the default layout
+        made = desks.ensure_default_desks(system_actor(), utcnow())
+    if made:
+        click.echo("desks: " + ", ".join(made) + " (default)")
     if synthetic:
         password = staff_password(Path(current_app.config["LIANJIAN_HOME"]))
         with database.connection_context():

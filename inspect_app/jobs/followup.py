@@ -1,5 +1,6 @@
-"""Jobs of the follow-up: deliver feedback to its inbox, escalate unanswered licensing feedback,
-flag tasks whose results were not published in time."""
+"""Jobs of the follow-up: deliver feedback to its inbox, escalate every notice left unsettled
+past its due time (licensing feedback among them), flag tasks whose results were not published
+in time."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 
 from inspect_app.clock import utcnow
 from inspect_app.jobs.connection import job_database
-from inspect_app.services import disclosure, feedback
+from inspect_app.services import disclosure, feedback, notifications
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +21,13 @@ def deliver_feedback(outbox_id: int, feedback_id: int) -> bool:
     return delivered
 
 
-def escalate_feedback() -> int:
-    """Cron: licensing feedback past its answer date escalates once."""
+def escalate_notices() -> dict[str, int]:
+    """Cron: every notice unsettled past its due time escalates once (licensing feedback past
+    its answer date among them)."""
     with job_database():
-        count = feedback.escalate_overdue(utcnow())
-    log.info("job.escalate_feedback escalated=%s", count)
-    return count
+        counts = notifications.escalate_overdue(utcnow())
+    log.info("job.escalate_notices counts=%s", counts)
+    return counts
 
 
 def flag_late_disclosures() -> int:

@@ -2,6 +2,8 @@
 (risk points, grades, tasks, draws, inspections) and fieldwork (results, evidence,
 signatures, client operations, notifications, the job outbox)."""
 
+from inspect_app.models.desks import *  # noqa: F403
+from inspect_app.models.desks import DESK_MODELS
 from inspect_app.models.fieldwork import *  # noqa: F403
 from inspect_app.models.fieldwork import FIELDWORK_MODELS
 from inspect_app.models.followup import *  # noqa: F403
@@ -12,3 +14,4 @@ from inspect_app.models.supervision import *  # noqa: F403
 from inspect_app.models.supervision import SUPERVISION_MODELS
 
 ALL_MODELS = [*REGISTRY_MODELS, *SUPERVISION_MODELS, *FIELDWORK_MODELS, *FOLLOWUP_MODELS]
+ALL_MODELS += DESK_MODELS

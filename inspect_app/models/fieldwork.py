@@ -7,7 +7,9 @@ import peewee as pw
 
 from inspect_app.clock import utcnow
 from inspect_app.db import BaseModel, JSONField, UTCDateTimeField
-from inspect_app.models.registry import Inspector, User
+from inspect_app.models.desks import Desk
+from inspect_app.models.followup import Feedback
+from inspect_app.models.registry import Department, Inspector, User
 from inspect_app.models.supervision import Inspection, RiskPoint, SpotCheckTask
 
 
@@ -120,7 +122,11 @@ class OfflineCopy(BaseModel):
 
 
 class Notification(BaseModel):
-    """Something the platform told someone; the dedup key makes every notice go out once."""
+    """Something the platform told someone; the dedup key makes every notice go out once.
+
+    Its recipient is one of: a user, an inspector (their account), a desk (its members), or a
+    group (every active user of `role`, of `department` when one is given). Unsettled past
+    `due_at`, it is escalated once (docs/domain.md, "Desks and inboxes")."""
 
     dedup_key = pw.CharField(max_length=128, unique=True)
     kind = pw.CharField(max_length=24, index=True)
@@ -133,6 +139,16 @@ class Notification(BaseModel):
     payload = JSONField(default=dict)
     created_at = UTCDateTimeField(default=utcnow)
     read_at = UTCDateTimeField(null=True)
+    desk = pw.ForeignKeyField(Desk, null=True, backref="notices")
+    role = pw.CharField(max_length=12, null=True)  # a group recipient: every user of this role
+    department = pw.ForeignKeyField(Department, null=True, backref="notices")  # … of this dept
+    feedback = pw.ForeignKeyField(Feedback, null=True, backref="notices", on_delete="CASCADE")
+    due_at = UTCDateTimeField(null=True, index=True)
+    acknowledged_at = UTCDateTimeField(null=True)
+    acknowledged_by = pw.CharField(max_length=32, null=True)
+    settled_at = UTCDateTimeField(null=True)  # acknowledged, or for licensing feedback acted on
+    escalated_at = UTCDateTimeField(null=True)
+    escalation_of = pw.ForeignKeyField("self", null=True, backref="escalations")
 
 
 class OutboxJob(BaseModel):

@@ -7,6 +7,7 @@ import peewee as pw
 
 from inspect_app.clock import utcnow
 from inspect_app.db import BaseModel, JSONField, UTCDateTimeField
+from inspect_app.models.desks import Desk
 from inspect_app.models.registry import Entity, Licence, LicenceEvent
 from inspect_app.models.supervision import Inspection, SpotCheckTask
 
@@ -37,6 +38,8 @@ class Feedback(BaseModel):
     # 0 for the submission's follow-ups, the amendment's id for those an amendment led to.
     generation = pw.IntegerField(default=0)
     withdrawn_at = UTCDateTimeField(null=True)  # the result no longer calls for it
+    # the desk it is routed to (services/desks.py: LICENSING and CREDIT kinds), None: no desk
+    desk = pw.ForeignKeyField(Desk, null=True, backref="feedback", on_delete="SET NULL")
 
     class Meta:
         indexes = ((("inspection", "kind", "generation"), True),)

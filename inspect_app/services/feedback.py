@@ -11,7 +11,7 @@ from typing import Any
 from peewee import JOIN
 
 from inspect_app import audit, catalogue, outbox
-from inspect_app.access import Action, ensure
+from inspect_app.access import Action, DeskWork, allows, ensure
 from inspect_app.actor import Actor
 from inspect_app.clock import local
 from inspect_app.db import database
@@ -19,18 +19,24 @@ from inspect_app.domain.calendar import add_working_days
 from inspect_app.domain.lifecycle import EventKind, Status
 from inspect_app.errors import AppError
 from inspect_app.models import (
-    Department,
+    Desk,
     Entity,
     Feedback,
     Inspection,
     Licence,
     SpotCheckTask,
-    User,
 )
-from inspect_app.services import licences, notifications, reinspection
+from inspect_app.services import desks, licences, notifications, reinspection
 
 LICENSING = "LICENSING"
 INBOX_STATES = ("DELIVERED", "ACKNOWLEDGED", "ESCALATED")
+# The notice each kind of follow-up is delivered as.
+NOTICE_KINDS = {
+    "LICENSING": "LICENSING_FEEDBACK",
+    "CREDIT": "CREDIT_RECORD",
+    "REFERRAL": "REFERRAL",
+    "RECTIFICATION": "RECTIFICATION",
+}
 
 
 # The API's choice of actions is fixed when it starts; the seeded rules say what each one does.
@@ -82,6 +88,9 @@ def record_followups(inspection: Inspection, now: datetime, generation: int = 0)
             updated_at=now,
             generation=generation,
         )
+        row.desk = desks.desk_for_feedback(row)
+        if row.desk_id is not None:
+            row.save(only=[Feedback.desk])
         outbox.add("deliver_feedback", [row.id], dedup_key=f"deliver-feedback:{row.id}")
         if rule["kind"] == "RECTIFICATION" and rule.get("reinspect"):
             reinspection.record_reinspection(inspection.id, due_on, generation)
@@ -104,6 +113,7 @@ def recompute_followups(
         )
     )
     for row in stale:
+        notifications.settle_feedback(row.id, audit.SYSTEM_ACTOR, now, acted=True)
         Feedback.update(
             status=row.status if row.status == "ACTED" else "WITHDRAWN",
             withdrawn_at=now,
@@ -124,16 +134,45 @@ def deliver(feedback_id: int, now: datetime) -> bool:
         .execute()
     )
     if delivered:
+        row = Feedback.get_by_id(feedback_id)
+        recipient = desks.recipient_of_feedback(row)
+        _notify(row, recipient, now)
         audit.record(
             audit.SYSTEM_ACTOR,
             "feedback.deliver",
             "feedback",
             feedback_id,
             before={"status": "RECORDED"},
-            after={"status": "DELIVERED"},
+            after={"status": "DELIVERED", "to": notifications.recipient_label(recipient)},
             at=now,
         )
     return bool(delivered)
+
+
+def _notify(row: Feedback, recipient: dict[str, Any], now: datetime) -> None:
+    """The follow-up's notice; feedback to licensing is due the day after its answer date."""
+    due_at = None
+    if row.kind == LICENSING and row.due_on is not None:
+        due_at = notifications.start_of(row.due_on + timedelta(days=1))
+    entity = Entity.get_by_id(row.entity_id)
+    notifications.notify(
+        f"FEEDBACK:{row.id}",
+        NOTICE_KINDS.get(row.kind, row.kind),
+        now=now,
+        payload={
+            "entity": entity.credit_code,
+            "entity_name": entity.name,
+            "licence": Licence.get_by_id(row.licence_id).number if row.licence_id else None,
+            "outcome": row.outcome,
+            "due_on": row.due_on.isoformat() if row.due_on else None,
+        }
+        | {k: v for k, v in row.details.items() if k.startswith("label_")},
+        inspection=row.inspection_id,
+        task=Inspection.get_by_id(row.inspection_id).task_id,
+        feedback=row.id,
+        due_at=due_at,
+        **recipient,
+    )
 
 
 def deliver_recorded(outbox_id: int, feedback_id: int, now: datetime) -> bool:
@@ -146,16 +185,27 @@ def deliver_recorded(outbox_id: int, feedback_id: int, now: datetime) -> bool:
     return delivered
 
 
+def _sees_every_desk(actor: Actor) -> bool:
+    return allows(actor, Action.ACT_ON_FEEDBACK, DeskWork(desk_id=None, my_desks=()))
+
+
 def inbox(actor: Actor, filters: dict[str, Any]):
-    """Feedback for licensing that has been delivered, newest first."""
+    """Feedback for licensing that has been delivered, newest first: the feedback routed to the
+    actor's desks (an admin: all of it; a licensing account at no desk: none)."""
     ensure(actor, Action.ACT_ON_FEEDBACK)
     query = (
-        Feedback.select(Feedback, Entity, Licence)
+        Feedback.select(Feedback, Entity, Licence, Desk)
         .join(Entity)
         .switch(Feedback)
         .join(Licence, JOIN.LEFT_OUTER)
+        .switch(Feedback)
+        .join(Desk, JOIN.LEFT_OUTER)
         .where((Feedback.kind == LICENSING) & Feedback.status.in_([*INBOX_STATES, "ACTED"]))
     )
+    if not _sees_every_desk(actor):
+        query = query.where(Feedback.desk.in_(desks.desk_ids_of(actor.user_id)))
+    if filters.get("desk"):
+        query = query.where(Desk.code == filters["desk"])
     if filters.get("status"):
         query = query.where(Feedback.status == filters["status"])
     if filters.get("outcome"):
@@ -166,6 +216,7 @@ def inbox(actor: Actor, filters: dict[str, Any]):
 
 
 def get_feedback(actor: Actor, feedback_id: int) -> Feedback:
+    """One piece of feedback, at the desk it is routed to (another desk's: 404)."""
     ensure(actor, Action.ACT_ON_FEEDBACK)
     row = Feedback.get_or_none(
         (Feedback.id == feedback_id)
@@ -174,6 +225,7 @@ def get_feedback(actor: Actor, feedback_id: int) -> Feedback:
     )
     if row is None:
         raise AppError("NOT_FOUND", zh="未找到该反馈", en="No such feedback")
+    ensure(actor, Action.ACT_ON_FEEDBACK, DeskWork(row.desk_id, desks.desk_ids_of(actor.user_id)))
     return row
 
 
@@ -201,6 +253,7 @@ def acknowledge(actor: Actor, feedback_id: int, expected_version: int, now: date
             acknowledged_at=now,
             acknowledged_by=actor.label,
         )
+        notifications.settle_feedback(row.id, actor.label, now, acted=False)
         audit.record(
             actor.label,
             "feedback.acknowledge",
@@ -249,6 +302,7 @@ def act(
             acted_by=actor.label,
             licence_event=event.id,
         )
+        notifications.settle_feedback(row.id, actor.label, now, acted=True)
         audit.record(
             actor.label,
             "feedback.act",
@@ -258,41 +312,3 @@ def act(
             at=now,
         )
     return row
-
-
-def escalate_overdue(now: datetime) -> int:
-    """Unanswered licensing feedback past its due date escalates, once, to licensing's users."""
-    today = local(now).date()
-    count = 0
-    with database.atomic():
-        overdue = list(
-            Feedback.select().where(
-                (Feedback.kind == LICENSING)
-                & Feedback.status.in_(["DELIVERED", "ACKNOWLEDGED"])
-                & (Feedback.due_on < today)
-            )
-        )
-        staff = list(User.select().join(Department).where((User.role == "licensing") & User.active))
-        for row in overdue:
-            Feedback.update(
-                status="ESCALATED", escalated_at=now, updated_at=now, version=Feedback.version + 1
-            ).where(Feedback.id == row.id).execute()
-            audit.record(
-                audit.SYSTEM_ACTOR,
-                "feedback.escalate",
-                "feedback",
-                row.id,
-                before={"status": row.status},
-                after={"status": "ESCALATED", "due_on": row.due_on.isoformat()},
-                at=now,
-            )
-            for user in staff:
-                notifications.notify(
-                    f"FEEDBACK_ESCALATED:{row.id}:{user.id}",
-                    "FEEDBACK_ESCALATED",
-                    user=user.id,
-                    now=now,
-                    payload={"feedback": row.id, "due_on": row.due_on.isoformat()},
-                )
-            count += 1
-    return count

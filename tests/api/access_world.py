@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from inspect_app.auth import issue_token
 from inspect_app.clock import utcnow
-from inspect_app.models import Draw, Feedback, Inspection, SpotCheckTask, Token
+from inspect_app.models import Draw, Feedback, Inspection, Notification, SpotCheckTask, Token
 from inspect_app.services import dispatch
 from tests.factories import (
     PNG_1PX,
@@ -27,6 +27,7 @@ from tests.factories import (
     internet_cafes,
     joint_ic_task_body,
     login,
+    make_desk,
     make_entity,
     make_licence,
     make_user,
@@ -107,6 +108,11 @@ class World:
     # on 市场监管局's inspection, by their hashes
     photo_ct: str = ""
     photo_ms: str = ""
+    # issue 13 §2: the lead member's dispatch notice, the desk's feedback notice, a spare desk
+    notice_team: int = 0
+    notice_desk: int = 0
+    spare_desk: str = ""
+    spare_clerk: str = ""
 
     def fresh_task(self, lead: str, state: str) -> str:
         """A new task of `lead` in `state` ("draft" or "frozen"), for writes that use one up."""
@@ -144,12 +150,14 @@ def _dead_tokens(client) -> dict[str, dict[str, str]]:
 def build_world(client) -> World:
     """The district: see the module's docstring."""
     cafes = internet_cafes(2)
-    _, team = inspector_with_login("CT0001", "CT", name="王晓明")
+    team_inspector, team = inspector_with_login("CT0001", "CT", name="王晓明")
     _, fr = inspector_with_login("FR0001", "FR", name="陈立", device="平板-07")
     inspections = draw_joint_check(client, cafes=2)
     joint_code = inspections[0].task.code
     ct_planner, ms_planner = login("planner", "CT"), login("planner", "MS")
-    licensing = login("licensing", "ASC")
+    licensing_user = make_user("licensing", "ASC")
+    make_desk("ASC-LIC", default=True, members=[licensing_user])  # the persona's desk
+    licensing = auth_header(licensing_user)
 
     # The second café is visited, found closed down and submitted: its follow-up reaches licensing.
     submitted_licence = next(c for c in cafes if c.holder_id == inspections[1].entity_id)
@@ -189,6 +197,7 @@ def build_world(client) -> World:
         "payload"
     ]
     _, spare = issue_token(second.user, "平板-备用", utcnow(), timedelta(hours=1))
+    spare_clerk = make_user("licensing", "ASC")
 
     headers = {
         "anonymous": {},
@@ -222,6 +231,14 @@ def build_world(client) -> World:
         planners={"CT": ct_planner, "MS": ms_planner},
         photo_ct=photo_ct,
         photo_ms=photo_ms,
+        notice_team=Notification.get(
+            (Notification.kind == "ASSIGNED")
+            & (Notification.inspection == inspections[0].id)
+            & (Notification.inspector == team_inspector.id)
+        ).id,
+        notice_desk=Notification.get(Notification.feedback == feedback.id).id,
+        spare_desk=make_desk("MAT-CREDIT", kind="CREDIT", members=[spare_clerk]).code,
+        spare_clerk=spare_clerk.username,
     )
 
 

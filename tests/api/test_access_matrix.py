@@ -247,6 +247,22 @@ POLICY: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
         "ct": frozenset({CT, ADMIN}),
         "ms": frozenset({MS, ADMIN}),
     },
+    # issue 13 §2: everyone's inbox holds only their own notices (another's is 404, even to an
+    # admin): `team` the joint check lead member's dispatch notice, `desk` the feedback notice
+    # of the licensing persona's desk. Desks are kept by admins.
+    ("GET", "/api/v1/inbox"): SIGNED_IN,
+    ("GET", "/api/v1/inbox/{notice_id}"): {"team": frozenset({TEAM}), "desk": frozenset({LIC})},
+    ("POST", "/api/v1/inbox/{notice_id}/acknowledge"): {
+        "team": frozenset({TEAM}),
+        "desk": frozenset({LIC}),
+    },
+    ("GET", "/api/v1/desks"): frozenset({ADMIN}),
+    ("POST", "/api/v1/desks"): frozenset({ADMIN}),
+    ("GET", "/api/v1/desks/{code}"): frozenset({ADMIN}),
+    ("PUT", "/api/v1/desks/{code}/scope"): frozenset({ADMIN}),
+    ("PUT", "/api/v1/desks/{code}/head"): frozenset({ADMIN}),
+    ("POST", "/api/v1/desks/{code}/members"): frozenset({ADMIN}),
+    ("DELETE", "/api/v1/desks/{code}/members/{username}"): frozenset({ADMIN}),
 }
 
 # Answers 500 being fixed elsewhere, reported rather than failed: none may be.
@@ -284,6 +300,10 @@ def _targets(world: World, method: str, template: str) -> dict[str, dict[str, An
         return _people_targets(world, template)
     if "{token_id}" in template:
         return {"other": {"token_id": world.spare_token}}
+    if "{notice_id}" in template:  # issue 13 §2
+        return {"team": {"notice_id": world.notice_team}, "desk": {"notice_id": world.notice_desk}}
+    if template.startswith("/api/v1/desks/"):
+        return {"": {"code": world.spare_desk, "username": world.spare_clerk}}
     if "{feedback_id}" in template:
         return {"ct": {"feedback_id": world.feedback}}
     if "{credit_code}" in template:
@@ -494,6 +514,15 @@ def _body(world: World, method: str, template: str, path: str, target: str) -> d
     if key == ("PATCH", "/api/v1/tasks/{code}"):
         name = {"json": {"name": "2026年第四季度联合抽查（修订）"}}
         return name | {"headers": _etag(world, path)}
+    if key == ("POST", "/api/v1/desks"):  # issue 13 §2: a credit desk, routing no feedback here
+        code = f"D{uuid.uuid4().hex[:8].upper()}"
+        return {
+            "json": {"code": code, "name": "信用管理窗口", "department": "ASC", "kind": "CREDIT"}
+        }
+    if key == ("PUT", "/api/v1/desks/{code}/scope"):
+        return {"json": {"scope": [{"industry": "FS", "street": None}]}}
+    if key in (("POST", "/api/v1/desks/{code}/members"), ("PUT", "/api/v1/desks/{code}/head")):
+        return {"json": {"username": world.spare_clerk}}
     if key == ("POST", "/api/v1/tasks/{code}/draw"):
         return {"json": {"source_values": ["3 17 22 31 8"], "provenance": "2026-11-30 公开摇号"}}
     if key == ("GET", "/api/v1/public/licences/verify"):
@@ -590,6 +619,12 @@ def _hidden(world: World, method: str, template: str, persona: str) -> tuple[str
         }.get(persona, ())
     if key == ("GET", "/api/v1/tablet/inspections"):
         return {TEAM: (world.ms_entity,), OFF: (world.ct_entity,)}.get(persona, ())
+    if key == ("GET", "/api/v1/inbox"):  # issue 13 §2: notices of others' inspections
+        return {
+            TEAM: (world.ms_entity,),
+            OFF: (world.ct_entity,),
+            LIC: (world.ct_entity, world.ms_entity),
+        }.get(persona, ())
     if key == ("GET", "/api/v1/auth/devices") and persona != ADMIN:
         return ("平板-备用",)
     if key == ("GET", "/api/v1/inspectors"):  # a planner's own department's directory only

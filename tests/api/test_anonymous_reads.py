@@ -28,8 +28,13 @@ def _values(client, code: str, licence_number: str) -> dict[str, dict[str, str]]
         "users": {"user_id": "1"},  # issue 13 §1
         "inspectors": {"inspector_code": "CT0001"},
     }
-    return by_area, {"payload": payload, "code": code, "inspection_id": "1", "feedback_id": "1"} | {
-        "sha256": "0" * 64  # issue 13 §5: a photo by its hash
+    return by_area, {
+        "payload": payload,
+        "code": code,
+        "inspection_id": "1",
+        "feedback_id": "1",
+        "notice_id": "1",  # issue 13 §2
+        "sha256": "0" * 64,  # issue 13 §5: a photo by its hash
     }
 
 

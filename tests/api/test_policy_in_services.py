@@ -15,6 +15,7 @@ from inspect_app.domain.task import PartnerAnswer
 from inspect_app.models import Licence, SpotCheckTask
 from inspect_app.services import (
     complaints,
+    desks,
     disclosure,
     draws,
     entities,
@@ -22,6 +23,7 @@ from inspect_app.services import (
     importing,
     inspections,
     licences,
+    notifications,
     risk_points,
     tasks,
 )
@@ -111,6 +113,32 @@ def _calls(world):
                 someone, licence.holder.credit_code, date(2026, 11, 2), "群众举报", now
             ),
         ),
+        # issue 13 §2: desks and inboxes
+        "list desks": (Action.MANAGE_DESKS, lambda: desks.list_desks(someone)),
+        "create a desk": (Action.MANAGE_DESKS, lambda: desks.create_desk(someone, {}, now)),
+        "scope a desk": (Action.MANAGE_DESKS, lambda: desks.set_scope(someone, "X", [], now)),
+        "add a desk member": (
+            Action.MANAGE_DESKS,
+            lambda: desks.add_member(someone, "X", "u", now),
+        ),
+        "remove a desk member": (
+            Action.MANAGE_DESKS,
+            lambda: desks.remove_member(someone, "X", "u", now),
+        ),
+        "name a desk's head": (
+            Action.MANAGE_DESKS,
+            lambda: desks.set_head(someone, "X", None, now),
+        ),
+        "lay out default desks": (
+            Action.MANAGE_DESKS,
+            lambda: desks.ensure_default_desks(someone, now),
+        ),
+        "read my notices": (Action.READ_NOTICE, lambda: notifications.inbox(someone, {})),
+        "read a notice": (Action.READ_NOTICE, lambda: notifications.get_notice(someone, 1)),
+        "acknowledge a notice": (
+            Action.READ_NOTICE,
+            lambda: notifications.acknowledge(someone, 1, now),
+        ),
     }
 
 
@@ -135,6 +163,16 @@ USE_CASES = [
     "act on feedback",
     "answer a partnership",
     "file a complaint",
+    "list desks",
+    "create a desk",
+    "scope a desk",
+    "add a desk member",
+    "remove a desk member",
+    "name a desk's head",
+    "lay out default desks",
+    "read my notices",
+    "read a notice",
+    "acknowledge a notice",
 ]
 
 

@@ -48,6 +48,7 @@ def test_init_and_seed_on_a_fresh_home_then_again_harmlessly(tmp_path):
     assert "up to date" in again.stdout and "kept" in again.stdout
     seeded = subprocess.run([LIANJIAN, "seed"], capture_output=True, text=True, env=env, check=True)
     assert "25 industries" in seeded.stdout and "12 streets" in seeded.stdout
+    assert "desks: ASC-LIC, ASC-CREDIT (default)" in seeded.stdout  # issue 13 §2
     verify = subprocess.run([LIANJIAN, "audit", "verify"], capture_output=True, text=True, env=env)
     assert verify.returncode == 0, verify.stderr
 

@@ -55,6 +55,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0012_sign_in_throttle",
         "0013_signed_audit_head",
         "0014_people",
+        "0015_desks_and_inboxes",
         "0017_offline_team",
     ]
     with fresh_db.connection_context():
@@ -85,6 +86,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0012_sign_in_throttle",
         "0013_signed_audit_head",
         "0014_people",
+        "0015_desks_and_inboxes",
         "0017_offline_team",
         "9001_entity_note",
     ]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from inspect_app.models import Feedback, Inspection, Licence, LicenceEvent, OutboxJob
-from tests.factories import feedback_tag, if_match, login
+from tests.factories import desk_login, feedback_tag, if_match, login
 
 
 def _inbox(client, headers=None, **query):
     return client.get(
         "/api/v1/licensing/feedback",
-        headers=headers or login("licensing", "ASC"),
+        headers=headers or desk_login(),
         query_string=query,
     )
 
@@ -49,7 +49,7 @@ def test_outcomes_for_licensing_reach_the_inbox(client, submit, outcome):
 
 def test_licensing_acts_and_the_licence_shows_it(client, submit, joint):
     submit("NOBIZ")
-    headers = login("licensing", "ASC")
+    headers = desk_login()
     (row,) = _inbox(client, headers).get_json()
     acknowledged = client.post(
         f"/api/v1/licensing/feedback/{row['id']}/acknowledge",
@@ -73,7 +73,7 @@ def test_licensing_acts_and_the_licence_shows_it(client, submit, joint):
 
 def test_no_action_needs_a_reason_and_leaves_the_status(client, submit, joint):
     submit("NOADDR")
-    headers = login("licensing", "ASC")
+    headers = desk_login()
     (row,) = _inbox(client, headers).get_json()
     missing = client.post(
         f"/api/v1/licensing/feedback/{row['id']}/act",
@@ -98,16 +98,22 @@ def test_unanswered_feedback_escalates_once(client, submit):
 
     from inspect_app.clock import utcnow
     from inspect_app.models import Notification
-    from inspect_app.services.feedback import escalate_overdue
-    from tests.factories import make_user
+    from inspect_app.services.notifications import escalate_overdue
+    from tests.factories import make_desk, make_user
 
-    make_user("licensing", "ASC")
+    head = make_user("licensing", "ASC")
+    make_desk(default=True, head=head)
     submit("CLOSED")
     later = utcnow() + timedelta(days=40)
-    assert escalate_overdue(later) == 1
-    assert escalate_overdue(later) == 0
-    assert Feedback.get(Feedback.kind == "LICENSING").status == "ESCALATED"
-    assert Notification.select().where(Notification.kind == "FEEDBACK_ESCALATED").count() >= 1
+    assert escalate_overdue(later)["feedback"] == 1
+    assert escalate_overdue(later) == {"notices": 0, "feedback": 0}
+    feedback = Feedback.get(Feedback.kind == "LICENSING")
+    assert feedback.status == "ESCALATED"
+    (escalation,) = Notification.select().where(
+        (Notification.kind == "ESCALATION") & (Notification.feedback == feedback.id)
+    )
+    assert escalation.escalation_of.kind == "LICENSING_FEEDBACK"
+    assert escalation.user_id == head.id  # the desk's head
 
 
 @pytest.mark.parametrize(
@@ -166,7 +172,7 @@ def test_a_licence_cancelled_by_licensing_leaves_the_next_frame(client, joint):
 
 def test_acting_on_feedback_states_the_version_seen(client, submit):
     submit("NOBIZ")
-    headers = login("licensing", "ASC")
+    headers = desk_login()
     (row,) = _inbox(client, headers).get_json()
     url = f"/api/v1/licensing/feedback/{row['id']}"
     blind = client.post(f"{url}/acknowledge", headers=headers)
@@ -186,7 +192,7 @@ def test_the_inbox_costs_the_same_queries_for_one_item_as_for_six(client, submit
     from inspect_app.db import database
 
     inspection = submit("NOBIZ")
-    headers = login("licensing", "ASC")
+    headers = desk_login()
     counter = {"n": 0}
     real = database.obj.execute_sql
 

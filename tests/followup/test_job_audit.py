@@ -10,7 +10,7 @@ from inspect_app.clock import utcnow
 from inspect_app.jobs import relay
 from inspect_app.models import AuditEntry, Feedback, SpotCheckTask
 from inspect_app.services import disclosure, reminders
-from inspect_app.services.feedback import escalate_overdue
+from inspect_app.services.notifications import escalate_overdue
 from tests.factories import make_user
 
 
@@ -24,7 +24,8 @@ def test_feedback_delivery_is_audited(client, submit):
     assert feedback.status == "DELIVERED"
     [entry] = _entries("feedback.deliver")
     assert (entry.actor, entry.object_id) == (audit.SYSTEM_ACTOR, str(feedback.id))
-    assert entry.after == {"status": "DELIVERED"}
+    assert entry.after["status"] == "DELIVERED"
+    assert entry.after["to"] == {"type": "group", "role": "admin", "department": None}  # no desk
 
 
 def test_feedback_escalation_is_audited_once(client, submit):

@@ -9,6 +9,7 @@ import uuid
 from inspect_app.models import Draw, Inspection, Licence, SpotCheckTask
 from tests.factories import (
     accept_partners,
+    desk_login,
     feedback_tag,
     inspector_with_login,
     internet_cafes,
@@ -40,7 +41,7 @@ def test_the_loop_over_http_with_redis_and_workers(client, queued_app, worker_en
     (licence,) = internet_cafes(1)
     _, ct = inspector_with_login("CT0001", "CT", name="王晓明")
     _, fr = inspector_with_login("FR0001", "FR", name="陈立")
-    planner, licensing = login("planner", "CT"), login("licensing", "ASC")
+    planner, licensing = login("planner", "CT"), desk_login()  # at the default desk
     code = _draw(client, planner)
     assert Inspection.select().count() == 0  # the dispatch job waits in Redis
     run_worker(worker_env)

@@ -122,9 +122,7 @@ def test_feedback_escalation_and_late_disclosures_are_registered_hourly(redis):
     registered = {
         job.name: job for job in build_cron(redis, "default", config.job_settings()).get_jobs()
     }
-    assert (
-        registered["escalate_feedback"].func_name == "inspect_app.jobs.followup.escalate_feedback"
-    )
+    assert registered["escalate_notices"].func_name == "inspect_app.jobs.followup.escalate_notices"
     assert registered["flag_late_disclosures"].cron == "5 * * * *"
 
 
@@ -162,7 +160,7 @@ def test_lianjian_worker_starts_the_cron_beside_it_and_stops_it_with_it(redis, w
         (cron,) = CronScheduler.all(redis)
         assert [job.func_name for job in cron.get_jobs()] == [
             "inspect_app.jobs.inspections.mark_overdue",
-            "inspect_app.jobs.followup.escalate_feedback",
+            "inspect_app.jobs.followup.escalate_notices",
             "inspect_app.jobs.followup.flag_late_disclosures",
             "inspect_app.jobs.audit.check_audit_chain",
         ]

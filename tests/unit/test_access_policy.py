@@ -14,7 +14,9 @@ import pytest
 from inspect_app.access import (
     RULES,
     Action,
+    DeskWork,
     LicenceEventRequest,
+    NoticeSeen,
     PartnershipAnswer,
     PhotoAudience,
     TeamWrite,
@@ -94,6 +96,9 @@ TABLE = [
     (Action.LINK_ACCOUNT, None, [OK, *["FORBIDDEN"] * 5]),
     # issue 13 §5: an SJ-led, GA-partnered inspection's photos, the inspector (user 7) on its team
     (Action.READ_PHOTO, PHOTO_TEAM, [OK, "NOT_FOUND", OK, OK, "NOT_FOUND", OK]),
+    # issue 13 §2: desks and inboxes
+    (Action.MANAGE_DESKS, None, [OK, *["FORBIDDEN"] * 5]),
+    (Action.READ_NOTICE, NoticeSeen(addressed=False), ["NOT_FOUND"] * 6),
 ]
 ACTORS = [ADMIN, LICENSING, LEAD, PARTNER, OUTSIDER, INSPECTOR]
 
@@ -192,3 +197,15 @@ def test_a_photo_is_read_by_its_reviewers_and_not_by_another_team():
     reviewed = PhotoAudience(frozenset({8}), frozenset({"SJ"}), reviewer=True)
     assert outcome(LICENSING, Action.READ_PHOTO, reviewed) == OK
     assert outcome(INSPECTOR, Action.READ_PHOTO, reviewed) == "NOT_FOUND"
+def test_feedback_is_seen_only_at_the_desk_it_is_routed_to():
+    mine, other = DeskWork(desk_id=3, my_desks=[3, 4]), DeskWork(desk_id=5, my_desks=[3, 4])
+    assert outcome(LICENSING, Action.ACT_ON_FEEDBACK, mine) == OK
+    assert outcome(LICENSING, Action.ACT_ON_FEEDBACK, other) == "NOT_FOUND"
+    assert outcome(ADMIN, Action.ACT_ON_FEEDBACK, other) == OK
+    at_no_desk = DeskWork(desk_id=5, my_desks=[])
+    assert outcome(LICENSING, Action.ACT_ON_FEEDBACK, at_no_desk) == "NOT_FOUND"
+    assert outcome(LEAD, Action.ACT_ON_FEEDBACK, mine) == "FORBIDDEN"
+
+
+def test_ones_own_notice_is_readable_by_every_role():
+    assert [outcome(who, Action.READ_NOTICE, NoticeSeen(True)) for who in ACTORS] == [OK] * 6
