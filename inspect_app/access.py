@@ -333,6 +333,8 @@ def _read_photo(actor: Actor, audience: PhotoAudience) -> None:
     if actor.role == Role.LICENSING and audience.reviewer:
         return
     raise AppError("NOT_FOUND", zh="未找到该照片", en="No such photo")
+
+
 # -- issue 13 §2: desks and inboxes --
 
 

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.factories import PNG_1PX, inspector_with_login, login
+from tests.factories import PNG_1PX, desk_login, inspector_with_login, login
 from tests.tablet.conftest import submit_with
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF\x00" + bytes(range(64)) + b"\xff\xd9"
@@ -67,7 +67,7 @@ def test_a_png_is_served_as_a_png(client, joint):
 def test_others_do_not_find_it_and_the_anonymous_must_sign_in(client, joint):
     url = _upload(client, joint, JPEG)
     _, off_team = inspector_with_login("CT0009", "CT", name="周杰")
-    for headers in (login("planner", "MS"), off_team, login("licensing", "ASC")):
+    for headers in (login("planner", "MS"), off_team, login("licensing", "ASC"), desk_login()):
         answer = client.get(url, headers=headers)
         assert answer.status_code == 404, answer.get_json()
         assert answer.get_json()["status"] == "NOT_FOUND" and JPEG not in answer.data
@@ -76,7 +76,7 @@ def test_others_do_not_find_it_and_the_anonymous_must_sign_in(client, joint):
 
 def test_the_records_reviewers_read_it_once_it_is_feedback(client, joint):
     url = _upload(client, joint, JPEG)
-    licensing = login("licensing", "ASC")
+    licensing = desk_login()  # a clerk of the licence's desk (the default licensing desk)
     assert client.get(url, headers=licensing).status_code == 404
     submit_with(client, joint, "NOBIZ", result="NA")  # goes to licensing as feedback
     answer = client.get(url, headers=licensing)

@@ -197,6 +197,8 @@ def test_a_photo_is_read_by_its_reviewers_and_not_by_another_team():
     reviewed = PhotoAudience(frozenset({8}), frozenset({"SJ"}), reviewer=True)
     assert outcome(LICENSING, Action.READ_PHOTO, reviewed) == OK
     assert outcome(INSPECTOR, Action.READ_PHOTO, reviewed) == "NOT_FOUND"
+
+
 def test_feedback_is_seen_only_at_the_desk_it_is_routed_to():
     mine, other = DeskWork(desk_id=3, my_desks=[3, 4]), DeskWork(desk_id=5, my_desks=[3, 4])
     assert outcome(LICENSING, Action.ACT_ON_FEEDBACK, mine) == OK
