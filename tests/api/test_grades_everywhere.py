@@ -1,0 +1,128 @@
+"""Every entity has a grade (issue 13 §3): graded when it enters the directory (seed, import,
+API), refreshed in the transaction of each write that changes a factor, 未分类 only where an
+input is missing, with the reason said."""
+
+from __future__ import annotations
+
+from inspect_app.cli import lianjian
+from inspect_app.models import Entity, EntityGrade, Licence
+from tests.factories import credit_code, if_match, login, make_entity, make_licence
+from tests.importing_data import csv_rows, three_codes
+
+LIVE = ("ACTIVE", "SUSPENDED")
+
+
+def _grade(client, code: str) -> dict:
+    response = client.get(f"/api/v1/entities/{code}/grade", headers=login("planner", "CT"))
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def _stored(entity) -> EntityGrade | None:
+    return EntityGrade.get_or_none(EntityGrade.entity == entity.id)
+
+
+def test_after_a_synthetic_seed_every_holder_of_a_live_licence_has_a_stored_grade(app, client):
+    result = app.test_cli_runner().invoke(lianjian, args=["seed", "--synthetic", "300"])
+    assert result.exit_code == 0, result.output
+    live = {
+        holder
+        for (holder,) in Licence.select(Licence.holder).where(Licence.status.in_(LIVE)).tuples()
+    }
+    graded = {e for (e,) in EntityGrade.select(EntityGrade.entity).tuples()}
+    assert Entity.select().count() == 300
+    assert len(live) > 250 and graded == live
+    assert {g.grade for g in EntityGrade.select()} <= set("ABCD")
+    without = Entity.select().where(Entity.id.not_in(list(live))).first()
+    if without is not None:  # the generator cancels a few per cent of the licences
+        body = _grade(client, without.credit_code)
+        assert body["grade"] is None and body["unclassified"]["code"] == "NO_LIVE_LICENCE"
+        assert "许可证" in body["unclassified"]["zh"]
+
+
+def test_an_imported_holder_is_graded_at_once_and_a_cancelled_one_loses_its_grade(client):
+    codes = three_codes()
+    headers = login("licensing", "ASC")
+    answer = client.post(
+        "/api/v1/imports/licences",
+        data=csv_rows(codes).encode(),
+        content_type="text/csv",
+        headers=headers,
+    )
+    assert answer.get_json()["created"] == 3
+    bakery = Entity.get(Entity.credit_code == codes[1])
+    stored = _stored(bakery)
+    assert stored is not None and stored.grade == _grade(client, codes[1])["grade"]
+    assert EntityGrade.select().count() == 3
+    client.post(
+        "/api/v1/imports/licences",
+        data=csv_rows(codes, bakery_status="注销").encode(),
+        content_type="text/csv",
+        headers=headers,
+    )
+    assert _stored(bakery) is None
+    assert _grade(client, codes[1])["unclassified"]["code"] == "NO_LIVE_LICENCE"
+
+
+def test_an_entity_registered_through_the_api_is_graded_when_its_licence_is_issued(client):
+    code = credit_code()
+    headers = login("licensing", "ASC")
+    created = client.post(
+        "/api/v1/entities",
+        json={
+            "credit_code": code,
+            "name": "上海宝山区星际网络科技有限公司",
+            "address": "上海市宝山区友谊路街道牡丹江路1288号",
+            "street": "BS01",
+            "lat": 31.4052,
+            "lon": 121.4893,
+            "credit_class": "B",
+        },
+        headers=headers,
+    )
+    assert created.status_code == 201, created.get_json()
+    entity = Entity.get(Entity.credit_code == code)
+    assert _stored(entity) is None
+    assert _grade(client, code)["unclassified"]["code"] == "NO_LIVE_LICENCE"
+    make_licence(entity)  # 新办 through the licence service, as POST /licences does
+    stored = _stored(entity)
+    assert stored is not None and stored.grade in "ABCD"
+    body = _grade(client, code)
+    assert body["unclassified"] is None and body["grade"] == stored.grade
+
+
+def test_the_credit_class_changing_regrades_the_entity(client):
+    licence = make_licence()
+    entity = licence.holder
+    before = _stored(entity).score
+    url = f"/api/v1/entities/{entity.credit_code}"
+    etag = client.get(url, headers=login("licensing", "ASC")).headers["ETag"]
+    changed = client.patch(
+        url, json={"credit_class": "D"}, headers=login("licensing", "ASC") | {"If-Match": etag}
+    )
+    assert changed.status_code == 200, changed.get_json()
+    assert _stored(entity).score == before + 30  # B 10 → D 40
+    assert _stored(entity).grade != "A"
+
+
+def _event(client, number: str, kind: str, reason: str, role=("licensing", "ASC")):
+    response = client.post(
+        f"/api/v1/licences/{number}/events",
+        json={"kind": kind, "reason": reason},
+        headers=login(*role) | if_match(client, number),
+    )
+    assert response.status_code in (200, 201), response.get_json()
+    return response
+
+
+def test_cancelling_the_last_live_licence_drops_the_grade_and_a_second_licence_keeps_it(client):
+    entity = make_entity(2)
+    cafe = make_licence(entity)
+    assert _stored(entity) is not None
+    _event(client, cafe.number, "SUSPEND", "消防整改期间暂停", role=("planner", "CT"))
+    assert _stored(entity) is not None  # suspended: still in the directory
+    _event(client, cafe.number, "CANCEL", "申请注销")
+    assert _stored(entity) is None
+    assert _grade(client, entity.credit_code)["unclassified"]["code"] == "NO_LIVE_LICENCE"
+    make_licence(entity)
+    assert _stored(entity) is not None
