@@ -369,16 +369,23 @@ def has_grade(entity: Entity) -> bool:
     return entity.id in assess([entity.id]).inputs
 
 
-def unclassified_counts(entity_ids: Iterable[int] | None = None) -> Counter:
-    """How many entities are 未分类 and why (reason code -> count), over these or all."""
-    ids = (
-        sorted(set(entity_ids))
-        if entity_ids is not None
-        else [i for (i,) in Entity.select(Entity.id).tuples()]
-    )
-    config = grading_config()
-    counts: Counter = Counter()
+NOT_YET_GRADED = "待评级：输入齐全，尚未计算 (inputs present, not graded yet)"
+
+
+def unclassified_reasons(entity_ids: Iterable[int]) -> dict[int, str]:
+    """For entities without a stored grade: why, as the map's legend says it (zh (en))."""
+    ids = sorted(set(entity_ids))
+    reasons: dict[int, str] = {}
     for start in range(0, len(ids), BATCH):
-        found = assess(ids[start : start + BATCH], config)
-        counts.update(reason.code for reason in found.unclassified.values())
-    return counts
+        chunk = ids[start : start + BATCH]
+        found = assess(chunk)
+        for entity_id in chunk:
+            reason = found.unclassified.get(entity_id)
+            reasons[entity_id] = f"{reason.zh} ({reason.en})" if reason else NOT_YET_GRADED
+    return reasons
+
+
+def count_without_live_licence() -> int:
+    """Registered entities holding no live licence (未分类, NO_LIVE_LICENCE): one query."""
+    live = Licence.select(Licence.holder).where(Licence.status.in_(LIVE_STATUSES))
+    return Entity.select().where(Entity.id.not_in(live)).count()

@@ -126,3 +126,18 @@ def test_cancelling_the_last_live_licence_drops_the_grade_and_a_second_licence_k
     assert _grade(client, entity.credit_code)["unclassified"]["code"] == "NO_LIVE_LICENCE"
     make_licence(entity)
     assert _stored(entity) is not None
+
+
+def test_the_entity_map_legend_says_what_unclassified_means_and_how_many(client):
+    graded = make_licence()
+    cafe = make_licence(make_entity(3))
+    make_entity(4)  # registered, holds nothing
+    _event(client, cafe.number, "CANCEL", "申请注销")
+    html = client.get("/api/v1/maps/entities?tiles=none", headers=login("planner", "CT"))
+    assert html.status_code == 200
+    text = html.get_data(as_text=True)
+    assert graded.holder.credit_code in text and cafe.holder.credit_code not in text
+    assert "未分类：缺少评级所需的输入" in text
+    assert "无有效许可证（未持证或许可证均已注销、撤销） (No live licence" in text
+    assert "：2（不在图上 not on the map）" in text
+    assert "未分类 0" in text  # every entity on the map is graded
