@@ -15,7 +15,7 @@ unknown credit class).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -118,7 +118,16 @@ class Grade:
         return {
             "grade": self.grade,
             "score": self.score,
-            "factors": [asdict(factor) for factor in self.factors],
+            "factors": [
+                {
+                    "code": f.code,
+                    "label_zh": f.label_zh,
+                    "label_en": f.label_en,
+                    "points": f.points,
+                    "detail": f.detail,
+                }
+                for f in self.factors
+            ],
         }
 
 
