@@ -110,26 +110,27 @@ def bare_read(batch: int = grades.BATCH) -> int:
         ]
         if not chunk:
             return seen
-        list(Entity.select(Entity.id, Entity.credit_class).where(Entity.id.in_(chunk)).tuples())
+        among = grades._among(chunk)  # the same predicate grading uses (a range of ids)
+        list(Entity.select(Entity.id, Entity.credit_class).where(among(Entity.id)).tuples())
         list(
             Licence.select(Licence.holder, Industry.code)
             .join(Industry)
-            .where(Licence.holder.in_(chunk) & Licence.status.in_(grades.LIVE_STATUSES))
+            .where(among(Licence.holder) & Licence.status.in_(grades.LIVE_STATUSES))
             .tuples()
         )
         list(
             Inspection.select(Inspection.entity, Inspection.checked_on, Inspection.outcome)
-            .where(Inspection.entity.in_(chunk) & (Inspection.status == InspectionStatus.SUBMITTED))
+            .where(among(Inspection.entity) & (Inspection.status == InspectionStatus.SUBMITTED))
             .tuples()
         )
         list(
             Complaint.select(Complaint.entity, Complaint.received_on)
-            .where(Complaint.entity.in_(chunk))
+            .where(among(Complaint.entity))
             .tuples()
         )
         list(
             Feedback.select(Feedback.entity, Feedback.created_at)
-            .where(Feedback.entity.in_(chunk) & (Feedback.kind == grades.CREDIT))
+            .where(among(Feedback.entity) & (Feedback.kind == grades.CREDIT))
             .tuples()
         )
         list(
@@ -139,7 +140,7 @@ def bare_read(batch: int = grades.BATCH) -> int:
                 EntityGrade.config_hash,
                 EntityGrade.computed_at,
             )
-            .where(EntityGrade.entity.in_(chunk))
+            .where(among(EntityGrade.entity))
             .tuples()
         )
         seen += len(chunk)

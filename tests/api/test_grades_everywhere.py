@@ -141,3 +141,12 @@ def test_the_entity_map_legend_says_what_unclassified_means_and_how_many(client)
     assert "无有效许可证（未持证或许可证均已注销、撤销） (No live licence" in text
     assert "：2（不在图上 not on the map）" in text
     assert "未分类 0" in text  # every entity on the map is graded
+
+
+def test_the_console_says_why_an_entity_is_unclassified(app):
+    entity = make_entity(6)
+    result = app.test_cli_runner().invoke(lianjian, args=["risk", "grade", entity.credit_code])
+    assert result.exit_code == 1
+    assert (
+        "未分类：无有效许可证" in result.output and "unclassified: No live licence" in result.output
+    )
