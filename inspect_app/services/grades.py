@@ -185,8 +185,8 @@ class _Grader:
 def _store_batch(
     entity_ids: list[int], grader: _Grader, counts: RegradeCounts, *, force: bool, full: bool
 ) -> dict[int, EntityGrade]:
-    """Grade one batch and write what changed: delete the stale and lost rows, insert the fresh
-    ones (two statements). Answers the batch's grades (stored rows when `full`)."""
+    """Grade one batch and write what changed: upsert the new and stale grades, delete those of
+    entities that lost their inputs. Answers the batch's grades (stored rows when `full`)."""
     entity_ids = sorted(set(entity_ids))
     among = _among(entity_ids)
     found = assess(entity_ids, grader.config)
@@ -219,13 +219,9 @@ def _store_batch(
         if full:
             graded[entity_id] = EntityGrade(entity=entity_id, **values)
     lost = [entity_id for entity_id in found.unclassified if entity_id in stored]
-    replaced = [row["entity"] for row in rows if row["entity"] in stored]
-    gone = lost + replaced
-    if gone and len(gone) == len(stored):
-        EntityGrade.delete().where(among(EntityGrade.entity)).execute()
-    elif gone:
-        EntityGrade.delete().where(EntityGrade.entity.in_(gone)).execute()
-    _insert(rows)
+    if lost:
+        EntityGrade.delete().where(EntityGrade.entity.in_(lost)).execute()
+    _upsert(rows)
     counts.entities += len(entity_ids)
     counts.graded += len(found.inputs)
     counts.written += len(rows)
@@ -245,15 +241,21 @@ _COLUMNS = (
 )
 
 
-def _insert(rows: list[dict[str, Any]]) -> None:
-    """Insert grade rows with one statement run for every row (executemany): peewee builds the
-    portable SQL once and the driver binds the values (peewee building a 2,000-row INSERT cost
-    more than grading the rows)."""
+def _upsert(rows: list[dict[str, Any]]) -> None:
+    """Store grade rows, new or replacing the entity's (INSERT … ON CONFLICT (entity) DO UPDATE,
+    so two writers regrading one entity at once never collide), with one statement run for
+    every row (executemany): peewee builds the portable SQL once and the driver binds the values
+    (peewee building a 2,000-row INSERT cost more than grading the rows)."""
     if not rows:
         return
     names = [column.name for column in _COLUMNS]
     blank = [[None] * len(_COLUMNS)]
-    sql, _ = EntityGrade.insert_many(blank, fields=list(_COLUMNS)).as_rowcount().sql()
+    sql, _ = (
+        EntityGrade.insert_many(blank, fields=list(_COLUMNS))
+        .on_conflict(conflict_target=[EntityGrade.entity], preserve=list(_COLUMNS[1:]))
+        .as_rowcount()
+        .sql()
+    )
     params = [
         tuple(column.db_value(row[name]) for column, name in zip(_COLUMNS, names, strict=True))
         for row in rows
