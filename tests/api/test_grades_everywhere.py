@@ -150,3 +150,34 @@ def test_the_console_says_why_an_entity_is_unclassified(app):
     assert (
         "未分类：无有效许可证" in result.output and "unclassified: No live licence" in result.output
     )
+
+
+def test_concurrent_complaints_about_one_entity_all_regrade_it(app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from inspect_app.clock import local, utcnow
+    from inspect_app.models import Complaint
+
+    licence = make_licence()
+    code = licence.holder.credit_code
+    today = local(utcnow()).date().isoformat()
+
+    def complain(n: int) -> int:
+        return (
+            app.test_client()
+            .post(
+                f"/api/v1/entities/{code}/complaints",
+                json={"received_on": today, "summary": f"群众举报噪音扰民（第{n}次）"},
+                headers=login("planner", "CT"),
+            )
+            .status_code
+        )
+
+    with ThreadPoolExecutor(6) as pool:
+        assert list(pool.map(complain, range(6))) == [201] * 6
+    assert Complaint.select().count() == 6
+    assert EntityGrade.select().where(EntityGrade.entity == licence.holder_id).count() == 1
+    # A writer that read before another committed stored a grade that is stale by its inputs
+    # hash: the read computes it afresh, and the next write or the daily job stores it.
+    (factor,) = [f for f in _grade(app.test_client(), code)["factors"] if f["code"] == "complaints"]
+    assert factor["points"] == 20.0
