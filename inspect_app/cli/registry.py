@@ -14,7 +14,7 @@ from inspect_app.cli.base import InputPath, progress_bar, system_actor
 from inspect_app.cli.synthetic import load_synthetic_district, staff_password
 from inspect_app.clock import utcnow
 from inspect_app.db import database
-from inspect_app.services import importing, seeding
+from inspect_app.services import grades, importing, seeding
 
 
 @click.command("seed")
@@ -48,6 +48,7 @@ def seed_command(catalogue_path: Path | None, synthetic: int, seed_value: int) -
     except district.CatalogueError as error:
         raise click.ClickException(f"目录数据有误 / catalogue is invalid: {error}") from error
     click.echo("catalogue: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    _regrade_stale()  # retuned grading rules make every stored grade stale
     if synthetic:
         password = staff_password(Path(current_app.config["LIANJIAN_HOME"]))
         with database.connection_context():
@@ -57,6 +58,19 @@ def seed_command(catalogue_path: Path | None, synthetic: int, seed_value: int) -
         click.echo("synthetic district: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
         if summary["users"] or not password.new:
             click.echo(password.notice())
+
+
+def _regrade_stale() -> None:
+    """Regrade what the catalogue just made stale (nothing, when its grading rules and the day
+    are unchanged: then this only reads)."""
+    with database.connection_context():
+        total = grades.entity_count()
+        if not total:
+            return
+        with progress_bar("评级 grading", total) as bar:
+            counts = grades.refresh_all(system_actor().label, utcnow(), progress=bar.update)
+    if counts.written or counts.dropped:
+        click.echo(f"grades: {counts.written} written, {counts.dropped} dropped")
 
 
 @click.group("import")

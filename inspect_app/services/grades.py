@@ -298,7 +298,7 @@ def refresh_all(
     batch: int = BATCH,
 ) -> RegradeCounts:
     """Regrade every entity of the directory, batch by batch (each batch its own transaction,
-    so a long run holds no lock for long); one audit entry records the run as a whole."""
+    so a long run holds no lock for long); one audit entry records a run that wrote."""
     grader = _Grader(now)
     counts = RegradeCounts()
     last = 0
@@ -318,6 +318,8 @@ def refresh_all(
         last = chunk[-1]
         if progress:
             progress(len(chunk))
+    if not (counts.written or counts.dropped):
+        return counts  # nothing written, nothing to audit
     with database.atomic():
         audit.record(
             actor_label,

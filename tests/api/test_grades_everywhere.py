@@ -181,3 +181,28 @@ def test_concurrent_complaints_about_one_entity_all_regrade_it(app):
     # hash: the read computes it afresh, and the next write or the daily job stores it.
     (factor,) = [f for f in _grade(app.test_client(), code)["factors"] if f["code"] == "complaints"]
     assert factor["points"] == 20.0
+
+
+def test_seeding_retuned_grading_rules_regrades_the_directory(app, tmp_path):
+    import json
+    import shutil
+
+    from seeds.catalogue_loader import DEFAULT_PATH
+
+    licence = make_licence()
+    before = _stored(licence.holder)
+    retuned = tmp_path / "catalogue"
+    shutil.copytree(DEFAULT_PATH, retuned)
+    rules = json.loads((retuned / "risk_grading.json").read_text(encoding="utf-8"))
+    rules["credit_class_points"]["B"] = 20  # was 10
+    (retuned / "risk_grading.json").write_text(json.dumps(rules, ensure_ascii=False), "utf-8")
+    runner = app.test_cli_runner()
+    try:
+        result = runner.invoke(lianjian, args=["seed", "--catalogue", str(retuned)])
+        assert result.exit_code == 0, result.output
+        assert "grades: 1 written" in result.output
+        after = _stored(licence.holder)
+        assert after.config_hash != before.config_hash and after.score == before.score + 10
+    finally:  # the stored rules outlive the test: put the packaged ones back
+        assert runner.invoke(lianjian, args=["seed"]).exit_code == 0
+    assert _stored(licence.holder).score == before.score
