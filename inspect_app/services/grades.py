@@ -241,11 +241,15 @@ _COLUMNS = (
 )
 
 
+UPSERT_ROWS = 500  # rows per INSERT statement (7 values each, well under SQLite's 32,766)
+
+
 def _upsert(rows: list[dict[str, Any]]) -> None:
     """Store grade rows, new or replacing the entity's (INSERT … ON CONFLICT (entity) DO UPDATE,
-    so two writers regrading one entity at once never collide), with one statement run for
-    every row (executemany): peewee builds the portable SQL once and the driver binds the values
-    (peewee building a 2,000-row INSERT cost more than grading the rows)."""
+    so two writers regrading one entity at once never collide), 500 rows a statement. peewee
+    builds the portable one-row SQL once; its VALUES group is repeated for the rows and the
+    driver binds the values (peewee building a 2,000-row INSERT cost more than grading the rows,
+    and a statement per row is a round trip per row on PostgreSQL)."""
     if not rows:
         return
     names = [column.name for column in _COLUMNS]
@@ -256,11 +260,17 @@ def _upsert(rows: list[dict[str, Any]]) -> None:
         .as_rowcount()
         .sql()
     )
-    params = [
-        tuple(column.db_value(row[name]) for column, name in zip(_COLUMNS, names, strict=True))
-        for row in rows
-    ]
-    database.cursor().executemany(sql, params)
+    sql = sql.split(" RETURNING ")[0]  # PostgreSQL: no ids wanted back
+    group = sql[sql.index(" VALUES (") + len(" VALUES ") : sql.index(") ON CONFLICT") + 1]
+    head, tail = sql.split(group, 1)
+    for start in range(0, len(rows), UPSERT_ROWS):
+        chunk = rows[start : start + UPSERT_ROWS]
+        params = [
+            column.db_value(row[name])
+            for row in chunk
+            for column, name in zip(_COLUMNS, names, strict=True)
+        ]
+        database.execute_sql(head + ", ".join([group] * len(chunk)) + tail, params)
 
 
 def regrade(
