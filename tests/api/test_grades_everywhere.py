@@ -4,6 +4,8 @@ input is missing, with the reason said."""
 
 from __future__ import annotations
 
+import pytest
+
 from inspect_app.cli import lianjian
 from inspect_app.models import Entity, EntityGrade, Licence
 from tests.factories import credit_code, if_match, login, make_entity, make_licence
@@ -206,3 +208,34 @@ def test_seeding_retuned_grading_rules_regrades_the_directory(app, tmp_path):
     finally:  # the stored rules outlive the test: put the packaged ones back
         assert runner.invoke(lianjian, args=["seed"]).exit_code == 0
     assert _stored(licence.holder).score == before.score
+
+
+@pytest.fixture
+def count_queries(app, monkeypatch):
+    from inspect_app.db import database
+
+    counter = {"n": 0}
+    real = database.obj.execute_sql
+
+    def counting(sql, params=None, *args, **kwargs):
+        counter["n"] += 1
+        return real(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(database.obj, "execute_sql", counting)
+    return counter
+
+
+def test_bulk_grading_takes_the_same_queries_for_ten_entities_as_for_forty(count_queries):
+    from inspect_app.clock import utcnow
+    from inspect_app.services import grades
+
+    few = [make_licence(make_entity(n)).holder_id for n in range(10)]
+    many = few + [make_licence(make_entity(n)).holder_id for n in range(10, 40)]
+    EntityGrade.delete().execute()
+    count_queries["n"] = 0
+    assert grades.regrade(few, utcnow()).written == 10
+    small = count_queries["n"]
+    EntityGrade.delete().execute()
+    count_queries["n"] = 0
+    assert grades.regrade(many, utcnow()).written == 40
+    assert count_queries["n"] == small <= 8
