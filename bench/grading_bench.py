@@ -79,7 +79,7 @@ def _quiet_bar(_label: str, _total: int):
 def _complaints(n: int) -> int:
     """Complaints about 5 % of the entities, received within the last 400 days."""
     rng = random.Random(RNG_SEED)
-    ids = [i for (i,) in Entity.select(Entity.id).tuples()]
+    ids = [i for (i,) in Entity.select(Entity.id).order_by(Entity.id).tuples()]
     today = local(utcnow()).date()
     complained = rng.sample(ids, max(1, n // 20))
     rows = [
