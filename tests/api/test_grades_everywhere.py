@@ -86,7 +86,31 @@ def test_an_entity_registered_through_the_api_is_graded_when_its_licence_is_issu
     entity = Entity.get(Entity.credit_code == code)
     assert _stored(entity) is None
     assert _grade(client, code)["unclassified"]["code"] == "NO_LIVE_LICENCE"
-    make_licence(entity)  # 新办 through the licence service, as POST /licences does
+    issued = client.post(
+        "/api/v1/licences",
+        json={
+            "number": "BS-IC-2026-000777",
+            "holder_code": code,
+            "industry": "IC",
+            "valid_until": "2031-04-30",
+            "permits": [
+                {
+                    "permit_code": "IC-P1",
+                    "permit_number": "WWW310113000777",
+                    "valid_from": "2026-05-01",
+                    "valid_until": "2031-04-30",
+                },
+                {
+                    "permit_code": "IC-P2",
+                    "permit_number": "XF310113000777",
+                    "valid_from": "2026-05-01",
+                    "valid_until": "2031-04-30",
+                },
+            ],
+        },
+        headers=headers,
+    )
+    assert issued.status_code == 201, issued.get_json()
     stored = _stored(entity)
     assert stored is not None and stored.grade in "ABCD"
     body = _grade(client, code)
