@@ -51,6 +51,9 @@ def job_settings() -> dict[str, Any]:
         "OVERDUE_CRON": os.environ.get("LIANJIAN_OVERDUE_CRON", "*/15 * * * *"),
         "FOLLOWUP_CRON": os.environ.get("LIANJIAN_FOLLOWUP_CRON", "5 * * * *"),
         "AUDIT_CHECK_CRON": os.environ.get("LIANJIAN_AUDIT_CHECK_CRON", "35 * * * *"),
+        # Daily, 00:20 in the workers' TZ (cron fields are local): with TZ=Asia/Shanghai just
+        # after the grading day turns and every grade goes stale.
+        "REGRADE_CRON": os.environ.get("LIANJIAN_REGRADE_CRON", "20 0 * * *"),
         "JOB_QUEUE": os.environ.get("LIANJIAN_JOB_QUEUE", "default"),
         "OUTBOX_BATCH": int(os.environ.get("LIANJIAN_OUTBOX_BATCH", 100)),
         "OUTBOX_MAX_REQUEUES": int(os.environ.get("LIANJIAN_OUTBOX_MAX_REQUEUES", 3)),

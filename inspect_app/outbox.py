@@ -105,6 +105,12 @@ JOBS: dict[str, JobSpec] = {
         JobPolicy(timeout=1800, max_retries=0),
         cron="AUDIT_CHECK_CRON",
     ),
+    # Grades decay with time: every stored grade is brought up to date once a day (~1 min/100,000).
+    "regrade_stale": JobSpec(
+        "inspect_app.jobs.grades.regrade_stale",
+        JobPolicy(timeout=3600, max_retries=0),
+        cron="REGRADE_CRON",
+    ),
 }
 
 # How an in-process run finds a job's function from its name (given by the relay).

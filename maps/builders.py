@@ -7,11 +7,13 @@ coordinates are left off the map. On a GCJ-02 provider (高德, 腾讯) every po
 converted before it is written.
 
 Entity fields read from each row: credit_code, name, industry, grade ('A'..'D', or
-None when not graded), lat, lon, street (a street code).
+None when not graded), lat, lon, street (a street code); and, for an ungraded row,
+`ungraded_reason` (why it is 未分类, a text shown in the legend with its count).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -31,6 +33,8 @@ from maps.style import (
 from maps.tiles import TileProvider, projector, tile_provider
 
 UNGRADED = "-"
+UNCLASSIFIED_NOTE = "未分类：缺少评级所需的输入 (no grade: an input is missing)"
+UNKNOWN_REASON = "原因未说明 (reason not given)"
 GRADE_KEYS = (*GRADE_STYLES, UNGRADED)
 DRAW_KEYS = tuple(DRAW_STYLES)
 PROGRESS_KEYS = tuple(PROGRESS_STYLES)
@@ -69,10 +73,13 @@ def entities_map(
     industries: Collection[str] | None = None,
     grades: Collection[str] | None = None,
     title: str = "宝山区一业一证市场主体分布",
+    off_map: Sequence[tuple[str, int]] = (),
 ) -> folium.Map:
     """Entities coloured by risk grade, one switchable overlay per industry.
 
-    `industries` / `grades` keep only those codes (None keeps all).
+    `industries` / `grades` keep only those codes (None keeps all). The legend counts the
+    points of each grade and says why the 未分类 ones have none (their `ungraded_reason`);
+    `off_map` are (reason, count) of ungraded entities not drawn at all (e.g. no live licence).
     """
     text = _EntityText(labels)
     kept = [
@@ -97,7 +104,30 @@ def entities_map(
         fields=text.fields(with_industry=False),
         group_title="行业",
         style_title="风险等级",
+        legend=_grade_legend(kept, off_map),
     )
+
+
+def _grade_legend(
+    rows: Sequence[Any], off_map: Sequence[tuple[str, int]]
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Legend entries with the count of each grade, and the notes on what 未分类 means."""
+    drawn = [
+        r for r in rows if value(r, "lat", None) is not None and value(r, "lon", None) is not None
+    ]
+    per_grade = Counter(_grade_index(r) for r in drawn)
+    styles = [*GRADE_STYLES.values(), UNGRADED_STYLE]
+    entries = [(f"{s.label} {per_grade.get(k, 0)}", s.colour) for k, s in enumerate(styles)]
+    reasons = Counter(
+        value(r, "ungraded_reason", None) or UNKNOWN_REASON
+        for r in drawn
+        if _grade_index(r) == len(GRADE_STYLES)
+    )
+    notes = [f"· {reason}：{count}" for reason, count in sorted(reasons.items())]
+    notes += [
+        f"· {reason}：{count}（不在图上 not on the map）" for reason, count in off_map if count
+    ]
+    return entries, ([UNCLASSIFIED_NOTE, *notes] if notes else [])
 
 
 def draw_map(
@@ -183,6 +213,7 @@ def _point_map(
     fields: Sequence[Field],
     group_title: str | None,
     style_title: str,
+    legend: tuple[Sequence[tuple[str, str]], Sequence[str]] | None = None,
 ) -> folium.Map:
     """The shared recipe: project, encode once, one PointLayer, a legend, fit the view."""
     project = projector(provider)
@@ -204,7 +235,8 @@ def _point_map(
         style_title=style_title,
         decimals=COORDINATE_DECIMALS,
     ).add_to(m)
-    Legend(style_title, [(s.label, s.colour) for s in styles]).add_to(m)
+    entries, notes = legend or ([(s.label, s.colour) for s in styles], ())
+    Legend(style_title, entries, notes).add_to(m)
     return finish(m)
 
 

@@ -142,6 +142,10 @@ class Legend(MacroElement):
                     swatch.style.background = e.c;
                     row.appendChild(document.createTextNode(e.l));
                 });
+                (data.notes || []).forEach(function (text) {
+                    var note = L.DomUtil.create('div', 'lj-legend-note', box);
+                    note.textContent = text;
+                });
                 return box;
             };
             legend.addTo({{ this._parent.get_name() }});
@@ -153,6 +157,7 @@ class Legend(MacroElement):
             .lj-legend { background: rgba(255,255,255,0.9); padding: 6px 10px; font-size: 12px;
                          line-height: 18px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3); }
             .lj-legend-title { font-weight: bold; margin-bottom: 2px; }
+            .lj-legend-note { color: #555; max-width: 260px; }
             .lj-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
                          border-radius: 50%; vertical-align: middle; }
             </style>
@@ -160,12 +165,18 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, title: str, entries: Sequence[tuple[str, str]]) -> None:
-        """`entries` are (label, colour) pairs, shown in order."""
+    def __init__(
+        self, title: str, entries: Sequence[tuple[str, str]], notes: Sequence[str] = ()
+    ) -> None:
+        """`entries` are (label, colour) pairs, shown in order; `notes` lines of text below."""
         super().__init__()
         self._name = "Legend"
         self.payload = to_json(
-            {"title": title, "entries": [{"l": label, "c": colour} for label, colour in entries]}
+            {
+                "title": title,
+                "entries": [{"l": label, "c": colour} for label, colour in entries],
+                "notes": list(notes),
+            }
         )
 
 

@@ -1,17 +1,21 @@
 """Explainable entity risk grade (风险分级): a score from named factors, then a letter.
 
-score = industry base + credit class + Σ decayed inspection outcomes
-        + min(cap, Σ decayed complaints) + overdue-check ramp
+score = industry base + credit class + min(cap, Σ decayed credit records)
+        + Σ decayed inspection outcomes + min(cap, Σ decayed complaints) + overdue-check ramp
 
 Every term is a Factor carrying its points and the reason, so a planner can say why an
 entity is D. The function is pure: it takes `now` and never reads the clock, so the same
 inputs and the same `now` always give the same grade (docs/risk-grading.md).
+
+An entity whose inputs are truly missing is not graded but *unclassified* (未分类), and
+`unclassified_reason` says why (no live licence, no base points for its industries, an
+unknown credit class).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +25,7 @@ from risk.grading_config import GradingConfig
 
 INDUSTRY_BASE = "industry_base"
 CREDIT_CLASS = "credit_class"
+CREDIT_RECORDS = "credit_records"
 INSPECTION_OUTCOME = "inspection_outcome"
 COMPLAINTS = "complaints"
 SINCE_LAST_CHECK = "since_last_check"
@@ -28,6 +33,7 @@ SINCE_LAST_CHECK = "since_last_check"
 _LABELS = {
     INDUSTRY_BASE: ("行业基础风险", "Industry base risk"),
     CREDIT_CLASS: ("信用风险分类", "Credit risk class"),
+    CREDIT_RECORDS: ("信用记录", "Credit records"),
     COMPLAINTS: ("投诉举报", "Complaints"),
     SINCE_LAST_CHECK: ("距上次检查时间", "Time since last check"),
 }
@@ -44,6 +50,8 @@ class GradeInputs:
 
     `results` are (inspection date, outcome code) pairs; `last_checked` may be None for
     an entity never checked. A result later than `last_checked` counts as the last check.
+    `credit_records` are the dates of the entity's credit records (信用记录, e.g. for refusing
+    an inspection) still in force: a withdrawn one is simply not given.
     """
 
     industry: str
@@ -51,10 +59,39 @@ class GradeInputs:
     results: tuple[tuple[date, str], ...] = ()
     complaints: tuple[date, ...] = ()
     last_checked: date | None = None
+    credit_records: tuple[date, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "results", tuple((d, code) for d, code in self.results))
         object.__setattr__(self, "complaints", tuple(self.complaints))
+        object.__setattr__(self, "credit_records", tuple(self.credit_records))
+
+
+@dataclass(frozen=True)
+class Unclassified:
+    """Why an entity has no grade (未分类): its inputs are missing, said in both languages."""
+
+    code: str
+    zh: str
+    en: str
+
+
+NO_LIVE_LICENCE = Unclassified(
+    "NO_LIVE_LICENCE",
+    "无有效许可证（未持证或许可证均已注销、撤销）",
+    "No live licence (none held, or all cancelled or revoked)",
+)
+NO_BASE_POINTS = Unclassified(
+    "NO_BASE_POINTS",
+    "所持许可证的行业未配置基础风险分",
+    "No base risk configured for the industries of its licences",
+)
+UNKNOWN_CREDIT_CLASS = Unclassified(
+    "UNKNOWN_CREDIT_CLASS",
+    "信用风险分类未知",
+    "Unknown credit risk class",
+)
+UNCLASSIFIED_REASONS = (NO_LIVE_LICENCE, NO_BASE_POINTS, UNKNOWN_CREDIT_CLASS)
 
 
 @dataclass(frozen=True)
@@ -81,7 +118,16 @@ class Grade:
         return {
             "grade": self.grade,
             "score": self.score,
-            "factors": [asdict(factor) for factor in self.factors],
+            "factors": [
+                {
+                    "code": f.code,
+                    "label_zh": f.label_zh,
+                    "label_en": f.label_en,
+                    "points": f.points,
+                    "detail": f.detail,
+                }
+                for f in self.factors
+            ],
         }
 
 
@@ -96,12 +142,36 @@ def grade_entity(inputs: GradeInputs, config: GradingConfig, now: datetime) -> G
     factors = [
         _industry_factor(inputs, config),
         _credit_factor(inputs, config),
+        *_credit_records_factor(inputs, config, today),
         *_outcome_factors(inputs, config, today),
         _complaints_factor(inputs, config, today),
         _since_check_factor(inputs, config, today),
     ]
     score = round(sum(f.points for f in factors), config.score_decimals)
     return Grade(grade=config.grade_for(score), score=score, factors=tuple(factors))
+
+
+def graded_industry(live_industries: Iterable[str], config: GradingConfig) -> str | None:
+    """The industry an entity is graded in: the riskiest (highest base points, then code) of
+    those it holds a live licence in that the config knows; None when it knows none."""
+    known = [code for code in live_industries if code in config.industry_base_points]
+    if not known:
+        return None
+    return max(known, key=lambda code: (config.industry_base_points[code], code))
+
+
+def unclassified_reason(
+    live_industries: Iterable[str], credit_class: str | None, config: GradingConfig
+) -> Unclassified | None:
+    """Why an entity cannot be graded, or None when its inputs are all there."""
+    held = list(live_industries)
+    if not held:
+        return NO_LIVE_LICENCE
+    if graded_industry(held, config) is None:
+        return NO_BASE_POINTS
+    if credit_class not in config.credit_class_points:
+        return UNKNOWN_CREDIT_CLASS
+    return None
 
 
 def grade_inputs_hash(inputs: GradeInputs) -> str:
@@ -118,6 +188,7 @@ def grade_inputs_hash(inputs: GradeInputs) -> str:
             "results": sorted([d.isoformat(), code] for d, code in inputs.results),
             "complaints": sorted(d.isoformat() for d in inputs.complaints),
             "last_checked": inputs.last_checked,
+            "credit_records": sorted(d.isoformat() for d in inputs.credit_records),
         }
     )
 
@@ -156,6 +227,28 @@ def _industry_factor(inputs: GradeInputs, config: GradingConfig) -> Factor:
 def _credit_factor(inputs: GradeInputs, config: GradingConfig) -> Factor:
     points = config.credit_class_points[inputs.credit_class]
     return _factor(CREDIT_CLASS, points, f"credit class {inputs.credit_class}: {points:g}", config)
+
+
+def _credit_records_factor(inputs: GradeInputs, config: GradingConfig, today: date) -> list[Factor]:
+    """The credit records in force within the horizon, decayed and capped; none, no factor."""
+    rule = config.credit_records
+    recent = sorted(
+        (d for d in inputs.credit_records if (today - d).days <= rule.decay.horizon_days),
+        reverse=True,
+    )
+    if not recent or rule.points_each == 0:
+        return []
+    weights = [decay_weight((today - d).days, rule.decay.half_life_days) for d in recent]
+    points = min(rule.points_each * sum(weights), rule.cap)
+    listed = ", ".join(
+        f"{d.isoformat()} weight {w:.2f}" for d, w in zip(recent, weights, strict=True)
+    )
+    detail = (
+        f"{len(recent)} within {rule.decay.horizon_days} d ({listed}); "
+        f"{rule.points_each:g} each after decay (half-life {rule.decay.half_life_days:g} d), "
+        f"cap {rule.cap:g}"
+    )
+    return [_factor(CREDIT_RECORDS, points, detail, config)]
 
 
 def _outcome_factors(inputs: GradeInputs, config: GradingConfig, today: date) -> list[Factor]:

@@ -48,6 +48,19 @@ class ComplaintRule:
 
 
 @dataclass(frozen=True)
+class CreditRecordRule:
+    """Each counted credit record (信用记录) adds `points_each`, decaying; the sum never exceeds
+    `cap`. A district file without the section counts none (points 0)."""
+
+    points_each: float
+    decay: DecayRule
+    cap: float
+
+
+NO_CREDIT_RECORDS = CreditRecordRule(0.0, DecayRule(365.0, 0), 0.0)
+
+
+@dataclass(frozen=True)
 class OverdueRule:
     """Time since the last check: 0 within grace, linear to `cap` over `ramp_days` more."""
 
@@ -75,6 +88,7 @@ class GradingConfig:
     frequency_cap: int
     frequency_window_days: int
     provisional: bool = False
+    credit_records: CreditRecordRule = NO_CREDIT_RECORDS
 
     def grade_for(self, score: float) -> str:
         """The highest grade whose lower bound the score reaches (A when none does)."""
@@ -128,7 +142,14 @@ def _build(doc: Mapping[str, Any]) -> GradingConfig:
         frequency_cap=int(frequency["max_checks"]),
         frequency_window_days=int(frequency["window_days"]),
         provisional=bool(doc.get("provisional", False)),
+        credit_records=_credit_records(doc.get("credit_records")),
     )
+
+
+def _credit_records(section: Mapping[str, Any] | None) -> CreditRecordRule:
+    if section is None:
+        return NO_CREDIT_RECORDS
+    return CreditRecordRule(float(section["points_each"]), _decay(section), float(section["cap"]))
 
 
 def _decay(section: Mapping[str, Any]) -> DecayRule:
@@ -143,7 +164,12 @@ def _check(config: GradingConfig) -> None:
     bounds = [config.grade_thresholds[g] for g in GRADES]
     if bounds != sorted(bounds) or len(set(bounds)) != len(bounds):
         raise GradingConfigError("grade_thresholds 须按 A<B<C<D 递增 (must increase A to D)")
-    if config.history.half_life_days <= 0 or config.complaints.decay.half_life_days <= 0:
+    half_lives = (
+        config.history.half_life_days,
+        config.complaints.decay.half_life_days,
+        config.credit_records.decay.half_life_days,
+    )
+    if min(half_lives) <= 0:
         raise GradingConfigError("half_life_days 须为正数 (must be positive)")
     if config.since_last_check.ramp_days <= 0:
         raise GradingConfigError("ramp_days 须为正数 (must be positive)")

@@ -83,12 +83,24 @@ class FactorSchema(ma.Schema):
     detail = ma.fields.String()
 
 
+class UnclassifiedSchema(ma.Schema):
+    code = ma.fields.String(metadata={"description": "NO_LIVE_LICENCE, NO_BASE_POINTS, …"})
+    zh = ma.fields.String()
+    en = ma.fields.String()
+
+
 class GradeSchema(ma.Schema):
     credit_code = ma.fields.String(attribute="entity.credit_code")
-    grade = ma.fields.String()
-    score = ma.fields.Float()
+    grade = ma.fields.String(allow_none=True, metadata={"description": "A..D; null: 未分类"})
+    score = ma.fields.Float(allow_none=True)
     factors = ma.fields.List(ma.fields.Nested(FactorSchema))
-    computed_at = ma.fields.DateTime()
+    computed_at = ma.fields.DateTime(allow_none=True)
+    unclassified = ma.fields.Nested(
+        UnclassifiedSchema,
+        allow_none=True,
+        dump_default=None,
+        metadata={"description": "未分类: why the entity has no grade (its missing input)"},
+    )
 
 
 class ComplaintInSchema(Strict):
@@ -144,8 +156,9 @@ class EntityGrade(MethodView):
     @require(*REGISTRY_READERS)
     @blp.response(200, GradeSchema)
     def get(self, credit_code):
-        """The entity's risk grade as of today, with the factors that explain it (read-only)."""
-        return grades.graded_entity(credit_code, utcnow())
+        """The entity's risk grade as of today, with the factors that explain it (read-only);
+        an entity without its inputs is 未分类 (grade null) and `unclassified` says why."""
+        return grades.grade_answer(credit_code, utcnow())
 
 
 @blp.route("/entities/<string:credit_code>/complaints")

@@ -21,6 +21,7 @@ from inspect_app.app import create_app
 from inspect_app.cli import admin, demo, followup, instance, jobs, people, registry, supervision
 from inspect_app.cli import beacon as beacon_cli
 from inspect_app.cli import desks as desks_cli  # issue 13 §2
+from inspect_app.cli import grades as grade_commands
 from inspect_app.cli.base import Refusal, refusal_for
 from inspect_app.errors import AppError
 
@@ -109,6 +110,7 @@ for _command in (
     *beacon_cli.COMMANDS,
     *people.COMMANDS,
     *desks_cli.COMMANDS,
+    *grade_commands.COMMANDS,
 ):
     lianjian.add_command(
         _in_app_context(_command, initialised=_command.name not in WITHOUT_INSTANCE)

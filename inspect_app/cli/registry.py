@@ -14,7 +14,7 @@ from inspect_app.cli.base import InputPath, progress_bar, system_actor
 from inspect_app.cli.synthetic import load_synthetic_district, staff_password
 from inspect_app.clock import utcnow
 from inspect_app.db import database
-from inspect_app.services import desks, importing, seeding
+from inspect_app.services import desks, grades, importing, seeding
 
 
 @click.command("seed")
@@ -52,6 +52,7 @@ def seed_command(catalogue_path: Path | None, synthetic: int, seed_value: int) -
         made = desks.ensure_default_desks(system_actor(), utcnow())
     if made:
         click.echo("desks: " + ", ".join(made) + " (default)")
+    _regrade_stale()  # retuned grading rules make every stored grade stale
     if synthetic:
         password = staff_password(Path(current_app.config["LIANJIAN_HOME"]))
         with database.connection_context():
@@ -61,6 +62,19 @@ def seed_command(catalogue_path: Path | None, synthetic: int, seed_value: int) -
         click.echo("synthetic district: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
         if summary["users"] or not password.new:
             click.echo(password.notice())
+
+
+def _regrade_stale() -> None:
+    """Regrade what the catalogue just made stale (nothing, when its grading rules and the day
+    are unchanged: then this only reads)."""
+    with database.connection_context():
+        total = grades.entity_count()
+        if not total:
+            return
+        with progress_bar("评级 grading", total) as bar:
+            counts = grades.refresh_all(system_actor().label, utcnow(), progress=bar.update)
+    if counts.written or counts.dropped:
+        click.echo(f"grades: {counts.written} written, {counts.dropped} dropped")
 
 
 @click.group("import")

@@ -14,7 +14,6 @@ from inspect_app.db import database
 from inspect_app.domain.task import PartnerAnswer
 from inspect_app.errors import AppError
 from inspect_app.services import draws, grades, tasks
-from inspect_app.services.entities import get_entity
 
 
 @click.group("risk")
@@ -28,13 +27,13 @@ def risk_grade(credit_code: str) -> None:
     """An entity's grade today, with the factors that explain it."""
     with database.connection_context():
         try:
-            grade = grades.grade_of(get_entity(credit_code.upper()), utcnow())
+            answer = grades.grade_answer(credit_code.upper(), utcnow())
         except AppError as error:
             fail(error)
-    if grade is None:
-        raise click.ClickException(
-            "该市场主体没有有效许可证，不参与分级 / no live licence, no grade"
-        )
+    if isinstance(answer, dict):  # 未分类: an input is missing, and which
+        reason = answer["unclassified"]
+        raise click.ClickException(f"未分类：{reason['zh']} / unclassified: {reason['en']}")
+    grade = answer
     click.echo(f"{credit_code}  grade {grade.grade}  score {grade.score}")
     for factor in grade.factors:
         click.echo(

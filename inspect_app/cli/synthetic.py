@@ -1,7 +1,8 @@
 """Load a synthetic district (seeds/synthetic/) into the registry, in bulk, with progress.
 
 Bulk inserts in batches keep 100,000 entities to minutes; natural keys make a second run
-with the same N and seed add nothing. One audit entry records the load as a whole.
+with the same N and seed add nothing. Each batch's entities are graded in its transaction.
+One audit entry records the load as a whole.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from inspect_app.models import (
     Street,
     User,
 )
+from inspect_app.services import grades
 from seeds.catalogue_loader import Catalogue
 from seeds.synthetic import generate_staff, iter_entities
 from seeds.synthetic.records import Holding
@@ -109,7 +111,7 @@ def load_synthetic_district(
     """Generate N entities (deterministic in N and seed) and load them with their licences,
     histories, inspectors, recusals and users (who sign in with `password`, kept once used)."""
     ids = _Ids()
-    counts = {"entities": 0, "licences": 0, "events": 0}
+    counts = {"entities": 0, "licences": 0, "events": 0, "graded": 0}
     with progress_bar("生成并载入市场主体 entities", n) as bar:
         for batch in _batched(iter_entities(n, seed, catalogue), BATCH):
             with database.atomic():
@@ -210,6 +212,9 @@ def _load_holdings(batch: list[Holding], ids: _Ids, counts: dict[str, int]) -> N
     ]
     for chunk in _batched(events, BATCH):
         LicenceEvent.insert_many(chunk).execute()
+    # Graded as they enter the directory, in the batch's transaction (a few queries a batch).
+    graded = grades.regrade(entity_ids.values(), now)
+    counts["graded"] += graded.graded
     counts["entities"] += len(fresh)
     counts["licences"] += len(licences)
     counts["events"] += len(events)

@@ -11,6 +11,8 @@ from inspect_app.actor import Actor
 from inspect_app.db import database
 from inspect_app.errors import AppError
 from inspect_app.models import Entity, Industry, Licence, Street
+from inspect_app.services import grades
+from inspect_app.services.entity_lookup import get_entity
 
 ENTITY_FIELDS = ("name", "address", "lat", "lon", "credit_class")
 
@@ -26,13 +28,6 @@ def entity_snapshot(entity: Entity) -> dict[str, Any]:
         "credit_class": entity.credit_class,
         "version": entity.version,
     }
-
-
-def get_entity(credit_code: str) -> Entity:
-    entity = Entity.get_or_none(Entity.credit_code == credit_code)
-    if entity is None:
-        raise AppError("NOT_FOUND", zh="未找到该市场主体", en="No such market entity")
-    return entity
 
 
 def street_by_code(code: str) -> Street:
@@ -95,6 +90,7 @@ def update_entity(
         if not updated:
             raise AppError("STALE_VERSION")
         entity = Entity.get_by_id(entity.id)
+        grades.regrade([entity.id], now)  # its credit class may have changed
         audit.record(
             actor.label,
             "entity.update",

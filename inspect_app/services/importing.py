@@ -42,7 +42,7 @@ from inspect_app.domain.lifecycle import EventKind, IllegalTransition, Status
 from inspect_app.errors import AppError
 from inspect_app.messages import pair
 from inspect_app.models import Entity, Licence, Street
-from inspect_app.services import licences
+from inspect_app.services import grades, licences
 from inspect_app.services.entities import entity_snapshot
 
 STATUS_WORDS = {
@@ -281,11 +281,13 @@ def import_licences(
     now: datetime,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Apply every row; keep the good ones, report the bad ones."""
+    """Apply every row; keep the good ones, report the bad ones. The holders of the rows that
+    changed something are graded in batches as the import goes (grades.BATCH at a time)."""
     ensure(actor, Action.WRITE_REGISTRY)
     report = ImportReport()
     streets = {s.code: s for s in Street.select()} | {s.name: s for s in Street.select()}
     schema = ImportRowSchema()
+    touched: set[str] = set()
     for line, raw in rows:
         report.rows += 1
         try:
@@ -293,17 +295,37 @@ def import_licences(
         except ma.ValidationError as error:
             report.errors.extend(_row_errors(line, error.messages, raw))
         else:
-            _apply_one(actor, line, row, streets, now, report)
+            _apply_one(actor, line, row, streets, now, report, touched)
+        if len(touched) >= grades.BATCH:
+            _grade_holders(touched, now)
         if progress:
             progress(1)
+    _grade_holders(touched, now)
     return report
 
 
-def _apply_one(actor, line, row, streets, now, report) -> None:
+def _grade_holders(credit_codes: set[str], now: datetime) -> None:
+    """Grade the entities these rows touched, in one batch, and forget them."""
+    if not credit_codes:
+        return
+    with database.atomic():
+        ids = [
+            i
+            for (i,) in Entity.select(Entity.id)
+            .where(Entity.credit_code.in_(sorted(credit_codes)))
+            .tuples()
+        ]
+        grades.regrade(ids, now)
+    credit_codes.clear()
+
+
+def _apply_one(actor, line, row, streets, now, report, touched: set[str]) -> None:
     try:
         with database.atomic():
             outcome = _apply_row(actor, row, streets, now)
         report.counts[outcome] += 1
+        if outcome != "unchanged":
+            touched.add(row["credit_code"])
     except AppError as error:
         for field_name, message in _app_error_fields(error):
             report.errors.append(RowError(line, field_name, message, row["licence_number"]))
@@ -394,10 +416,18 @@ def _create(actor: Actor, row: dict[str, Any], digest: str, now: datetime) -> st
         },
         now,
         source="import",
+        regrade=False,
     )
     if STATUS_WORDS[row["status"]] == Status.CANCELLED:
         licences.post_event(
-            actor, row["licence_number"], EventKind.CANCEL, row["reason"], {}, now, source="import"
+            actor,
+            row["licence_number"],
+            EventKind.CANCEL,
+            row["reason"],
+            {},
+            now,
+            source="import",
+            regrade=False,
         )
         return "cancelled"
     return "created"
@@ -411,7 +441,15 @@ def _update(actor: Actor, licence: Licence, row: dict[str, Any], digest: str, no
             Licence.update(source_hash=digest).where(Licence.id == licence.id).execute()
             return "unchanged"
         licences.post_event(
-            actor, number, EventKind.CANCEL, reason, {}, now, source="import", source_hash=digest
+            actor,
+            number,
+            EventKind.CANCEL,
+            reason,
+            {},
+            now,
+            source="import",
+            source_hash=digest,
+            regrade=False,
         )
         return "cancelled"
     outcome = "changed"
@@ -426,6 +464,7 @@ def _update(actor: Actor, licence: Licence, row: dict[str, Any], digest: str, no
             now,
             source="import",
             source_hash=digest,
+            regrade=False,
         )
     renewal = row["valid_until"] if row["valid_until"] != licence.valid_until else None
     if renewal is not None:
@@ -438,6 +477,7 @@ def _update(actor: Actor, licence: Licence, row: dict[str, Any], digest: str, no
             now,
             source="import",
             source_hash=digest,
+            regrade=False,
         )
         outcome = "changed" if changes else "renewed"
     Licence.update(source_hash=digest).where(Licence.id == licence.id).execute()

@@ -28,7 +28,7 @@ from inspect_app.models import (
     Street,
     User,
 )
-from inspect_app.services import notifications
+from inspect_app.services import grades, notifications
 from inspect_app.services.entities import get_entity
 
 
@@ -179,9 +179,15 @@ def _json_changes(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def issue_licence(
-    actor: Actor, data: dict[str, Any], now: datetime, *, source: str = "api"
+    actor: Actor,
+    data: dict[str, Any],
+    now: datetime,
+    *,
+    source: str = "api",
+    regrade: bool = True,
 ) -> Licence:
-    """新办: a new combined licence for a registered entity, with its permits."""
+    """新办: a new combined licence for a registered entity, with its permits; the holder is
+    graded in the same transaction (a bulk caller passes `regrade=False` and grades in batches)."""
     ensure(actor, Action.WRITE_REGISTRY)
     with database.atomic():
         if Licence.select().where(Licence.number == data["number"]).exists():
@@ -220,6 +226,8 @@ def issue_licence(
             after=licence_snapshot(licence),
             at=now,
         )
+        if regrade:
+            grades.refresh_grades([holder], now)
     return licence
 
 
@@ -234,8 +242,11 @@ def post_event(
     expected_version: int | None = None,
     source: str = "api",
     source_hash: str | None = None,
+    regrade: bool = True,
 ) -> LicenceEvent:
-    """One lifecycle step after 新办; illegal ones raise lifecycle.IllegalTransition."""
+    """One lifecycle step after 新办; illegal ones raise lifecycle.IllegalTransition. What the
+    holder holds may change (suspended, cancelled, revoked, resumed): its grade is brought up to
+    date in the same transaction (unless a bulk caller grades in batches, `regrade=False`)."""
     if kind == EventKind.NEW:
         raise AppError(
             "ILLEGAL_TRANSITION", zh="新办请创建新的许可证", en="Use licence creation for NEW"
@@ -274,6 +285,8 @@ def post_event(
             after=licence_snapshot(licence),
             at=now,
         )
+        if regrade:
+            grades.regrade([licence.holder_id], now)
     return event
 
 

@@ -24,7 +24,8 @@ from inspect_app.models import (
     SpotCheckTask,
     Street,
 )
-from inspect_app.services import tasks
+from inspect_app.services import grades, tasks
+from risk.grading import NO_LIVE_LICENCE
 
 
 def labels():
@@ -33,9 +34,11 @@ def labels():
 
 
 def entity_rows(industry: str | None = None) -> list[dict[str, Any]]:
-    """Every holder of a live licence (of one industry, if given) with its grade and place."""
+    """Every holder of a live licence (of one industry, if given) with its grade and place; an
+    ungraded one (未分类) with the reason (grades.unclassified_reasons)."""
     query = (
         Entity.select(
+            Entity.id,
             Entity.credit_code,
             Entity.name,
             Entity.lat,
@@ -54,18 +57,31 @@ def entity_rows(industry: str | None = None) -> list[dict[str, Any]]:
     )
     if industry:
         query = query.where(Industry.code == industry)
-    return [
-        {
-            "credit_code": code,
-            "name": name,
-            "lat": lat,
-            "lon": lon,
-            "street": street,
-            "industry": ind,
-            "grade": grade,
-        }
-        for code, name, lat, lon, street, ind, grade in query.tuples().iterator()
-    ]
+    rows, ungraded = [], []
+    for ident, code, name, lat, lon, street, ind, grade in query.tuples().iterator():
+        rows.append(
+            {
+                "credit_code": code,
+                "name": name,
+                "lat": lat,
+                "lon": lon,
+                "street": street,
+                "industry": ind,
+                "grade": grade,
+            }
+        )
+        if grade is None:
+            ungraded.append((ident, rows[-1]))
+    reasons = grades.unclassified_reasons([ident for ident, _ in ungraded])
+    for ident, row in ungraded:
+        row["ungraded_reason"] = reasons[ident]
+    return rows
+
+
+def off_map_rows() -> list[tuple[str, int]]:
+    """The 未分类 entities the entity map does not draw: those without a live licence."""
+    reason = NO_LIVE_LICENCE
+    return [(f"{reason.zh} ({reason.en})", grades.count_without_live_licence())]
 
 
 def _entities(codes: list[str]) -> dict[str, dict[str, Any]]:
@@ -180,7 +196,12 @@ def build(
     """One map page of a kind (entities, draw, progress, failures): rows from the registry, the
     pure builder from maps/. The app, the CLI and the demo all build maps here."""
     if kind == "entities":
-        return maps.entities_map(entity_rows(industry), tiles=tiles, labels=labels())
+        return maps.entities_map(
+            entity_rows(industry),
+            tiles=tiles,
+            labels=labels(),
+            off_map=() if industry else off_map_rows(),
+        )
     if kind == "draw":
         return maps.draw_map(draw_rows(task), tiles=tiles, labels=labels())
     if kind == "progress":

@@ -14,13 +14,19 @@ from hypothesis import strategies as st
 from risk.grading import (
     COMPLAINTS,
     CREDIT_CLASS,
+    CREDIT_RECORDS,
     INDUSTRY_BASE,
     INSPECTION_OUTCOME,
+    NO_BASE_POINTS,
+    NO_LIVE_LICENCE,
     SINCE_LAST_CHECK,
+    UNKNOWN_CREDIT_CLASS,
     GradeInputs,
     GradingError,
     grade_entity,
     grade_inputs_hash,
+    graded_industry,
+    unclassified_reason,
 )
 from risk.grading_config import (
     GradingConfigError,
@@ -246,3 +252,56 @@ def test_an_extra_complaint_never_lowers_the_score(complaints, extra):
     before = grade_entity(internet_cafe(complaints=complaints), config, NOW)
     after = grade_entity(internet_cafe(complaints=[*complaints, extra]), config, NOW)
     assert after.score >= before.score
+
+
+def bookshop(credit_records=()):
+    """宝山某书店 (CS), credit class B, inspected on 2025-03-10 with nothing found."""
+    return GradeInputs(
+        "CS",
+        "B",
+        ((date(2025, 3, 10), "OK"),),
+        (),
+        date(2025, 3, 10),
+        tuple(credit_records),
+    )
+
+
+def test_a_credit_record_lowers_the_grade_and_says_why(config):
+    clean = grade_entity(bookshop(), config, NOW)
+    recorded = grade_entity(bookshop([date(2025, 5, 1)]), config, NOW)
+    assert (clean.grade, clean.score) == ("A", 20.0)
+    assert recorded.grade == "B"
+    (factor,) = [f for f in recorded.factors if f.code == CREDIT_RECORDS]
+    assert factor.points == round(15 * 0.5 ** (19 / 365), 2)
+    assert factor.label_zh == "信用记录" and "2025-05-01" in factor.detail
+    assert recorded.score == round(clean.score + factor.points, 2)
+    assert CREDIT_RECORDS not in [f.code for f in clean.factors]
+
+
+def test_credit_records_decay_leave_after_the_horizon_and_are_capped(config):
+    old = grade_entity(bookshop([date(2022, 1, 1)]), config, NOW)
+    assert CREDIT_RECORDS not in [f.code for f in old.factors]
+    many = grade_entity(bookshop([date(2025, 5, d) for d in range(1, 8)]), config, NOW)
+    (factor,) = [f for f in many.factors if f.code == CREDIT_RECORDS]
+    assert factor.points == config.credit_records.cap == 30
+
+
+def test_a_credit_record_changes_the_inputs_hash():
+    assert grade_inputs_hash(bookshop()) != grade_inputs_hash(bookshop([date(2025, 5, 1)]))
+
+
+def test_a_district_file_without_credit_records_counts_none(config):
+    document = copy.deepcopy(read_document("risk_grading"))
+    del document["credit_records"]
+    older = parse_grading_config(document)
+    graded = grade_entity(bookshop([date(2025, 5, 1)]), older, NOW)
+    assert graded.score == 20.0 and config_hash(older) != config_hash(config)
+
+
+def test_unclassified_only_where_an_input_is_missing(config):
+    assert unclassified_reason([], "B", config) == NO_LIVE_LICENCE
+    assert unclassified_reason(["XX"], "B", config) == NO_BASE_POINTS
+    assert unclassified_reason(["IC"], "Z", config) == UNKNOWN_CREDIT_CLASS
+    assert unclassified_reason(["XX", "IC"], "B", config) is None
+    assert graded_industry(["XX", "BK", "IC"], config) == "IC"
+    assert all(r.zh and r.en for r in (NO_LIVE_LICENCE, NO_BASE_POINTS, UNKNOWN_CREDIT_CLASS))

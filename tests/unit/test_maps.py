@@ -433,3 +433,32 @@ def test_street_centres_on_gcj02_tiles_are_shifted():
     html = render_html(failures_by_street([street], {"BS01": 2}, tiles="tencent"))
     lat, lon = wgs84_to_gcj02(street.lat, street.lon)
     assert f"[{lat}, {lon}]" in html
+
+
+def legend(html: str) -> dict:
+    """The legend's JSON: its title, entries (label with count, colour) and notes."""
+    start = html.index("var data = ", html.index("lj-legend") - 2000) + len("var data = ")
+    marker = html.index('"entries"', start)
+    start = html.rindex("{", 0, marker)
+    data, _ = json.JSONDecoder().raw_decode(html, start)
+    return data
+
+
+def test_the_legend_counts_each_grade_and_says_why_entities_are_unclassified():
+    rows = [entity(n) for n in range(8)] + [
+        entity(8, grade=None, ungraded_reason="所持许可证的行业未配置基础风险分"),
+        entity(9, grade=None, ungraded_reason="所持许可证的行业未配置基础风险分"),
+    ]
+    html = render_html(entities_map(rows, tiles="none", off_map=[("无有效许可证", 7), ("其他", 0)]))
+    data = legend(html)
+    labels = [e["l"] for e in data["entries"]]
+    assert labels == ["A 低 2", "B 一般 2", "C 较高 2", "D 高 2", "未分类 2"]
+    assert data["notes"][0].startswith("未分类：缺少评级所需的输入")
+    assert "· 所持许可证的行业未配置基础风险分：2" in data["notes"]
+    assert "· 无有效许可证：7（不在图上 not on the map）" in data["notes"]
+    assert not any("其他" in note for note in data["notes"])
+
+
+def test_a_map_with_every_entity_graded_has_no_unclassified_note():
+    data = legend(render_html(entities_map([entity(n) for n in range(4)], tiles="none")))
+    assert data["notes"] == [] and data["entries"][-1]["l"] == "未分类 0"
