@@ -39,6 +39,8 @@ class Action(StrEnum):
     # The team's own record of an inspection (the tablet side of issue 12):
     RECORD_ITEM = "RECORD_ITEM"  # obj: TeamWrite with the item's owning department
     RECORD_OUTCOME = "RECORD_OUTCOME"  # obj: TeamWrite (the outcome is the lead department's)
+    # -- issue 14 §4: the commitment ledger --
+    VOID_TASK = "VOID_TASK"  # obj: the task; void a frozen task publicly, with a reason
 
 
 @dataclass(frozen=True)
@@ -264,6 +266,23 @@ def _record_outcome(actor: Actor, write: TeamWrite) -> None:
         )
 
 
+# -- issue 14 §4: the commitment ledger --
+
+
+def _void_task(actor: Actor, task: Any) -> None:
+    """Every commitment ends drawn or voided: a void is the lead department's call (or an
+    admin's), as the draw is; others see the task (404 otherwise) but may not void it (403)."""
+    _read_task(actor, task)
+    if actor.role == Role.ADMIN or (
+        actor.role == Role.PLANNER and actor.department == task.lead.code
+    ):
+        return
+    raise _forbidden(
+        "只有牵头部门的计划人员可以作废该任务",
+        "Only planners of the task's lead department may void it",
+    )
+
+
 RULES: dict[Action, Rule] = {
     Action.WRITE_REGISTRY: _write_registry,
     Action.POST_LICENCE_EVENT: _post_licence_event,
@@ -283,6 +302,7 @@ RULES: dict[Action, Rule] = {
     Action.DECIDE_PERMIT_STEP: _decide_permit_step,
     Action.RECORD_ITEM: _record_item,
     Action.RECORD_OUTCOME: _record_outcome,
+    Action.VOID_TASK: _void_task,
 }
 
 

@@ -54,6 +54,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0011_amendments_signed",
         "0012_sign_in_throttle",
         "0013_signed_audit_head",
+        "0019_commitment_ledger",
     ]
     with fresh_db.connection_context():
         fresh_db.execute_sql(
@@ -82,6 +83,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0011_amendments_signed",
         "0012_sign_in_throttle",
         "0013_signed_audit_head",
+        "0019_commitment_ledger",
         "9001_entity_note",
     ]
     assert kept == ("区文化旅游局",)
