@@ -19,6 +19,7 @@ from flask.cli import ScriptInfo
 from inspect_app import config
 from inspect_app.app import create_app
 from inspect_app.cli import admin, demo, followup, instance, jobs, registry, supervision
+from inspect_app.cli import ledger as ledger_cli  # adds `task void` to supervision's group
 from inspect_app.cli.base import Refusal, refusal_for
 from inspect_app.errors import AppError
 
@@ -104,6 +105,7 @@ for _command in (
     *supervision.COMMANDS,
     *jobs.COMMANDS,
     *followup.COMMANDS,
+    *ledger_cli.COMMANDS,
 ):
     lianjian.add_command(
         _in_app_context(_command, initialised=_command.name not in WITHOUT_INSTANCE)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from peewee import OP, Expression, Value
+
 from inspect_app import audit, config
 from inspect_app.access import Action, ensure
 from inspect_app.actor import Actor
@@ -35,6 +37,7 @@ from inspect_app.models import (
 )
 from inspect_app.services import notifications, tasks
 from inspect_app.services.listing import Listing
+from inspect_app.services.public_csv import inert_cell
 
 # The task statuses the ledger lists: a commitment exists from the freeze on (a draft is not public).
 LISTED = (TaskStatus.FROZEN, TaskStatus.DRAWN, TaskStatus.VOIDED)
@@ -135,9 +138,11 @@ def _base_query(filters: LedgerFilter):
         .where(SpotCheckTask.status.in_(LISTED))
     )
     if filters.department:
+        # the partners column is JSON text: match the quoted code, the pattern not JSON-encoded
+        quoted = Value(f'%"{filters.department}"%', converter=False)
         query = query.where(
             (Department.code == filters.department)
-            | SpotCheckTask.partners.contains(f'"{filters.department}"')
+            | Expression(SpotCheckTask.partners, OP.ILIKE, quoted)
         )
     if filters.period_from:
         query = query.where(SpotCheckTask.period_end >= filters.period_from)
@@ -178,6 +183,12 @@ class LedgerEntry:
     @property
     def state_label(self) -> str:
         return LEDGER_LABELS[self.state]
+
+    @property
+    def public_source(self) -> dict[str, Any] | None:
+        if self.seed_source is None:
+            return None
+        return self.seed_source | {"canonical": self.seed_source_json}
 
     @property
     def seed_source_json(self) -> str | None:
@@ -239,8 +250,6 @@ def entry_for(task: SpotCheckTask, now: datetime) -> LedgerEntry | None:
 def ledger_csv(filters: LedgerFilter, now: datetime) -> Iterator[str]:
     """The whole filtered ledger as CSV (UTF-8 with BOM, cells made inert as in every public
     CSV), written a page at a time."""
-    from inspect_app.services.disclosure import inert_cell
-
     listing = ledger(filters, now)
     yield "\ufeff"
     out = io.StringIO()

@@ -21,6 +21,7 @@ from inspect_app.services import (
     feedback,
     importing,
     inspections,
+    ledger,
     licences,
     risk_points,
     tasks,
@@ -111,6 +112,10 @@ def _calls(world):
                 someone, licence.holder.credit_code, date(2026, 11, 2), "群众举报", now
             ),
         ),
+        "void a task": (
+            Action.VOID_TASK,
+            lambda: ledger.void_task(someone, task.code, "范围有误，作废重订", now),
+        ),
     }
 
 
@@ -135,6 +140,7 @@ USE_CASES = [
     "act on feedback",
     "answer a partnership",
     "file a complaint",
+    "void a task",
 ]
 
 
