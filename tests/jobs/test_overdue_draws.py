@@ -32,13 +32,25 @@ def overdue(ct_planners) -> SpotCheckTask:
     frozen_at = utcnow() - timedelta(days=30)
     task = tasks.create_task(planner, data, frozen_at)
     accept_partners_as_planners(task.code, frozen_at)
-    draws.freeze_task(planner, task.code, frozen_at)
+    _freeze(planner, task.code, frozen_at)
     outbox.take_written()
     make_user("planner", "PS")
     entry = ledger.entry_for(SpotCheckTask.get_by_id(task.id), utcnow())
     if entry.state != "overdue":  # a seed source announced at the freeze: move its time back
         pytest.skip(f"the seed of a task frozen 30 days ago is due {entry.seed_due_at}")
     return SpotCheckTask.get_by_id(task.id)
+
+
+def _freeze(planner, code: str, now) -> None:
+    """Freeze through the service, announcing the suite's test chain where freeze takes a seed
+    source (issue 14 §1), as tests/factories.freeze does over HTTP."""
+    from tests import factories
+
+    source = getattr(factories, "TEST_SEED_SOURCE", None)
+    if source is None:
+        draws.freeze_task(planner, code, now)
+    else:
+        draws.freeze_task(planner, code, source, now)
 
 
 def _told() -> list[tuple[int, int]]:
