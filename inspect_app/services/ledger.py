@@ -35,9 +35,10 @@ from inspect_app.models import (
     TaskVoid,
     User,
 )
-from inspect_app.services import notifications, tasks
+from inspect_app.services import beacons, notifications, tasks
 from inspect_app.services.listing import Listing
 from inspect_app.services.public_csv import inert_cell
+from scheduler import beacon
 
 # The task statuses the ledger lists: a commitment exists from the freeze on (a draft is not public).
 LISTED = (TaskStatus.FROZEN, TaskStatus.DRAWN, TaskStatus.VOIDED)
@@ -117,11 +118,9 @@ def _source_time(source: Mapping[str, Any]) -> datetime | None:
     return None
 
 
-def _drand_round_time(chain_hash: str, round_number: int) -> datetime | None:
-    """The round's emission time on its pinned chain (genesis + (round − 1) × period)."""
-    from inspect_app.services import beacons
-    from scheduler import beacon
-
+def _drand_round_time(chain_hash: str, round_number: int) -> datetime:
+    """The round's emission time on its pinned chain (genesis + (round − 1) × period); an
+    unpinned chain is an AppError (UNKNOWN_CHAIN)."""
     chain = beacons.pinned_chain(chain_hash)
     return datetime.fromtimestamp(beacon.round_time(chain, round_number), UTC)
 
