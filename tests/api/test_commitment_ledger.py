@@ -306,3 +306,26 @@ def test_the_console_voids_with_a_reason_and_refuses_without(app, client, look_a
     assert listed.exit_code == 0 and json.loads(listed.output)["task"] == look_alikes[0]
     as_csv = runner.invoke(lianjian, args=["ledger", "--csv"])
     assert as_csv.exit_code == 0 and as_csv.output.startswith("task,name,")
+
+
+def test_a_ledger_page_costs_the_same_queries_whatever_its_size(client, look_alikes, monkeypatch):
+    from inspect_app.db import database
+
+    statements: list[str] = []
+    real = database.obj.execute_sql
+
+    def counting(sql, params=None, *args, **kwargs):
+        if not sql.startswith("PREPARE "):
+            statements.append(sql)
+        return real(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(database.obj, "execute_sql", counting)
+    counts = []
+    for size in (1, 3):
+        statements.clear()
+        assert len(_ledger(client, page_size=size)) == size
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
+    joined = " ".join(statements).upper()
+    assert "COUNT(" in joined and "LIMIT" in joined
+    assert '."FRAME"' not in joined and '."POOL"' not in joined  # snapshots never read
