@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from peewee import OP, Expression, Value
-
 from inspect_app import audit, config
 from inspect_app.access import Action, ensure
 from inspect_app.actor import Actor
@@ -137,11 +135,8 @@ def _base_query(filters: LedgerFilter):
         .where(SpotCheckTask.status.in_(LISTED))
     )
     if filters.department:
-        # the partners column is JSON text: match the quoted code, the pattern not JSON-encoded
-        quoted = Value(f'%"{filters.department}"%', converter=False)
         query = query.where(
-            (Department.code == filters.department)
-            | Expression(SpotCheckTask.partners, OP.ILIKE, quoted)
+            (Department.code == filters.department) | tasks.partnered_by(filters.department)
         )
     if filters.period_from:
         query = query.where(SpotCheckTask.period_end >= filters.period_from)
