@@ -384,7 +384,7 @@ def flag_overdue(now: datetime) -> int:
                 at=now,
             )
             for user in User.select().where(
-                (User.role == "planner") & (User.department == task.lead_id)
+                (User.role == "planner") & (User.department == task.lead_id) & User.active
             ):
                 notifications.notify(
                     f"DRAW_OVERDUE:{task.id}:{user.id}",

@@ -268,6 +268,9 @@ def test_the_ledger_csv_cells_are_inert(client, district, planner):
 def test_an_overdue_task_is_flagged_once_and_its_lead_planners_told(client, look_alikes):
     planners = [make_user("planner", "CT"), make_user("planner", "CT")]
     make_user("planner", "PS")
+    gone = make_user("planner", "CT")
+    gone.active = False
+    gone.save()
     entry = ledger.entry_for(SpotCheckTask.get(code=look_alikes[0]), utcnow())
     later = entry.seed_due_at + ledger.grace() + timedelta(minutes=1)
     assert ledger.flag_overdue(entry.seed_due_at) == 0  # not yet
@@ -276,7 +279,7 @@ def test_an_overdue_task_is_flagged_once_and_its_lead_planners_told(client, look
     notices = Notification.select().where(Notification.kind == "DRAW_OVERDUE")
     told = {(n.task.code, n.user_id) for n in notices}
     assert {(look_alikes[0], p.id) for p in planners} <= told
-    assert all(n.user.department.code == "CT" for n in notices)
+    assert all(n.user.department.code == "CT" and n.user.active for n in notices)
     assert len(told) == notices.count()
     flagged = AuditEntry.select().where(AuditEntry.action == "task.draw_overdue").count()
     assert flagged == 3
