@@ -111,7 +111,7 @@ def _source_time(source: Mapping[str, Any]) -> datetime | None:
             return datetime.combine(day + timedelta(days=1), time.min, SHANGHAI).astimezone(UTC)
         if source.get("time"):
             return as_utc(datetime.fromisoformat(str(source["time"])))
-    except (AppError, KeyError, TypeError, ValueError):
+    except (AppError, KeyError, TypeError, ValueError, OverflowError, OSError):
         return None
     return None
 
@@ -132,6 +132,8 @@ def _base_query(filters: LedgerFilter):
         .join(Industry)
         .switch(SpotCheckTask)
         .join(Department)
+        .switch(SpotCheckTask)
+        .join(Draw, on=(Draw.task == SpotCheckTask.id))  # a commitment exists: frozen or later
         .where(SpotCheckTask.status.in_(LISTED))
     )
     if filters.department:
@@ -159,7 +161,7 @@ def ledger(filters: LedgerFilter, now: datetime) -> Listing:
         frozen = query.where(SpotCheckTask.status == TaskStatus.FROZEN)
         ids = [e.task.id for e in _entries(list(frozen), now) if e.state == state]
         query = query.where(SpotCheckTask.id.in_(ids or [0]))
-    query = query.order_by(SpotCheckTask.id.desc())
+    query = query.order_by(Draw.committed_at.desc(), SpotCheckTask.id.desc())
     return Listing(query, lambda rows: _entries(rows, now))
 
 
