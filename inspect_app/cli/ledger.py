@@ -45,12 +45,11 @@ def ledger_command(state: str | None, department: str | None, as_csv: bool) -> N
     )
     with database.connection_context():
         if as_csv:
-            for chunk in ledger.ledger_csv(filters, utcnow()):
-                click.echo(chunk.lstrip("\ufeff"), nl=False)
+            click.echo(ledger.ledger_csv(filters, utcnow()).lstrip("\ufeff"), nl=False)
             return
         listing = ledger.ledger(filters, utcnow())
         page = 1
-        while entries := listing.page(page, 500):
+        while entries := listing.page(page, ledger.CSV_PAGE_ROWS):
             for entry in entries:
                 click.echo(json.dumps(_summary(entry), ensure_ascii=False))
             page += 1
