@@ -48,6 +48,8 @@ class Action(StrEnum):
     # -- issue 13 §2: desks and inboxes --
     MANAGE_DESKS = "MANAGE_DESKS"  # 审批窗口的设立、受理范围与人员
     READ_NOTICE = "READ_NOTICE"  # obj: NoticeSeen (None: one's own inbox); 本人收件箱的通知
+    # -- issue 14 §4: the commitment ledger --
+    VOID_TASK = "VOID_TASK"  # obj: the task; void a frozen task publicly, with a reason
 
 
 @dataclass(frozen=True)
@@ -370,6 +372,23 @@ def _read_notice(actor: Actor, notice: NoticeSeen | None) -> None:
         raise AppError("NOT_FOUND", zh="未找到该通知", en="No such notice")
 
 
+# -- issue 14 §4: the commitment ledger --
+
+
+def _void_task(actor: Actor, task: Any) -> None:
+    """Every commitment ends drawn or voided: a void is the lead department's call (or an
+    admin's), as the draw is; others see the task (404 otherwise) but may not void it (403)."""
+    _read_task(actor, task)
+    if actor.role == Role.ADMIN or (
+        actor.role == Role.PLANNER and actor.department == task.lead.code
+    ):
+        return
+    raise _forbidden(
+        "只有牵头部门的计划人员可以作废该任务",
+        "Only planners of the task's lead department may void it",
+    )
+
+
 RULES: dict[Action, Rule] = {
     Action.WRITE_REGISTRY: _write_registry,
     Action.POST_LICENCE_EVENT: _post_licence_event,
@@ -395,6 +414,7 @@ RULES: dict[Action, Rule] = {
     Action.READ_PHOTO: _read_photo,
     Action.MANAGE_DESKS: _manage_desks,
     Action.READ_NOTICE: _read_notice,
+    Action.VOID_TASK: _void_task,
 }
 
 

@@ -146,3 +146,13 @@ def from_environment() -> dict[str, Any]:
         },
         "JSON_AS_ASCII": False,
     }
+
+
+def ledger_settings() -> dict[str, int]:
+    """The commitment ledger (issue 14 §4): how long after its seed source's time (a beacon
+    round's, a lottery session's day) a frozen task may wait for its draw before it shows as
+    overdue (LIANJIAN_DRAW_GRACE_MINUTES), and the shortest void reason (characters)."""
+    return {
+        "DRAW_GRACE_MINUTES": int(os.environ.get("LIANJIAN_DRAW_GRACE_MINUTES", 60)),
+        "VOID_REASON_MIN_CHARS": int(os.environ.get("LIANJIAN_VOID_REASON_MIN_CHARS", 6)),
+    }

@@ -125,6 +125,19 @@ CATALOGUE = _kinds(
         "Too many failed sign-ins; locked for a while, try again later",
     ),
     (500, "INTERNAL", "服务器内部错误，已记录", "Internal server error; it has been logged"),
+    # -- issue 14 §4–5: the commitment ledger, voids, disclosure after the visits --
+    (
+        409,
+        "TASK_VOIDED",
+        "该任务已作废，承诺值仍公示，但不能再抽取或修改",
+        "The task was voided: its commitment stays public, but it can no longer be drawn or changed",
+    ),
+    (
+        409,
+        "VISITS_OPEN",
+        "本任务尚有检查未完成，检查期结束前不能公示抽取结果",
+        "Some visits of this task are not done yet; results are published after the visits",
+    ),
     # issue 14 §2 (beacon): drand rounds checked against pinned chains
     (
         422,

@@ -111,6 +111,12 @@ JOBS: dict[str, JobSpec] = {
         JobPolicy(timeout=3600, max_retries=0),
         cron="REGRADE_CRON",
     ),
+    # -- issue 14 §4: a frozen task whose seed round passed without a draw, flagged once --
+    "flag_overdue_draws": JobSpec(
+        "inspect_app.jobs.ledger.flag_overdue_draws",
+        JobPolicy(timeout=300, max_retries=0),
+        cron="OVERDUE_CRON",
+    ),
 }
 
 # How an in-process run finds a job's function from its name (given by the relay).

@@ -1,4 +1,5 @@
-"""Public endpoints (no login): licence verification by QR payload, the signing keys."""
+"""Public endpoints (no login): licence verification by QR payload, the signing keys, the draw
+records and task pages by stage, and the ledger of every commitment (JSON and CSV)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,18 @@ import marshmallow as ma
 from flask import Response, current_app
 from flask.views import MethodView
 
-from inspect_app.api.base import Blueprint
-from inspect_app.api.draw_schemas import PublicDrawRecordSchema, PublicTaskSchema, VerifyDrawSchema
+from inspect_app.api.base import Blueprint, QueryPage
+from inspect_app.api.draw_schemas import (
+    PublicDrawRecordSchema,
+    PublicTaskSchema,
+    SignedHeadSchema,
+    VerifyDrawSchema,
+)
+from inspect_app.api.fields import Day
 from inspect_app.clock import local, utcnow
 from inspect_app.domain.licence_qr import MAX_TEXT_CHARS
-from inspect_app.services import disclosure, licence_codes
+from inspect_app.domain.task import LedgerState
+from inspect_app.services import disclosure, ledger, licence_codes
 
 blp = Blueprint(
     "public", __name__, url_prefix="/api/v1/public", description="公开 Public (no login)"
@@ -74,6 +82,86 @@ class SigningKeysSchema(ma.Schema):
     )
 
 
+# -- the ledger of commitments (issue 14 §4) --
+
+STATES = [state.value for state in LedgerState]
+
+
+class LedgerArgs(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE  # the pager's page and page_size
+
+    state = ma.fields.String(validate=ma.validate.OneOf(STATES), metadata={"enum": STATES})
+    department = ma.fields.String(
+        validate=ma.validate.Regexp(r"^[A-Z]{2,8}$", error="Unknown department."),
+        metadata={"description": "lead or partner department code, e.g. CT"},
+    )
+    period_from = Day(metadata={"description": "tasks whose period ends on or after this day"})
+    period_until = Day(metadata={"description": "tasks whose period starts on or before this day"})
+
+    @ma.post_load
+    def _filter(self, data, **kwargs):
+        state = data.get("state")
+        return ledger.LedgerFilter(
+            state=LedgerState(state) if state else None,
+            department=data.get("department"),
+            period_from=data.get("period_from"),
+            period_until=data.get("period_until"),
+        )
+
+
+class SeedSourceSchema(ma.Schema):
+    """The seed source announced at the freeze; `canonical` is all of it, as committed."""
+
+    kind = ma.fields.String(metadata={"description": "drand, nist or lottery"})
+    chain_hash = ma.fields.String(allow_none=True, metadata={"description": "drand"})
+    round = ma.fields.Integer(allow_none=True, metadata={"description": "drand"})
+    date = ma.fields.String(allow_none=True, metadata={"description": "lottery session's day"})
+    name = ma.fields.String(allow_none=True, metadata={"description": "lottery session"})
+    canonical = ma.fields.String(metadata={"description": "the whole source, canonical JSON"})
+
+
+class VoidSchema(ma.Schema):
+    reason = ma.fields.String()
+    voided_at = ma.fields.DateTime()
+    audit_head = ma.fields.Nested(SignedHeadSchema, allow_none=True)
+
+
+class LedgerEntrySchema(ma.Schema):
+    """One commitment: public from the freeze on, whatever becomes of the task."""
+
+    code = ma.fields.String(attribute="task.code")
+    name = ma.fields.String(attribute="task.name")
+    industry = ma.fields.String(attribute="task.industry.code")
+    lead = ma.fields.String(attribute="task.lead.code")
+    partners = ma.fields.List(ma.fields.String(), attribute="task.partners")
+    period_start = ma.fields.Date(attribute="task.period_start")
+    period_end = ma.fields.Date(attribute="task.period_end")
+    state = ma.fields.String(metadata={"enum": STATES})
+    state_label = ma.fields.String()
+    committed_at = ma.fields.DateTime(attribute="draw.committed_at")
+    algorithm_version = ma.fields.String(attribute="draw.algorithm_version")
+    commitment_hash = ma.fields.String(attribute="draw.commitment_hash")
+    seed_source = ma.fields.Nested(
+        SeedSourceSchema,
+        attribute="public_source",
+        allow_none=True,
+        metadata={"description": "null for a task frozen before seed sources were committed"},
+    )
+    seed_due_at = ma.fields.DateTime(
+        metadata={"description": "when the seed exists; overdue after it plus the grace period"}
+    )
+    drawn_at = ma.fields.DateTime(attribute="draw.drawn_at", allow_none=True)
+    result_hash = ma.fields.String(attribute="draw.result_hash", allow_none=True)
+    void = ma.fields.Nested(VoidSchema, allow_none=True)
+
+
+class PublicTaskPageSchema(PublicTaskSchema):
+    ledger = ma.fields.Nested(
+        LedgerEntrySchema, metadata={"description": "the task's commitment on the public ledger"}
+    )
+
+
 def keys_dir() -> Path:
     return Path(current_app.config["KEYS_DIR"])
 
@@ -120,11 +208,11 @@ class PublicDrawVerify(MethodView):
 @blp.route("/tasks/<string:code>")
 class PublicTask(MethodView):
     @blp.etag
-    @blp.response(200, PublicTaskSchema)
+    @blp.response(200, PublicTaskPageSchema)
     @blp.doc(security=[])
     def get(self, code):
         """一公开: the task, its commitment and seed, the picks and (once published) each result."""
-        return disclosure.public_task(code)
+        return disclosure.public_task(code, utcnow())
 
 
 @blp.route("/tasks/<string:code>/results.csv")
@@ -139,4 +227,32 @@ class PublicTaskCsv(MethodView):
             disclosure.public_task_csv(code),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{code}-results.csv"'},
+        )
+
+
+@blp.route("/ledger")
+class Ledger(MethodView):
+    @blp.arguments(LedgerArgs, location="query")
+    @blp.response(200, LedgerEntrySchema(many=True))
+    @blp.paginate(QueryPage)
+    @blp.doc(security=[])
+    def get(self, filters):
+        """Every frozen task's commitment, newest first: awaiting its draw, overdue, drawn, or
+        voided (with its reason). Drafts are not public."""
+        return ledger.ledger(filters, utcnow())
+
+
+@blp.route("/ledger.csv")
+class LedgerCsv(MethodView):
+    @blp.arguments(LedgerArgs, location="query")
+    @blp.response(
+        200, {"type": "string", "description": "CSV, UTF-8 with BOM"}, content_type="text/csv"
+    )
+    @blp.doc(security=[])
+    def get(self, filters):
+        """The same ledger as CSV (UTF-8 with BOM; formula-like cells made inert)."""
+        return Response(
+            ledger.ledger_csv(filters, utcnow()),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="commitment-ledger.csv"'},
         )

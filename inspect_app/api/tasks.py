@@ -10,10 +10,11 @@ from inspect_app.actor import ROLES
 from inspect_app.api.base import Blueprint, QueryPage
 from inspect_app.api.draw_schemas import DrawResultSchema
 from inspect_app.api.fields import Day, Strict, Text
+from inspect_app.api.public import LedgerEntrySchema
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import utcnow
 from inspect_app.domain.task import PartnerAnswer
-from inspect_app.services import disclosure, draws, tasks
+from inspect_app.services import disclosure, draws, ledger, tasks
 
 blp = Blueprint(
     "tasks", __name__, url_prefix="/api/v1/tasks", description="抽查任务 Spot-check tasks"
@@ -250,3 +251,25 @@ class TaskPublish(MethodView):
     def post(self, code):
         """Publish the task's results (一公开); the deadline counts working days after the period."""
         return disclosure.publish(current_actor(), code, utcnow())
+
+
+# -- issue 14 §4: every commitment ends drawn or voided, publicly --
+
+
+class VoidArgs(Strict):
+    reason = Text(
+        max_length=500,
+        required=True,
+        metadata={"description": "published on the ledger and the task's public page"},
+    )
+
+
+@blp.route("/<string:code>/void")
+class TaskVoid(MethodView):
+    @require(*ROLES)
+    @blp.arguments(VoidArgs)
+    @blp.response(200, LedgerEntrySchema)
+    def post(self, data, code):
+        """Void a FROZEN task with a public reason (its commitment stays on the ledger); a drawn
+        task cannot be voided (409 ALREADY_DRAWN), a draft is edited instead (409)."""
+        return ledger.void_task(current_actor(), code, data["reason"], utcnow())

@@ -22,6 +22,7 @@ from inspect_app.cli import admin, demo, followup, instance, jobs, people, regis
 from inspect_app.cli import beacon as beacon_cli
 from inspect_app.cli import desks as desks_cli  # issue 13 §2
 from inspect_app.cli import grades as grade_commands
+from inspect_app.cli import ledger as ledger_cli  # adds `task void` to supervision's group
 from inspect_app.cli.base import Refusal, refusal_for
 from inspect_app.errors import AppError
 
@@ -107,6 +108,7 @@ for _command in (
     *supervision.COMMANDS,
     *jobs.COMMANDS,
     *followup.COMMANDS,
+    *ledger_cli.COMMANDS,
     *beacon_cli.COMMANDS,
     *people.COMMANDS,
     *desks_cli.COMMANDS,

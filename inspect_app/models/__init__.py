@@ -15,3 +15,9 @@ from inspect_app.models.supervision import SUPERVISION_MODELS
 
 ALL_MODELS = [*REGISTRY_MODELS, *SUPERVISION_MODELS, *FIELDWORK_MODELS, *FOLLOWUP_MODELS]
 ALL_MODELS += DESK_MODELS
+
+# -- issue 14 §4–5: the commitment ledger (voids, overdue flags) --
+from inspect_app.models.ledger import *  # noqa: E402, F403
+from inspect_app.models.ledger import LEDGER_MODELS  # noqa: E402
+
+ALL_MODELS = [*ALL_MODELS, *LEDGER_MODELS]

@@ -17,8 +17,9 @@ from inspect_app.domain.inspection import OUTCOME_LABELS, InspectionStatus
 from inspect_app.domain.task import HAS_RESULTS
 from inspect_app.errors import AppError
 from inspect_app.models import Disclosure, Draw, Entity, Inspection, SpotCheckTask, Street, User
-from inspect_app.services import draws, inspections, notifications, tasks
+from inspect_app.services import draws, inspections, ledger, notifications, tasks
 from inspect_app.services.feedback import holiday_calendar, rules
+from inspect_app.services.public_csv import inert_cell
 
 CSV_COLUMNS = (
     "task",
@@ -69,6 +70,7 @@ def publish(actor: Actor, code: str, now: datetime) -> Disclosure:
             )
         row = disclosure_for(task)
         if row.published_at is None:
+            ensure_visits_done(task, now)
             (
                 Disclosure.update(published_at=now, published_by=actor.label)
                 .where((Disclosure.id == row.id) & Disclosure.published_at.is_null())
@@ -86,6 +88,41 @@ def publish(actor: Actor, code: str, now: datetime) -> Disclosure:
                 Disclosure.id == row.id
             ).execute()
         return Disclosure.get_by_id(row.id)
+
+
+def open_visits(task: SpotCheckTask) -> int:
+    """How many of the draw's picks are not yet visited: each assignment is a round-0 inspection
+    to submit (one not yet dispatched counts as open too). Re-inspections, announced to the
+    entity by the rectification order, do not hold publication back."""
+    row = Draw.get(Draw.task == task)
+    picked = len((row.result or {}).get("assignments") or [])
+    submitted = (
+        Inspection.select()
+        .where(
+            (Inspection.task == task)
+            & (Inspection.round == 0)
+            & (Inspection.status == InspectionStatus.SUBMITTED)
+        )
+        .count()
+    )
+    return max(picked - submitted, 0)
+
+
+def ensure_visits_done(task: SpotCheckTask, now: datetime) -> None:
+    """Sealed until the visits (docs/domain.md): the picks and teams are published once every
+    drawn visit is submitted, or once the task's period has ended (then the working-day
+    deadline runs, and a visit still open is overdue, no longer a surprise to protect)."""
+    if local(now).date() > task.period_end:
+        return
+    missing = open_visits(task)
+    if missing:
+        raise AppError(
+            "VISITS_OPEN",
+            zh=f"本任务尚有 {missing} 家检查未完成；须全部提交或检查期（至 "
+            f"{task.period_end.isoformat()}）结束后才能公示",
+            en=f"{missing} visit(s) of this task are not done; publish once all are submitted "
+            f"or after the period ends ({task.period_end.isoformat()})",
+        )
 
 
 def flag_late(now: datetime) -> int:
@@ -125,9 +162,11 @@ def flag_late(now: datetime) -> int:
     return flagged
 
 
-def public_task(code: str) -> dict[str, Any]:
-    """一公开 of a task, by code (a draft is not public)."""
-    return public_record(tasks.get_public_task(code))
+def public_task(code: str, now: datetime) -> dict[str, Any]:
+    """一公开 of a task, by code (a draft is not public), with its entry on the commitment ledger
+    (its state, announced seed source and, once voided, the reason)."""
+    task = tasks.get_public_task(code)
+    return public_record(task) | {"ledger": ledger.entry_for(task, now)}
 
 
 def public_task_csv(code: str) -> str:
@@ -250,14 +289,3 @@ def public_csv(task: SpotCheckTask) -> str:
         row = pick | {"task": task.code, "team_departments": ";".join(pick["team_departments"])}
         writer.writerow({k: inert_cell(v) for k, v in row.items()})
     return out.getvalue()
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def inert_cell(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV
-    injection); numbers and empty cells pass as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value

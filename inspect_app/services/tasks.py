@@ -6,6 +6,8 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+import peewee
+
 from inspect_app import audit, config
 from inspect_app.access import Action, PartnershipAnswer, allows, ensure
 from inspect_app.actor import Actor
@@ -74,10 +76,16 @@ def visible_tasks(actor: Actor) -> Listing:
     if allows(actor, Action.READ_ALL_TASKS):
         return Listing(query, with_points)
     lead = Department.get_or_none(Department.code == actor.department)
-    query = query.where(
-        (SpotCheckTask.lead == lead) | SpotCheckTask.partners.contains(f'"{actor.department}"')
-    )
+    query = query.where((SpotCheckTask.lead == lead) | partnered_by(actor.department))
     return Listing(query, with_points)
+
+
+def partnered_by(department: str | None):
+    """Tasks naming `department` among their partners. The column is JSON text, so the pattern
+    is the quoted code, given as it is (a field's `contains` would JSON-encode it, and match
+    nothing)."""
+    quoted = peewee.Value(f'%"{department}"%', converter=False)
+    return peewee.Expression(SpotCheckTask.partners, peewee.OP.ILIKE, quoted)
 
 
 def with_points(rows: list[SpotCheckTask]) -> list[SpotCheckTask]:

@@ -121,8 +121,8 @@ POLICY: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("POST", "/api/v1/tasks/{code}/freeze"): TASK_LEADS,
     ("GET", "/api/v1/tasks/{code}/draw"): DRAWN_TASK_READERS,
     ("POST", "/api/v1/tasks/{code}/draw"): TASK_LEADS,
-    # Publishing (the disclosure of picks and teams) is accepted as soon as the task is drawn,
-    # before any visit; DOMAIN.md has disclosure after the visits (noted, left for later).
+    # Publishing (the disclosure of picks and teams) is the lead's, once the visits are done or
+    # the period is over (409 VISITS_OPEN before: docs/domain.md, "Sealed until the visits").
     ("POST", "/api/v1/tasks/{code}/publish"): TASK_LEADS | {"draft": NOBODY, "ms_draft": NOBODY},
     # The tablet: an inspector reaches only their own team's inspections.
     ("GET", "/api/v1/tablet/inspections"): frozenset({TEAM, OFF}),
@@ -193,6 +193,10 @@ POLICY: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
         "ms": PUBLIC,
         "ms_draft": NOBODY,
     },
+    # -- issue 14 §4: the ledger of every commitment is public; a void is the lead's --
+    ("GET", "/api/v1/public/ledger"): PUBLIC,
+    ("GET", "/api/v1/public/ledger.csv"): PUBLIC,
+    ("POST", "/api/v1/tasks/{code}/void"): TASK_LEADS,
     # A partner department answers a joint task through its own planners (or an admin).
     ("POST", "/api/v1/tasks/{code}/partners/{department}/accept"): {
         "ct": frozenset({FR, ADMIN}),
@@ -343,7 +347,7 @@ def _targets(world: World, method: str, template: str) -> dict[str, dict[str, An
                 "ct": {"code": lambda: world.fresh_task("CT", "draft")},
                 "ms": {"code": lambda: world.fresh_task("MS", "draft")},
             }
-        if template.endswith("/draw") and method == "POST":
+        if template.endswith(("/draw", "/void")) and method == "POST":
             return {
                 "ct": {"code": lambda: world.fresh_task("CT", "frozen")},
                 "ms": {"code": lambda: world.fresh_task("MS", "frozen")},
@@ -525,6 +529,8 @@ def _body(world: World, method: str, template: str, path: str, target: str) -> d
         return {"json": {"username": world.spare_clerk}}
     if key == ("POST", "/api/v1/tasks/{code}/draw"):
         return {"json": {"source_values": ["3 17 22 31 8"], "provenance": "2026-11-30 公开摇号"}}
+    if key == ("POST", "/api/v1/tasks/{code}/void"):
+        return {"json": {"reason": "抽查范围设置有误，作废后重新制定"}}
     if key == ("GET", "/api/v1/public/licences/verify"):
         return {"query_string": {"payload": world.qr}}
     if template.startswith("/api/v1/licensing/feedback/{feedback_id}/"):
@@ -631,7 +637,9 @@ def _hidden(world: World, method: str, template: str, persona: str) -> tuple[str
         return {CT: ("FR0001", "MS0001"), FR: ("CT0001", "MS0001"), MS: ("CT0001", "FR0001")}.get(
             persona, ()
         )
-    if template.startswith(("/api/v1/public/draws/", "/api/v1/public/tasks/")):
+    if template.startswith(
+        ("/api/v1/public/draws/", "/api/v1/public/tasks/", "/api/v1/public/ledger")
+    ):
         return (world.ct_entity, world.ms_entity, "CT0001", "FR0001", "MS0001", "MS0002")
     return ()
 

@@ -114,3 +114,11 @@ def test_a_changed_plan_asks_the_partners_again(client, district, lead):
     )
     assert changed.get_json()["partner_answers"] == {"FR": "AWAITED", "PS": "AWAITED"}
     assert client.post(f"/api/v1/tasks/{code}/freeze", headers=lead).status_code == 409
+
+
+def test_a_partner_departments_planner_finds_the_joint_task_in_their_list(client, lead):
+    code = _plan(client, lead)
+    listed = client.get("/api/v1/tasks", headers=login("planner", "FR")).get_json()
+    assert code in [task["code"] for task in listed]
+    elsewhere = client.get("/api/v1/tasks", headers=login("planner", "MS")).get_json()
+    assert code not in [task["code"] for task in elsewhere]

@@ -22,6 +22,7 @@ from inspect_app.services import (
     feedback,
     importing,
     inspections,
+    ledger,
     licences,
     notifications,
     risk_points,
@@ -139,6 +140,10 @@ def _calls(world):
             Action.READ_NOTICE,
             lambda: notifications.acknowledge(someone, 1, now),
         ),
+        "void a task": (
+            Action.VOID_TASK,
+            lambda: ledger.void_task(someone, task.code, "范围有误，作废重订", now),
+        ),
     }
 
 
@@ -173,6 +178,7 @@ USE_CASES = [
     "read my notices",
     "read a notice",
     "acknowledge a notice",
+    "void a task",
 ]
 
 

@@ -16,7 +16,8 @@ def _district():
             make_inspector(f"{department}{n:04d}", department)
 
 
-def _create(runner):
+def _create(runner, period=("2026-12-01", "2026-12-31", "2027-01-10")):
+    start, end, deadline = period
     result = runner.invoke(
         lianjian,
         args=[
@@ -37,11 +38,11 @@ def _create(runner):
             "--team-size",
             "3",
             "--period-start",
-            "2026-12-01",
+            start,
             "--period-end",
-            "2026-12-31",
+            end,
             "--deadline",
-            "2027-01-10",
+            deadline,
         ],
     )
     assert result.exit_code == 0, result.output
@@ -79,9 +80,12 @@ def test_console_draw_from_plan_to_verification(app, tmp_path):
 
 
 def test_console_verify_of_a_published_record_file_detects_a_change(app, client, tmp_path):
+    from tests.api.test_public_stages import ended_period
+
     _district()
     runner = app.test_cli_runner()
-    code = _create(runner)
+    ended = ended_period()  # publishable right after the draw (docs/domain.md)
+    code = _create(runner, (ended["period_start"], ended["period_end"], ended["deadline"]))
     runner.invoke(lianjian, args=["task", "freeze", code])
     runner.invoke(
         lianjian,

@@ -57,6 +57,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0014_people",
         "0015_desks_and_inboxes",
         "0017_offline_team",
+        "0019_commitment_ledger",
     ]
     with fresh_db.connection_context():
         fresh_db.execute_sql(
@@ -88,6 +89,7 @@ def test_migrations_upgrade_an_existing_database_and_keep_its_rows(fresh_db, tmp
         "0014_people",
         "0015_desks_and_inboxes",
         "0017_offline_team",
+        "0019_commitment_ledger",
         "9001_entity_note",
     ]
     assert kept == ("区文化旅游局",)

@@ -99,6 +99,7 @@ TABLE = [
     # issue 13 §2: desks and inboxes
     (Action.MANAGE_DESKS, None, [OK, *["FORBIDDEN"] * 5]),
     (Action.READ_NOTICE, NoticeSeen(addressed=False), ["NOT_FOUND"] * 6),
+    (Action.VOID_TASK, TASK, [OK, "NOT_FOUND", OK, "FORBIDDEN", "NOT_FOUND", "NOT_FOUND"]),
 ]
 ACTORS = [ADMIN, LICENSING, LEAD, PARTNER, OUTSIDER, INSPECTOR]
 

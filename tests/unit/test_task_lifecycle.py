@@ -53,3 +53,24 @@ def test_every_step_has_a_transition_and_every_status_a_label():
 
 def test_only_a_drawn_task_has_results_to_publish():
     assert {TaskStatus.DRAWN} == HAS_RESULTS
+
+
+# -- issue 14 §4: every commitment ends drawn or voided --
+
+
+def test_a_frozen_task_is_voided_and_a_voided_one_goes_nowhere():
+    assert next_status(TaskStatus.FROZEN, TaskStep.VOID) == TaskStatus.VOIDED
+    for step in TaskStep:
+        with pytest.raises(TaskStepRefused) as refused:
+            next_status(TaskStatus.VOIDED, step)
+        assert refused.value.code == "TASK_VOIDED" and "TASK_VOIDED" in CATALOGUE
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(TaskStatus.DRAFT, "TASK_NOT_FROZEN"), (TaskStatus.DRAWN, "ALREADY_DRAWN")],
+)
+def test_only_a_frozen_task_is_voided(status, code):
+    with pytest.raises(TaskStepRefused) as refused:
+        next_status(status, TaskStep.VOID)
+    assert refused.value.code == code
