@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scheduler.draw_canonical import validate_frame, validate_pool
+from scheduler.draw_canonical import validate_frame, validate_pool, validate_pool_departments
+from scheduler.draw_keys import labels
 from scheduler.draw_model import (
     RISK_ORDER,
     SEED_BYTES,
@@ -34,6 +35,8 @@ def draw(
         raise InvalidSeed("seed", "种子须为 32 字节", f"need {SEED_BYTES} bytes")
     validate_frame(frame)
     validate_pool(pool)
+    validate_pool_departments(pool, params)
+    entity_label = labels(params.algorithm_version)[0]
     strata = stratify(frame, params)
     sizes = sample_sizes({g: len(ids) for g, ids in strata.eligible.items()}, params)
     stratum_results = tuple(
@@ -42,7 +45,7 @@ def draw(
             strata.frame_counts[grade],
             len(strata.eligible[grade]),
             sizes[grade],
-            pick(seed, strata.eligible[grade], sizes[grade]),
+            pick(seed, strata.eligible[grade], sizes[grade], entity_label),
         )
         for grade in RISK_ORDER
     )

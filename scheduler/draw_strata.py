@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from scheduler.draw_keys import DIGEST_BYTES, entity_sort_records
+from scheduler.draw_keys import DIGEST_BYTES, ENTITY_LABEL, entity_sort_records
 from scheduler.draw_model import (
     GRADES,
     RISK_ORDER,
@@ -83,11 +83,13 @@ def allocate_fixed(eligible_counts: Mapping[str, int], fixed_count: int) -> dict
     return sizes
 
 
-def pick(seed: bytes, entity_ids: Sequence[str], size: int) -> tuple[str, ...]:
+def pick(
+    seed: bytes, entity_ids: Sequence[str], size: int, label: bytes = ENTITY_LABEL
+) -> tuple[str, ...]:
     """The first `size` ids in order of (HMAC key, id): the stratum's random sample."""
     if size == 0:
         return ()
-    records = entity_sort_records(seed, entity_ids)
+    records = entity_sort_records(seed, entity_ids, label)
     if size < HEAP_SHARE * len(records):
         chosen = heapq.nsmallest(size, records)  # equal to sorted(records)[:size]
     else:

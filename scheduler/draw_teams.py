@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Collection, Sequence
 
-from scheduler.draw_keys import TeamStream, team_mac
+from scheduler.draw_keys import TeamStream, labels, team_mac
 from scheduler.draw_model import (
     Assignment,
     DrawParameters,
@@ -27,7 +27,7 @@ class TeamFormer:
 
     def __init__(self, pool: Sequence[PoolInspector], params: DrawParameters, seed: bytes) -> None:
         self._params = params
-        self._mac = team_mac(seed)
+        self._mac = team_mac(seed, labels(params.algorithm_version)[1])
         self._cap = params.workload_cap
         self._slots = [
             (d, params.lead_slots if d == params.lead_department else 1) for d in params.departments
