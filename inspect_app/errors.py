@@ -125,6 +125,25 @@ CATALOGUE = _kinds(
         "Too many failed sign-ins; locked for a while, try again later",
     ),
     (500, "INTERNAL", "服务器内部错误，已记录", "Internal server error; it has been logged"),
+    # issue 14 (commit): the seed source bound at freeze, checked at the draw
+    (
+        422,
+        "SEED_ROUND_TOO_EARLY",
+        "随机信标轮次须晚于冻结时间加最短间隔",
+        "The beacon round must come after the freeze plus the minimum delay",
+    ),
+    (
+        422,
+        "SEED_REFUSED",
+        "随机数不是冻结时公告的来源所给出的值",
+        "The values are not those of the seed source announced at freeze",
+    ),
+    (
+        422,
+        "SEED_SESSION_PAST",
+        "公开摇号日期不能早于冻结日期",
+        "The public lottery session cannot be before the freeze",
+    ),
 )
 
 # The generic code of each HTTP status, for errors raised by Flask and flask-smorest themselves.
