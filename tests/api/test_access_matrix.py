@@ -23,7 +23,7 @@ import pytest
 from inspect_app.db import database
 from inspect_app.models import Inspection, ItemResult, RiskPoint
 from tests.api.access_world import DEAD, PERSONAS, World, build_world, joint_task_body
-from tests.factories import PNG_1PX, credit_code
+from tests.factories import PNG_1PX, TEST_SEED_SOURCE, beacon_round, credit_code
 
 METHODS = ("get", "post", "put", "patch", "delete")
 SIGN_IN = ("POST", "/api/v1/auth/token")
@@ -325,8 +325,10 @@ def _body(world: World, method: str, template: str, path: str, target: str) -> d
     if key == ("PATCH", "/api/v1/tasks/{code}"):
         name = {"json": {"name": "2026年第四季度联合抽查（修订）"}}
         return name | {"headers": _etag(world, path)}
-    if key == ("POST", "/api/v1/tasks/{code}/draw"):
-        return {"json": {"source_values": ["3 17 22 31 8"], "provenance": "2026-11-30 公开摇号"}}
+    if key == ("POST", "/api/v1/tasks/{code}/draw"):  # the committed round, signed
+        return {"json": {"beacon": beacon_round(path.split("/")[-2])}}
+    if key == ("POST", "/api/v1/tasks/{code}/freeze"):
+        return {"json": {"seed_source": TEST_SEED_SOURCE}}
     if key == ("GET", "/api/v1/public/licences/verify"):
         return {"query_string": {"payload": world.qr}}
     if template.startswith("/api/v1/licensing/feedback/{feedback_id}/"):

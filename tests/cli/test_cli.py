@@ -34,7 +34,10 @@ def test_help_lists_the_operator_commands(tmp_path):
 
 @pytest.mark.slow  # starts the console in a process of its own
 def test_init_and_seed_on_a_fresh_home_then_again_harmlessly(tmp_path):
-    env = os.environ | {"LIANJIAN_HOME": str(tmp_path), "LIANJIAN_ADMIN_PASSWORD": "初始-密码-2026-宝山"}
+    env = os.environ | {
+        "LIANJIAN_HOME": str(tmp_path),
+        "LIANJIAN_ADMIN_PASSWORD": "初始-密码-2026-宝山",
+    }
     env.pop("DATABASE_URL", None)
     first = subprocess.run([LIANJIAN, "init"], capture_output=True, text=True, env=env, check=True)
     assert "0001_initial" in first.stdout and (tmp_path / "keys" / "licence-signing.key").exists()
