@@ -58,6 +58,12 @@ def job_settings() -> dict[str, Any]:
     }
 
 
+def drand_chains() -> str:
+    """Where a district pins drand chains beside quicknet: a folder of drand /info JSON files,
+    or one such file (docs/beacons.md)."""
+    return os.environ.get("LIANJIAN_DRAND_CHAINS", str(instance_dir() / "drand-chains"))
+
+
 def task_defaults() -> dict[str, int]:
     """Defaults of a spot-check task a planner leaves out (services read these, not Flask)."""
     return {"workload_cap": int(os.environ.get("LIANJIAN_WORKLOAD_CAP", 10))}
@@ -116,6 +122,7 @@ def from_environment() -> dict[str, Any]:
         "COMPRESS_ALGORITHM": ["gzip"],
         "COMPRESS_MIMETYPES": ["application/json", "text/html", "text/csv"],
         "TASK_DEFAULTS": task_defaults(),
+        "DRAND_CHAINS": drand_chains(),
         "API_TITLE": "一业一证 综合监管平台 API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -144,6 +144,25 @@ CATALOGUE = _kinds(
         "公开摇号日期不能早于冻结日期",
         "The public lottery session cannot be before the freeze",
     ),
+    # issue 14 §2 (beacon): drand rounds checked against pinned chains
+    (
+        422,
+        "UNKNOWN_CHAIN",
+        "未固定的信标链：只接受 drand quicknet 和本区固定的链",
+        "Not a pinned beacon chain: only drand quicknet and the chains this district pins",
+    ),
+    (
+        422,
+        "BEACON_REFUSED",
+        "信标轮次未通过验证（签名、轮次或所属链不符，或格式错误）",
+        "The beacon round does not verify (signature, round or chain wrong, or malformed)",
+    ),
+    (
+        500,
+        "BAD_CHAIN_FILE",
+        "固定的信标链文件无效",
+        "A pinned beacon chain file is invalid",
+    ),
 )
 
 # The generic code of each HTTP status, for errors raised by Flask and flask-smorest themselves.

@@ -19,11 +19,12 @@ from flask.cli import ScriptInfo
 from inspect_app import config
 from inspect_app.app import create_app
 from inspect_app.cli import admin, demo, followup, instance, jobs, registry, supervision
+from inspect_app.cli import beacon as beacon_cli
 from inspect_app.cli.base import Refusal, refusal_for
 from inspect_app.errors import AppError
 
 # `init` makes the instance rather than needs one; `demo` makes an instance of its own.
-WITHOUT_INSTANCE = {"init"}
+WITHOUT_INSTANCE = {"init", "beacon"}  # beacon: files only, no database
 
 
 def _in_app_context(command: click.Command, *, initialised: bool = True) -> click.Command:
@@ -104,6 +105,7 @@ for _command in (
     *supervision.COMMANDS,
     *jobs.COMMANDS,
     *followup.COMMANDS,
+    *beacon_cli.COMMANDS,
 ):
     lianjian.add_command(
         _in_app_context(_command, initialised=_command.name not in WITHOUT_INSTANCE)

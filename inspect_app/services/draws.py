@@ -38,7 +38,7 @@ from inspect_app.models import (
     SpotCheckTask,
     Street,
 )
-from inspect_app.services import audit_chain, dispatch, tasks
+from inspect_app.services import audit_chain, beacons, dispatch, tasks
 from inspect_app.services.grades import grading_config, refresh_grades
 from scheduler import draw as published
 from scheduler.draw_canonical import commitment_from_hashes, params_hash
@@ -194,35 +194,8 @@ def params_for(task: SpotCheckTask, seed_source: Mapping | None = None) -> publi
 
 
 def pinned_chain(chain_hash: object):
-    """The pinned drand chain of a hash (services/beacons.py; an unknown chain is refused)."""
-    try:
-        from inspect_app.services import beacons
-    except ImportError:  # TEMPORARY until h14/beacon's services/beacons.py is merged
-        return _pinned_from_environment(chain_hash)
+    """The pinned drand chain of a hash (services/beacons.py; UNKNOWN_CHAIN otherwise)."""
     return beacons.pinned_chain(chain_hash)
-
-
-def _pinned_from_environment(chain_hash: object):
-    import json
-    import os
-    from pathlib import Path
-
-    from scheduler import beacon
-
-    chains = {beacon.QUICKNET.hash: beacon.QUICKNET}
-    folder = os.environ.get("LIANJIAN_DRAND_CHAINS")
-    if folder:
-        for path in sorted(Path(folder).glob("*.json")):
-            chain = beacon.chain_from_info(json.loads(path.read_text("utf-8")))
-            chains[chain.hash] = chain
-    if chain_hash not in chains:
-        raise AppError(
-            "SEED_REFUSED",
-            errors={"seed_source": {"chain_hash": chain_hash}},
-            zh="未固定该信标链",
-            en="this beacon chain is not pinned here",
-        )
-    return chains[chain_hash]
 
 
 def announced_source(source: Mapping, now: datetime) -> dict[str, Any]:

@@ -291,3 +291,47 @@ def test_first_round_at_or_after_on_a_slow_chain():
     assert first_round_at_or_after(mainnet, 1597614570) == 72785
     assert first_round_at_or_after(mainnet, 1597614541) == 72785
     assert first_round_at_or_after(mainnet, 1597614540) == 72784
+
+
+# --- more published vectors -------------------------------------------------------------------
+
+
+def test_mainnet_round_1_chains_from_the_group_hash():
+    mainnet = chain_from_info(MAINNET_INFO)
+    first = {
+        "round": 1,
+        "randomness": "101297f1ca7dc44ef6088d94ad5fb7ba03455dc33d53ddb412bbc4564ed986ec",
+        "signature": "8d61d9100567de44682506aea1a7a6fa6e5491cd27a0a0ed349ef6910ac5ac20"
+        "ff7bc3e09d7c046566c9f7f3c6f3b10104990e7cb424998203d8f7de586fb7fa5f60045417a432684f85093b"
+        "06ca91c769f0e7ca19268375e659c2a2352b4655",
+        "previous_signature": MAINNET_INFO["groupHash"],
+    }
+    verified = verify_round(mainnet, first)
+    assert verified.time == MAINNET_INFO["genesis_time"]
+    assert verified.randomness == first["randomness"]
+
+
+def test_drand_clients_own_rfc9380_vector_verifies():
+    # drand/drand-client test/beacon-verification.test.ts, "signatures on G1 with DST"
+    walkthrough = chain_from_info(
+        {
+            "public_key": "81d320f220ee9c79e60e19dedc838c31e3ab919b15481e9feb52f643628c4f6a"
+            "13fdc52129493875a818109d767272ca0541cbcdcea9335f2870d781b39b845ba8cbd44fdfe4967781cf72ca"
+            "5917fc9398bcf97ca0548ed5a709016c4b1ff0f3",
+            "period": 3,
+            "genesis_time": 1687506816,
+            "hash": "af8b6fc95693b058a3a59efe586eb31c2c352fe00cf40c62a427d87c34f7a235",
+            "groupHash": "02d678e93908888871b70e3f015b396a8c082bc1493ae5479f8743cb5d972b54",
+            "schemeID": "bls-unchained-g1-rfc9380",
+            "metadata": {"beaconID": "walkthrough"},
+        }
+    )
+    beacon = {
+        "round": 38,
+        "randomness": "b2fc21325a24904a6a9e81a6c63f65f6cec3f0b2400df3f4a56b214770e9ccca",
+        "signature": "95c93585c513ebbcb4777ff15599b3140e5ec0295faa0e483f3deadd88fa6d43"
+        "f0d3703e3a4ce106e8fd6c6987f32126",
+    }
+    assert verify_round(walkthrough, beacon).round == 38
+    assert refused(walkthrough, {**beacon, "round": 55}).code == "BAD_SIGNATURE"
+    assert refused(QUICKNET, beacon).code == "BAD_SIGNATURE"
