@@ -21,7 +21,9 @@ blp = Blueprint(
 
 GRADE_KEYS = validate.OneOf(["A", "B", "C", "D"])
 RATIO = validate.Regexp(
-    r"^(0(\.\d{1,4})?|1(\.0+)?)$", error="Must be a decimal between 0 and 1, e.g. 0.05."
+    r"^(0|1|0\.\d{0,3}[1-9])$",
+    error="Must be a decimal between 0 and 1 in its one spelling, e.g. 0.05 or 0.4 (not 0.050, "
+    "0.40, 1.0) / 须为 0 到 1 之间唯一写法的小数，如 0.05、0.4（不写 0.050、0.40、1.0）",
 )
 
 

@@ -63,7 +63,7 @@ def _codes(value: str) -> list[str]:
     "--ratio",
     "ratios",
     multiple=True,
-    help="GRADE=RATIO, e.g. D=0.40 (default: the configured ratios)",
+    help="GRADE=RATIO, e.g. D=0.4 (one spelling: not 0.40; default: the configured ratios)",
 )
 @click.option("--team-size", type=click.IntRange(min=2), default=2, show_default=True)
 @click.option("--workload-cap", type=click.IntRange(min=1))
