@@ -102,8 +102,21 @@ def _bad_count(value: object) -> bool:
     return type(value) is not int or value < 0
 
 
+# The last frame validated, when a tuple (of frozen rows: it cannot change), kept alive so its
+# id() stays its own: commitment(), frame_from_dicts() and draw() then check one frame once.
+_VALIDATED: list[tuple | None] = [None]
+
+
 def validate_frame(frame: Sequence[FrameEntity]) -> None:
     """Raise InvalidSnapshot for a malformed or duplicated row (exact str/int/tuple types)."""
+    if frame is _VALIDATED[0]:
+        return
+    _validate_frame(frame)
+    if type(frame) is tuple:
+        _VALIDATED[0] = frame
+
+
+def _validate_frame(frame: Sequence[FrameEntity]) -> None:
     grades = frozenset(GRADES)
     for e in frame:  # a million rows: one combined test each, the precise error on failure
         entity_id, checks, last = e.entity_id, e.checks_last_12m, e.last_inspectors
@@ -276,13 +289,56 @@ def frame_row_json(e: FrameEntity) -> str:
     )
 
 
-def frame_hash(frame: Sequence[FrameEntity]) -> str:
+def frame_hash(frame: Sequence[FrameEntity], validate: bool = False) -> str:
     """SHA-256 of canonical_json({"kind": "frame", "rows": frame_to_dicts(frame)}).
 
-    Streamed row by row: the same bytes as the one-liner, without a million dicts.
+    Streamed row by row: the same bytes as the one-liner, without a million dicts. With
+    `validate`, each row is checked in the same pass (validate_frame's rules; duplicates show
+    as equal neighbours once sorted) and the first bad row raises validate_frame's error.
     """
+    if validate and frame is _VALIDATED[0]:
+        validate = False
+    try:
+        ordered = sorted(frame, key=attrgetter("entity_id"))
+    except TypeError:  # an id that is not a string
+        _validate_frame(frame)
+        raise
     digest = hashlib.sha256(b'{"kind":"frame","rows":[')
-    rows = [frame_row_json(e) for e in sorted(frame, key=attrgetter("entity_id"))]
+    quote, codes = _quote, _codes_json
+    grades = {g: _quote(g) for g in GRADES}
+    streets: dict[str, str] = {}
+    rows = []
+    append = rows.append
+    previous = None
+    for e in ordered:  # frame_row_json, inlined: 10^6 rows
+        entity_id, grade, street, checks, last = (
+            e.entity_id, e.grade, e.street, e.checks_last_12m, e.last_inspectors,
+        )  # fmt: skip
+        if validate and (
+            type(entity_id) is not str
+            or not entity_id
+            or "\x00" in entity_id
+            or entity_id == previous
+            or type(grade) is not str
+            or grade not in grades
+            or type(street) is not str
+            or type(checks) is not int
+            or checks < 0
+            or type(last) is not tuple
+            or (last and any(map(_bad_code, last)))
+        ):
+            _validate_frame(frame)  # raises, naming the row and the rule
+        previous = entity_id
+        quoted_street = streets.get(street)
+        if quoted_street is None:
+            quoted_street = streets[street] = quote(street)
+        append(
+            f'{{"checks_last_12m":{checks},"entity_id":{quote(entity_id)},'
+            f'"grade":{grades[grade]},"last_inspectors":{codes(last) if last else "[]"},'
+            f'"street":{quoted_street}}}'
+        )
+    if validate and type(frame) is tuple:
+        _VALIDATED[0] = frame
     for start in range(0, len(rows), _CHUNK_ROWS):
         chunk = ",".join(rows[start : start + _CHUNK_ROWS])
         digest.update((chunk if start == 0 else "," + chunk).encode("utf-8"))
@@ -318,11 +374,11 @@ def commitment(
     frame: Sequence[FrameEntity], pool: Sequence[PoolInspector], params: DrawParameters
 ) -> Commitment:
     """The hashes to publish before the seed exists, so no input can change after it."""
-    validate_frame(frame)
+    frame_h = frame_hash(frame, validate=True)
     validate_pool(pool)
     validate_pool_departments(pool, params)
     return commitment_from_hashes(
-        frame_hash(frame), pool_hash(pool), params_hash(params), params.algorithm_version
+        frame_h, pool_hash(pool), params_hash(params), params.algorithm_version
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scheduler.draw_canonical import validate_frame, validate_pool, validate_pool_departments
-from scheduler.draw_keys import labels
+from scheduler.draw_keys import sort_records_for
 from scheduler.draw_model import (
     RISK_ORDER,
     SEED_BYTES,
@@ -36,7 +36,7 @@ def draw(
     validate_frame(frame)
     validate_pool(pool)
     validate_pool_departments(pool, params)
-    entity_label = labels(params.algorithm_version)[0]
+    sort_records = sort_records_for(params.algorithm_version)
     strata = stratify(frame, params)
     sizes = sample_sizes({g: len(ids) for g, ids in strata.eligible.items()}, params)
     stratum_results = tuple(
@@ -45,15 +45,15 @@ def draw(
             strata.frame_counts[grade],
             len(strata.eligible[grade]),
             sizes[grade],
-            pick(seed, strata.eligible[grade], sizes[grade], entity_label),
+            pick(seed, strata.eligible[grade], sizes[grade], sort_records),
         )
         for grade in RISK_ORDER
     )
     former = TeamFormer(pool, params, seed)
     picked = [(s.grade, eid) for s in stratum_results for eid in s.picks]
-    last_of = _last_inspectors_of(frame, {eid for _, eid in picked})
+    last_of = strata.last_inspectors
     assignments = tuple(
-        former.form(n, eid, grade, last_of[eid]) for n, (grade, eid) in enumerate(picked, 1)
+        former.form(n, eid, grade, last_of.get(eid, ())) for n, (grade, eid) in enumerate(picked, 1)
     )
     return DrawResult(
         params.algorithm_version,
@@ -63,9 +63,3 @@ def draw(
         assignments,
         (*strata.capped, *former.exclusions),
     )
-
-
-def _last_inspectors_of(
-    frame: Sequence[FrameEntity], picked: set[str]
-) -> dict[str, tuple[str, ...]]:
-    return {e.entity_id: e.last_inspectors for e in frame if e.entity_id in picked}

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from scheduler.draw_keys import DIGEST_BYTES, ENTITY_LABEL, entity_sort_records
+from scheduler.draw_keys import DIGEST_BYTES, entity_sort_records
 from scheduler.draw_model import (
     GRADES,
     RISK_ORDER,
@@ -33,6 +33,7 @@ class Strata:
     frame_counts: dict[str, int]
     eligible: dict[str, list[str]]  # entity ids per grade, in frame order
     capped: list[Exclusion]  # sorted by entity_id
+    last_inspectors: dict[str, tuple[str, ...]]  # of the eligible entities that have any
 
 
 def stratify(frame: Sequence[FrameEntity], params: DrawParameters) -> Strata:
@@ -41,11 +42,14 @@ def stratify(frame: Sequence[FrameEntity], params: DrawParameters) -> Strata:
     capped = []
     # With key items exempt no count reaches the cap; one comparison per row either way.
     cap = math.inf if params.key_items_exempt else params.frequency_cap
+    last: dict[str, tuple[str, ...]] = {}
     for e in frame:
         if e.checks_last_12m >= cap:
             capped.append((e.entity_id, e.checks_last_12m, e.grade))
         else:
             eligible[e.grade].append(e.entity_id)
+            if e.last_inspectors:
+                last[e.entity_id] = e.last_inspectors
     capped.sort()
     counts = {g: len(ids) for g, ids in eligible.items()}
     for _, _, grade in capped:
@@ -54,7 +58,7 @@ def stratify(frame: Sequence[FrameEntity], params: DrawParameters) -> Strata:
         Exclusion(Reason.FREQUENCY_CAP, entity_id=eid, detail=(("checks_last_12m", checks),))
         for eid, checks, _ in capped
     ]
-    return Strata(counts, eligible, exclusions)
+    return Strata(counts, eligible, exclusions, last)
 
 
 def sample_sizes(eligible_counts: Mapping[str, int], params: DrawParameters) -> dict[str, int]:
@@ -84,12 +88,12 @@ def allocate_fixed(eligible_counts: Mapping[str, int], fixed_count: int) -> dict
 
 
 def pick(
-    seed: bytes, entity_ids: Sequence[str], size: int, label: bytes = ENTITY_LABEL
+    seed: bytes, entity_ids: Sequence[str], size: int, sort_records=entity_sort_records
 ) -> tuple[str, ...]:
     """The first `size` ids in order of (HMAC key, id): the stratum's random sample."""
     if size == 0:
         return ()
-    records = entity_sort_records(seed, entity_ids, label)
+    records = sort_records(seed, entity_ids)
     if size < HEAP_SHARE * len(records):
         chosen = heapq.nsmallest(size, records)  # equal to sorted(records)[:size]
     else:
