@@ -242,8 +242,8 @@ def second_draw(v: dict, seed: bytes) -> dict:
     strata = []
     for g in "DCBA":
         keyed = sorted(
-            (hmac.new(seed, b"double-random/1/entity\x00" + r["entity_id"].encode(),
-                      hashlib.sha256).digest(), r["entity_id"].encode(), r)
+            (_second_key(p["algorithm_version"], seed, r["entity_id"]),
+             r["entity_id"].encode(), r)
             for r in eligible[g]
         )  # fmt: skip
         strata.append({
@@ -255,6 +255,14 @@ def second_draw(v: dict, seed: bytes) -> dict:
     return {"kind": "result", "algorithm_version": p["algorithm_version"],
             "task_id": p["task_id"], "seed": seed.hex(), "strata": strata,
             "assignments": assignments, "exclusions": exclusions}  # fmt: skip
+
+
+def _second_key(version: str, seed: bytes, entity_id: str) -> bytes:
+    """§7: version 1 an HMAC, version 2 one SHA-256 of seed || label || id."""
+    if version == "double-random/1":
+        return hmac.new(seed, b"double-random/1/entity\x00" + entity_id.encode(),
+                        hashlib.sha256).digest()  # fmt: skip
+    return hashlib.sha256(seed + b"double-random/2/entity\x00" + entity_id.encode()).digest()
 
 
 def _x(reason, entity_id, inspector_id, department, detail=None) -> dict:
@@ -290,7 +298,7 @@ def _second_teams(v: dict, seed: bytes, strata: list[dict], exclusions: list[dic
     for stratum in strata:
         for eid in stratum["picks"]:
             sequence += 1
-            words = _Words(seed, eid)
+            words = _Words(seed, eid, p["algorithm_version"])
             team, short = {}, False
             for d in departments:
                 lst, chosen, vmap, t = available[d], [], {}, 0
@@ -328,12 +336,13 @@ def _second_teams(v: dict, seed: bytes, strata: list[dict], exclusions: list[dic
 class _Words:
     """§8.3: four big-endian 64-bit words per HMAC block, blocks made on demand."""
 
-    def __init__(self, seed: bytes, entity_id: str) -> None:
+    def __init__(self, seed: bytes, entity_id: str, version: str = "double-random/1") -> None:
         self.seed, self.entity_id, self.used = seed, entity_id, 0
+        self.label = version.encode() + b"/team\x00"
 
     def _word(self, n: int) -> int:
         block_no, word_no = divmod(n, 4)
-        message = (b"double-random/1/team\x00" + self.entity_id.encode() + b"\x00"
+        message = (self.label + self.entity_id.encode() + b"\x00"
                    + block_no.to_bytes(4, "big"))  # fmt: skip
         block = hmac.new(self.seed, message, hashlib.sha256).digest()
         return int.from_bytes(block[8 * word_no : 8 * word_no + 8], "big")
