@@ -12,6 +12,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 
+from scheduler.draw_errors import (  # noqa: F401  (the names callers import from here)
+    MAX_SAFE_INTEGER,
+    DrawInputError,
+    InvalidParameters,
+    InvalidSeed,
+    InvalidSnapshot,
+)
+from scheduler.draw_source import canonical_seed_source_spec
+
 ALGORITHM_VERSION = "double-random/1"  # the dataclass default, kept for version-1 callers
 ALGORITHM_VERSION_2 = "double-random/2"  # the seed source bound in the parameters; what freezes
 SUPPORTED_VERSIONS = (ALGORITHM_VERSION, ALGORITHM_VERSION_2)
@@ -32,7 +41,6 @@ RATIO_PATTERN = re.compile(r"(?:0(?:\.[0-9]+)?|1(?:\.0+)?)\Z")
 CANONICAL_RATIO_PATTERN = re.compile(r"(?:0|1|0\.[0-9]*[1-9])\Z")
 # Version 2: codes are printable ASCII, so key order by code point is RFC 8785's order too.
 CANONICAL_CODE_PATTERN = re.compile(r"[\x21-\x7e]{1,64}\Z")
-MAX_SAFE_INTEGER = 2**53 - 1  # version 2: every integer is exact in RFC 8785 / I-JSON
 
 
 class Reason(StrEnum):
@@ -44,28 +52,6 @@ class Reason(StrEnum):
     RECUSAL_APPLIED = "recusal_applied"
     CONSECUTIVE_INSPECTION = "consecutive_inspection"
     SHORTFALL = "shortfall"
-
-
-class DrawInputError(ValueError):
-    """Bad input to the draw; carries the field and a message in both languages."""
-
-    def __init__(self, field_name: str, zh: str, en: str) -> None:
-        super().__init__(f"{field_name}: {en} ({zh})")
-        self.field = field_name
-        self.zh = zh
-        self.en = en
-
-
-class InvalidParameters(DrawInputError):
-    """The task's draw parameters break a rule (team of two, ratio in [0, 1], …)."""
-
-
-class InvalidSnapshot(DrawInputError):
-    """A frame or pool row is malformed or duplicated."""
-
-
-class InvalidSeed(DrawInputError):
-    """The seed, or the public values it is derived from, is malformed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +105,6 @@ class DrawParameters:
             object.__setattr__(self, "ratios", dict(sorted(self.ratios.items(), key=str)))
         validate_parameters(self)
         if self.algorithm_version == ALGORITHM_VERSION_2:
-            from scheduler.draw_source import canonical_seed_source_spec
-
             object.__setattr__(self, "seed_source", canonical_seed_source_spec(self.seed_source))
         elif self.seed_source is not None:
             _fail("seed_source", "版本 1 不含随机源参数", "version 1 takes no seed_source")

@@ -15,7 +15,7 @@ from calendar import monthrange
 from collections.abc import Mapping, Sequence
 from math import comb, log2
 
-from scheduler.draw_model import MAX_SAFE_INTEGER, InvalidParameters, InvalidSeed
+from scheduler.draw_errors import MAX_SAFE_INTEGER, InvalidParameters, InvalidSeed
 
 DRAND = "drand"
 LOTTERY = "lottery"
