@@ -138,10 +138,14 @@ class DrawSchema(CommitmentSchema):
     result_hash = ma.fields.String(allow_none=True)
 
 
+SAFE_INTEGER = validate.Range(min=0, max=2**53 - 1)  # exact in every JSON reader (RFC 8785)
+ROUND = validate.Range(min=1, max=2**53 - 1)
+
+
 class LotteryDrawInSchema(Strict):
-    count = ma.fields.Integer(strict=True, required=True)
-    min = ma.fields.Integer(strict=True, required=True)
-    max = ma.fields.Integer(strict=True, required=True)
+    count = ma.fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=100))
+    min = ma.fields.Integer(strict=True, required=True, validate=SAFE_INTEGER)
+    max = ma.fields.Integer(strict=True, required=True, validate=SAFE_INTEGER)
 
 
 class SeedSourceInSchema(Strict):
@@ -152,6 +156,7 @@ class SeedSourceInSchema(Strict):
     round = ma.fields.Integer(
         strict=True,
         allow_none=True,
+        validate=ROUND,
         metadata={"description": "drand: omitted, the first round after freeze + the delay"},
     )
     date = ma.fields.String(metadata={"format": "date", "description": "lottery"})
@@ -166,7 +171,7 @@ class FreezeSchema(Strict):
 class BeaconRoundInSchema(Strict):
     """A drand round exactly as drand publishes it (GET /{chain}/public/{round})."""
 
-    round = ma.fields.Integer(strict=True, required=True)
+    round = ma.fields.Integer(strict=True, required=True, validate=ROUND)
     signature = ma.fields.String(required=True, validate=validate.Length(max=1024))
     randomness = ma.fields.String(validate=validate.Length(max=128))
     previous_signature = ma.fields.String(validate=validate.Length(max=1024))
@@ -178,7 +183,9 @@ class SeedSchema(Strict):
 
     beacon = ma.fields.Nested(BeaconRoundInSchema)
     numbers = ma.fields.List(
-        ma.fields.List(ma.fields.Integer(strict=True), validate=validate.Length(max=100)),
+        ma.fields.List(
+            ma.fields.Integer(strict=True, validate=SAFE_INTEGER), validate=validate.Length(max=100)
+        ),
         validate=validate.Length(max=20),
         metadata={"description": "lottery: one list per announced draw"},
     )
