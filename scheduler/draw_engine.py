@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scheduler.draw_canonical import validate_frame, validate_pool, validate_pool_departments
-from scheduler.draw_keys import sort_records_for
 from scheduler.draw_model import (
+    ALGORITHM_VERSION,
     RISK_ORDER,
     SEED_BYTES,
     DrawParameters,
@@ -16,7 +16,7 @@ from scheduler.draw_model import (
     PoolInspector,
     StratumResult,
 )
-from scheduler.draw_strata import pick, sample_sizes, stratify
+from scheduler.draw_strata import pick, pick_2, sample_sizes, stratify
 from scheduler.draw_teams import TeamFormer
 
 
@@ -36,7 +36,7 @@ def draw(
     validate_frame(frame)
     validate_pool(pool)
     validate_pool_departments(pool, params)
-    sort_records = sort_records_for(params.algorithm_version)
+    version_1 = params.algorithm_version == ALGORITHM_VERSION
     strata = stratify(frame, params)
     sizes = sample_sizes({g: len(ids) for g, ids in strata.eligible.items()}, params)
     stratum_results = tuple(
@@ -45,7 +45,9 @@ def draw(
             strata.frame_counts[grade],
             len(strata.eligible[grade]),
             sizes[grade],
-            pick(seed, strata.eligible[grade], sizes[grade], sort_records),
+            pick(seed, strata.eligible[grade], sizes[grade])
+            if version_1
+            else pick_2(seed, grade, strata.eligible[grade], sizes[grade]),
         )
         for grade in RISK_ORDER
     )

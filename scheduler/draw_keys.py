@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 ENTITY_LABEL = b"double-random/1/entity\x00"
 TEAM_LABEL = b"double-random/1/team\x00"
-ENTITY_LABEL_2 = b"double-random/2/entity\x00"
+PICK_LABEL_2 = b"double-random/2/pick\x00"
 SEPARATOR = b"\x00"
 COUNTER_BYTES = 4
 _WORDS = struct.Struct(">4Q")  # a block as four 64-bit big-endian words
@@ -76,34 +76,14 @@ def entity_sort_records(
     return records
 
 
-def entity_sort_records_2(seed: bytes, entity_ids: Iterable[str]) -> list[bytes]:
-    """Version 2: SHA-256(seed || ENTITY_LABEL_2 || id) || id, one hash per entity, not two.
-
-    The key is a sort key, not a MAC: the 32-byte seed comes first, at a fixed length, and the
-    rest is one id, so a keyed hash is enough (docs/draw-algorithm.md §7) at half the cost.
-    """
-    new = hashlib.sha256(seed + ENTITY_LABEL_2).copy
-    records = []
-    append = records.append
-    for entity_id in entity_ids:
-        raw = entity_id.encode("utf-8")
-        h = new()
-        h.update(raw)
-        append(h.digest() + raw)
-    return records
+def entity_key(seed: bytes, entity_id: str) -> bytes:
+    """One entity's version-1 sort key (for reports and tests; the draw uses the records)."""
+    return entity_sort_records(seed, [entity_id])[0][:DIGEST_BYTES]
 
 
-def sort_records_for(algorithm_version: str):
-    """The entity sort-record builder of a version."""
-    if algorithm_version == "double-random/1":
-        return entity_sort_records
-    return entity_sort_records_2
-
-
-def entity_key(seed: bytes, entity_id: str, algorithm_version: str = "double-random/1") -> bytes:
-    """One entity's sort key (for reports and tests; the draw uses the sort records)."""
-    records = sort_records_for(algorithm_version)(seed, [entity_id])
-    return records[0][:DIGEST_BYTES]
+def pick_mac(seed: bytes) -> HmacSha256:
+    """Version 2: the MAC of every stratum's pick stream (PICK_LABEL_2 || grade || 0x00 || j)."""
+    return HmacSha256(seed, PICK_LABEL_2)
 
 
 class TeamStream:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from scheduler.draw_keys import DIGEST_BYTES, entity_sort_records
+from scheduler.draw_keys import DIGEST_BYTES, TeamStream, entity_sort_records, pick_mac
 from scheduler.draw_model import (
     GRADES,
     RISK_ORDER,
@@ -87,16 +87,35 @@ def allocate_fixed(eligible_counts: Mapping[str, int], fixed_count: int) -> dict
     return sizes
 
 
-def pick(
-    seed: bytes, entity_ids: Sequence[str], size: int, sort_records=entity_sort_records
-) -> tuple[str, ...]:
+def pick(seed: bytes, entity_ids: Sequence[str], size: int) -> tuple[str, ...]:
     """The first `size` ids in order of (HMAC key, id): the stratum's random sample."""
     if size == 0:
         return ()
-    records = sort_records(seed, entity_ids)
+    records = entity_sort_records(seed, entity_ids)
     if size < HEAP_SHARE * len(records):
         chosen = heapq.nsmallest(size, records)  # equal to sorted(records)[:size]
     else:
         records.sort()
         chosen = records[:size]
     return tuple(r[DIGEST_BYTES:].decode("utf-8") for r in chosen)
+
+
+def pick_2(seed: bytes, grade: str, entity_ids: Sequence[str], size: int) -> tuple[str, ...]:
+    """Version 2: the first `size` entities of a uniformly random order of the stratum (its ids
+    sorted), drawn lazily by Fisher–Yates from the stratum's stream: one HMAC block per few
+    picks, instead of a key for every entity (docs/draw-algorithm.md §7)."""
+    if size == 0:
+        return ()
+    ordered = sorted(entity_ids)  # code point order = UTF-8 byte order; near free when sorted
+    stream = TeamStream(pick_mac(seed), grade)
+    moved: dict[int, int] = {}  # sparse Fisher–Yates: position -> index it now holds
+    picks = []
+    remaining = len(ordered)
+    below, get = stream.below, moved.get
+    for _ in range(size):
+        position = below(remaining)
+        index = get(position, position)
+        remaining -= 1
+        moved[position] = get(remaining, remaining)
+        picks.append(ordered[index])
+    return tuple(picks)
