@@ -64,6 +64,11 @@ def drand_chains() -> str:
     return os.environ.get("LIANJIAN_DRAND_CHAINS", str(instance_dir() / "drand-chains"))
 
 
+def nist_certificates() -> str:
+    """Where a district pins NIST Randomness Beacon signing certificates (PEM files)."""
+    return os.environ.get("LIANJIAN_NIST_CERTIFICATES", str(instance_dir() / "nist-certificates"))
+
+
 def task_defaults() -> dict[str, int]:
     """Defaults of a spot-check task a planner leaves out (services read these, not Flask)."""
     return {"workload_cap": int(os.environ.get("LIANJIAN_WORKLOAD_CAP", 10))}
@@ -123,6 +128,7 @@ def from_environment() -> dict[str, Any]:
         "COMPRESS_MIMETYPES": ["application/json", "text/html", "text/csv"],
         "TASK_DEFAULTS": task_defaults(),
         "DRAND_CHAINS": drand_chains(),
+        "NIST_CERTIFICATES": nist_certificates(),
         "API_TITLE": "一业一证 综合监管平台 API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

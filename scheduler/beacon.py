@@ -333,6 +333,28 @@ def _generator(on_g1: bool):
     return pyblst.BlstP2Element().uncompress(_G2_GENERATOR)
 
 
+@functools.lru_cache(maxsize=4096)
+def _pairing_holds(scheme: str, key: bytes, message: bytes, signature: bytes) -> bool:
+    """The BLS pairing equation for this scheme: a pure function of its arguments, so results
+    are kept (a draw's round is checked at draw, again at verify, again in the public record).
+    Raises ValueError when the signature is not a point of the group."""
+    spec = SCHEMES[scheme]
+    key_point = _public_key_point(key, spec.signature_on_g1)
+    if spec.signature_on_g1:
+        sig_point = pyblst.BlstP1Element().uncompress(signature)
+        hashed = pyblst.BlstP1Element.hash_to_group(message, spec.dst)
+        return pyblst.final_verify(
+            pyblst.miller_loop(sig_point, _generator(False)),
+            pyblst.miller_loop(hashed, key_point),
+        )
+    sig_point = pyblst.BlstP2Element().uncompress(signature)
+    hashed = pyblst.BlstP2Element.hash_to_group(message, spec.dst)
+    return pyblst.final_verify(
+        pyblst.miller_loop(_generator(True), sig_point),
+        pyblst.miller_loop(key_point, hashed),
+    )
+
+
 def _bad_signature(round_number: int, chain: ChainInfo) -> BeaconError:
     return BeaconError(
         "BAD_SIGNATURE",
@@ -373,32 +395,23 @@ def verify_round(chain: ChainInfo, beacon: Mapping[str, Any]) -> VerifiedRound:
     claimed_randomness = beacon.get("randomness")
     if claimed_randomness is not None:
         _hex_bytes(claimed_randomness, "randomness", 32, _malformed)
+    try:  # the key first: a bad key is the chain's fault, not the round's
+        _public_key_point(bytes.fromhex(chain.public_key), spec.signature_on_g1)
+    except ValueError:
+        raise _bad_info("链的公钥无效", "the chain's public key is invalid") from None
     try:
-        sig_point = (pyblst.BlstP1Element if spec.signature_on_g1 else pyblst.BlstP2Element)()
-        sig_point = sig_point.uncompress(signature)
+        ok = _pairing_holds(
+            chain.scheme,
+            bytes.fromhex(chain.public_key),
+            round_message(round_number, previous),
+            signature,
+        )
     except ValueError:
         raise BeaconError(
             "BAD_SIGNATURE",
             zh=f"第 {round_number} 轮的签名不是曲线群上的有效点",
             en=f"round {round_number}'s signature is not a valid point of the group",
         ) from None
-    try:
-        key_point = _public_key_point(bytes.fromhex(chain.public_key), spec.signature_on_g1)
-    except ValueError:
-        raise _bad_info("链的公钥无效", "the chain's public key is invalid") from None
-    message = round_message(round_number, previous)
-    if spec.signature_on_g1:
-        hashed = pyblst.BlstP1Element.hash_to_group(message, spec.dst)
-        ok = pyblst.final_verify(
-            pyblst.miller_loop(sig_point, _generator(False)),
-            pyblst.miller_loop(hashed, key_point),
-        )
-    else:
-        hashed = pyblst.BlstP2Element.hash_to_group(message, spec.dst)
-        ok = pyblst.final_verify(
-            pyblst.miller_loop(_generator(True), sig_point),
-            pyblst.miller_loop(key_point, hashed),
-        )
     if not ok:
         raise _bad_signature(round_number, chain)
     randomness = randomness_of(signature)

@@ -71,6 +71,25 @@ def chains_command() -> None:
     )
 
 
+@beacon_group.command("certificates", help="List the pinned NIST beacon certificates.")
+def certificates_command() -> None:
+    try:
+        pinned = beacons.pinned_certificates(current_app.config)
+    except AppError as error:
+        fail(error)
+    _show(
+        [
+            {
+                "certificate_id": certificate.certificate_id,
+                "subject": certificate.subject,
+                "valid_from": _iso(certificate.not_before),
+                "valid_until": _iso(certificate.not_after),
+            }
+            for certificate in pinned.values()
+        ]
+    )
+
+
 @beacon_group.command(
     "verify", help="Check a round file (drand /public/{round} JSON) against a pinned chain."
 )
@@ -100,6 +119,28 @@ def verify_command(file: Path, chain_hash: str | None) -> None:
 
 def _iso(unix_seconds: int) -> str:
     return datetime.fromtimestamp(unix_seconds, UTC).isoformat().replace("+00:00", "Z")
+
+
+@beacon_group.command(
+    "verify-pulse",
+    help="Check a NIST beacon 2.0 pulse file against the pinned certificate it names.",
+)
+@click.argument("file", type=InputPath())
+def verify_pulse_command(file: Path) -> None:
+    pulse = _read_json(file)
+    try:
+        certificate, verified = beacons.verify_pinned_pulse(pulse, current_app.config)
+    except AppError as error:
+        fail(error)
+    _show(
+        {
+            "verified": True,
+            "beacon": certificate.label,
+            "certificate": certificate.subject,
+            **verified.as_dict(),
+            "time_utc": _iso(verified.time),
+        }
+    )
 
 
 @beacon_group.group(

@@ -27,13 +27,19 @@ from scheduler.beacon import (
     chain_from_info,
     verify_round,
 )
+from scheduler.nist_beacon import (
+    NistCertificate,
+    VerifiedPulse,
+    certificate_from_pem,
+    verify_pulse,
+)
 
 DEFAULT_CHAIN = QUICKNET
 DRAND_RELAY = "https://api.drand.sh"
 
 
 def _from_environment() -> Mapping[str, Any]:
-    return {"DRAND_CHAINS": config.drand_chains()}
+    return {"DRAND_CHAINS": config.drand_chains(), "NIST_CERTIFICATES": config.nist_certificates()}
 
 
 def pinned_chains(settings: Mapping[str, Any] | None = None) -> dict[str, ChainInfo]:
@@ -154,3 +160,60 @@ def _bad_file(where: Any, en: str, zh: str | None = None) -> AppError:
         zh=f"固定的信标链文件 {where} 无效：{zh or en}",
         en=f"The pinned beacon chain file {where} is invalid: {en}",
     )
+
+
+# --- NIST Randomness Beacon 2.0 ----------------------------------------------------------------
+# No NIST certificate is pinned by default: NIST rotates its signing certificate (about yearly),
+# so a district pins the one(s) it checked, as PEM files in NIST_CERTIFICATES (docs/beacons.md).
+
+
+def pinned_certificates(settings: Mapping[str, Any] | None = None) -> dict[str, NistCertificate]:
+    """Every pinned NIST signing certificate by certificate id (SHA-512 of its DER)."""
+    settings = _from_environment() if settings is None else settings
+    value = settings.get("NIST_CERTIFICATES")
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str | Path):
+        path = Path(value)
+        files = sorted(path.glob("*.pem")) if path.is_dir() else [path] if path.is_file() else []
+        items: list[Any] = []
+        for file in files:
+            try:
+                items.append((file.read_bytes(), str(file)))
+            except OSError as error:
+                raise _bad_file(file, str(error)) from None
+    else:
+        items = [
+            (item.pem if isinstance(item, NistCertificate) else item, "NIST_CERTIFICATES")
+            for item in value
+        ]
+    certificates = {}
+    for pem, where in items:
+        try:
+            certificate = certificate_from_pem(pem)
+        except BeaconError as error:
+            raise _bad_file(where, error.en, error.zh) from None
+        certificates[certificate.certificate_id] = certificate
+    return certificates
+
+
+def verify_pinned_pulse(
+    pulse: Mapping[str, Any], settings: Mapping[str, Any] | None = None
+) -> tuple[NistCertificate, VerifiedPulse]:
+    """Check a NIST pulse against the pinned certificate it names (UNKNOWN_CHAIN if none)."""
+    inner = pulse.get("pulse", pulse) if isinstance(pulse, Mapping) else pulse
+    named = inner.get("certificateId") if isinstance(inner, Mapping) else None
+    certificates = pinned_certificates(settings)
+    key = named.lower() if isinstance(named, str) else ""
+    if key not in certificates:
+        raise AppError(
+            "UNKNOWN_CHAIN",
+            zh=f"未固定的 NIST 信标证书 {str(named)[:16]}…：请先在 NIST_CERTIFICATES 中固定",
+            en=f"Not a pinned NIST beacon certificate: {str(named)[:16]}… (pin it in "
+            "NIST_CERTIFICATES first)",
+        )
+    certificate = certificates[key]
+    try:
+        return certificate, verify_pulse(certificate, pulse)
+    except BeaconError as error:
+        raise beacon_refusal(error) from None

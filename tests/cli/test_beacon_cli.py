@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -135,3 +136,23 @@ def test_sign_refuses_a_secret_that_is_not_the_chains(home, tmp_path):
     (one / "secret.hex").write_bytes((two / "secret.hex").read_bytes())
     result = run("beacon", "test-chain", "sign", str(one), "5")
     assert result.exit_code == 1 and "are not the same chain" in result.output
+
+
+NIST_DATA = Path(__file__).resolve().parents[1] / "unit" / "beacon_data"
+
+
+def test_verify_pulse_needs_the_certificate_pinned(home, tmp_path):
+    pulse = NIST_DATA / "nist-pulse-2-1921300.json"
+    assert json.loads(run("beacon", "certificates").output) == []
+    unpinned = run("beacon", "verify-pulse", str(pulse))
+    assert unpinned.exit_code == 1 and "Not a pinned NIST beacon certificate" in unpinned.output
+    (home / "nist-certificates").mkdir(parents=True)
+    pem = (NIST_DATA / "nist-certificate-528943a5.pem").read_bytes()
+    (home / "nist-certificates" / "engine.pem").write_bytes(pem)
+    listed = json.loads(run("beacon", "certificates").output)
+    assert [c["valid_until"] for c in listed] == ["2026-09-04T23:59:59Z"]
+    verified = run("beacon", "verify-pulse", str(pulse))
+    assert verified.exit_code == 0, verified.output
+    shown = json.loads(verified.output)
+    assert shown["pulse_index"] == 1921300 and shown["time_utc"] == "2026-08-31T19:04:00Z"
+    assert shown["output_value"].startswith("ebc85c439a72062c")

@@ -335,3 +335,14 @@ def test_drand_clients_own_rfc9380_vector_verifies():
     assert verify_round(walkthrough, beacon).round == 38
     assert refused(walkthrough, {**beacon, "round": 55}).code == "BAD_SIGNATURE"
     assert refused(QUICKNET, beacon).code == "BAD_SIGNATURE"
+
+
+def test_a_round_checked_once_is_still_refused_under_another_key():
+    # verify_round keeps pairing results; the key, the message and the signature are all in the key
+    one = TestChain.generate(genesis_time=1764633600, secret=b"district one key")
+    two = TestChain.generate(genesis_time=1764633600, secret=b"district two key")
+    beacon = one.sign(77)
+    assert verify_round(one.info, beacon).round == 77
+    assert verify_round(one.info, beacon).round == 77
+    assert refused(two.info, beacon).code == "BAD_SIGNATURE"
+    assert refused(one.info, {**beacon, "round": 78}).code == "BAD_SIGNATURE"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +128,40 @@ def test_fetch_round_checks_what_the_relay_answers(monkeypatch):
     with pytest.raises(BeaconError) as caught:
         beacons.fetch_round(QUICKNET, 999)  # the relay answers round 1000's signature
     assert caught.value.code == "MALFORMED" and "round 1000" in caught.value.en
+
+
+# --- NIST certificates ------------------------------------------------------------------------
+
+NIST_DATA = Path(__file__).with_name("beacon_data")
+NIST_PEM = NIST_DATA / "nist-certificate-528943a5.pem"
+NIST_PULSE = json.loads((NIST_DATA / "nist-pulse-2-1921300.json").read_text(encoding="utf-8"))
+
+
+def test_no_nist_certificate_is_pinned_by_default():
+    assert beacons.pinned_certificates({}) == {}
+    with pytest.raises(AppError) as caught:
+        beacons.verify_pinned_pulse(NIST_PULSE, {})
+    assert caught.value.code == "UNKNOWN_CHAIN" and "NIST_CERTIFICATES" in caught.value.en
+
+
+def test_a_pinned_nist_certificate_checks_its_pulses(tmp_path):
+    folder = tmp_path / "nist-certificates"
+    folder.mkdir()
+    (folder / "engine-2025.pem").write_bytes(NIST_PEM.read_bytes())
+    settings = {"NIST_CERTIFICATES": str(folder)}
+    certificate, verified = beacons.verify_pinned_pulse(NIST_PULSE, settings)
+    assert certificate.certificate_id == NIST_PULSE["pulse"]["certificateId"]
+    assert verified.pulse_index == 1921300
+    tampered = json.loads(json.dumps(NIST_PULSE))
+    tampered["pulse"]["outputValue"] = "00" * 64
+    with pytest.raises(AppError) as caught:
+        beacons.verify_pinned_pulse(tampered, settings)
+    assert caught.value.code == "BEACON_REFUSED"
+    assert caught.value.errors == {"beacon": ["RANDOMNESS_MISMATCH"]}
+
+
+def test_a_bad_pinned_certificate_is_refused_loudly(tmp_path):
+    (tmp_path / "broken.pem").write_text("not a certificate", encoding="utf-8")
+    with pytest.raises(AppError) as caught:
+        beacons.pinned_certificates({"NIST_CERTIFICATES": str(tmp_path)})
+    assert caught.value.code == "BAD_CHAIN_FILE" and "broken.pem" in caught.value.en
