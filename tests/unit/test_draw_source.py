@@ -124,3 +124,17 @@ def test_the_input_grammar_takes_integers_only_and_no_duplicate_keys():
                  '{"a": NaN}', '{"a": Infinity}'):  # fmt: skip
         with pytest.raises(ValueError):
             parse_json(text)
+
+
+def test_version_2_picks_do_not_depend_on_the_order_of_the_rows():
+    from scheduler.draw import draw
+
+    frame = tuple(FrameEntity(credit_code(n), "DCBA"[n % 4], "BS01") for n in range(1, 200))
+    seed = bytes(range(32))
+    forward = draw(frame, POOL, params(), seed)
+    backward = draw(tuple(reversed(frame)), tuple(reversed(POOL)), params(), seed)
+    assert forward == backward
+    picks = [e for s in forward.strata for e in s.picks]
+    assert len(picks) == len(set(picks)) == sum(s.sample_size for s in forward.strata) > 0
+    other = draw(frame, POOL, params(), bytes(reversed(range(32))))
+    assert [e for s in other.strata for e in s.picks] != picks
