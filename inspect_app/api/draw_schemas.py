@@ -3,7 +3,43 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import json
+
 import marshmallow as ma
+from flask import request
+
+from inspect_app.errors import AppError
+
+
+def _refuse_repeats(pairs: list[tuple[str, object]]) -> dict:
+    keys = [key for key, _ in pairs]
+    for key in keys:
+        if keys.count(key) > 1:
+            raise AppError(
+                "VALIDATION_FAILED",
+                errors={
+                    "json": [{"zh": f"键 {key!r} 出现两次", "en": f"the key {key!r} appears twice"}]
+                },
+            )
+    return dict(pairs)
+
+
+def no_duplicate_keys(view):
+    """The draw's input grammar on a request body (docs/draw-algorithm.md §3.1): an object that
+    names a key twice is refused (422), not read as its last value. Anything else malformed is
+    left to the usual parsing."""
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        body = request.get_data(cache=True)
+        if body:
+            with contextlib.suppress(ValueError):
+                json.loads(body, object_pairs_hook=_refuse_repeats)
+        return view(*args, **kwargs)
+
+    return checked
 
 
 def _strings(**kwargs) -> ma.fields.List:

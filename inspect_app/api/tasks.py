@@ -8,7 +8,12 @@ from marshmallow import validate
 
 from inspect_app.actor import ROLES
 from inspect_app.api.base import Blueprint, QueryPage
-from inspect_app.api.draw_schemas import DrawResultSchema, RevealSchema, SeedSourceSchema
+from inspect_app.api.draw_schemas import (
+    DrawResultSchema,
+    RevealSchema,
+    SeedSourceSchema,
+    no_duplicate_keys,
+)
 from inspect_app.api.fields import Day, Strict, Text
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import utcnow
@@ -261,6 +266,7 @@ class PartnerDecline(MethodView):
 @blp.route("/<string:code>/freeze")
 class TaskFreeze(MethodView):
     @require(*ROLES)
+    @no_duplicate_keys
     @blp.arguments(FreezeSchema)
     @blp.response(201, CommitmentSchema)
     def post(self, data, code):
@@ -278,6 +284,7 @@ class TaskDraw(MethodView):
         return draws.visible_draw(current_actor(), code)
 
     @require(*ROLES)
+    @no_duplicate_keys
     @blp.arguments(SeedSchema)
     @blp.response(201, DrawSchema)
     def post(self, data, code):

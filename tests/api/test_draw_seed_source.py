@@ -4,6 +4,7 @@ another round, a round that already exists at freeze)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -248,3 +249,21 @@ def test_a_lottery_draw_takes_numbers_in_the_declared_ranges_and_says_unverifiab
 def test_a_lottery_session_before_the_freeze_is_refused(client, planner):
     past = LOTTERY | {"date": "2020-01-05"}
     _bilingual(factories.freeze(client, _task(client, planner), planner, past), "SEED_SESSION_PAST")
+
+
+def test_a_body_naming_a_key_twice_is_refused_not_read_as_its_last_value(client, planner):
+    code = _task(client, planner)
+    source = (
+        f'{{"kind": "drand", "chain_hash": "{TEST_CHAIN.info.hash}", "round": 1, "round": null}}'
+    )
+    text = f'{{"seed_source": {source}}}'
+    headers = planner | {"Content-Type": "application/json"}
+    refused = client.post(f"/api/v1/tasks/{code}/freeze", data=text, headers=headers)
+    body = refused.get_json()
+    assert refused.status_code == 422 and "appears twice" in body["errors"]["json"][0]["en"]
+    assert Draw.select().count() == 0
+    assert factories.freeze(client, code, planner).status_code == 201
+    beacon = factories.beacon_round(code)
+    twice = f'{{"beacon": {json.dumps(beacon)}, "beacon": {json.dumps(beacon)}}}'
+    refused = client.post(f"/api/v1/tasks/{code}/draw", data=twice, headers=headers)
+    assert refused.status_code == 422 and Draw.get().seed is None
