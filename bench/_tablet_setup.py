@@ -63,8 +63,10 @@ TOKEN_TTL = timedelta(hours=12)
 ADMIN = Actor(user_id=0, username="bench:tablet-load", role="admin", department=None)
 PLANNER = Actor(user_id=0, username="bench:planner-CT", role="planner", department=LEAD)
 PARTNER_PLANNER = Actor(user_id=0, username="bench:planner-FR", role="planner", department=PARTNER)
-SEED_VALUES = ["7 19 23 30 41"]
-PROVENANCE = "tablet load benchmark: fixed public numbers"
+# A public-session source (6 draws of 6 from 49, about 142 bits) with fixed numbers: a benchmark
+# needs no beacon; the record says the platform cannot check such numbers.
+LOTTERY_DRAWS = [{"count": 6, "min": 1, "max": 49}] * 6
+NUMBERS = [[7, 19, 23, 30, 41, 44]] * 6
 CODE_PREFIX = "91310113MA1T"  # Baoshan (310113) companies, a series of their own
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = [
@@ -248,8 +250,10 @@ def _joint_task(cafes: int, workload_cap: int, now) -> int:
         "deadline": date(2027, 1, 15),
     }, now)  # fmt: skip
     tasks.answer_partnership(PARTNER_PLANNER, task.code, PARTNER, PartnerAnswer.ACCEPTED, now)
-    draws.freeze_task(PLANNER, task.code, now)
-    return draws.run_draw(PLANNER, task.code, SEED_VALUES, PROVENANCE, now).id
+    source = {"kind": "lottery", "date": now.date().isoformat(), "name": "负载测试 tablet load",
+              "draws": LOTTERY_DRAWS}  # fmt: skip
+    draws.freeze_task(PLANNER, task.code, source, now)
+    return draws.run_draw(PLANNER, task.code, {"numbers": NUMBERS}, now).id
 
 
 def _dispatch(draw_id: int, cold: bool) -> None:

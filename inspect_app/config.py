@@ -79,6 +79,15 @@ def task_defaults() -> dict[str, int]:
     return {"workload_cap": int(os.environ.get("LIANJIAN_WORKLOAD_CAP", 10))}
 
 
+DEFAULT_DRAW_MIN_DELAY_SECONDS = 600
+
+
+def draw_min_delay_seconds() -> int:
+    """The least time between a task's freeze and its seed's beacon round (docs/domain.md,
+    "Surprise and proof together"); LIANJIAN_DRAW_MIN_DELAY_SECONDS, default 600 s."""
+    return int(os.environ.get("LIANJIAN_DRAW_MIN_DELAY_SECONDS", DEFAULT_DRAW_MIN_DELAY_SECONDS))
+
+
 SIGN_IN_LIMITS = {
     "SIGN_IN_ACCOUNT_LIMIT": 5,
     "SIGN_IN_ACCOUNT_WINDOW_MINUTES": 15,

@@ -138,6 +138,25 @@ CATALOGUE = _kinds(
         "本任务尚有检查未完成，检查期结束前不能公示抽取结果",
         "Some visits of this task are not done yet; results are published after the visits",
     ),
+    # issue 14 (commit): the seed source bound at freeze, checked at the draw
+    (
+        422,
+        "SEED_ROUND_TOO_EARLY",
+        "随机信标轮次须晚于冻结时间加最短间隔",
+        "The beacon round must come after the freeze plus the minimum delay",
+    ),
+    (
+        422,
+        "SEED_REFUSED",
+        "随机数不是冻结时公告的来源所给出的值",
+        "The values are not those of the seed source announced at freeze",
+    ),
+    (
+        422,
+        "SEED_SESSION_PAST",
+        "公开摇号日期不能早于冻结日期",
+        "The public lottery session cannot be before the freeze",
+    ),
     # issue 14 §2 (beacon): drand rounds checked against pinned chains
     (
         422,

@@ -16,6 +16,7 @@ from operator import attrgetter
 
 from scheduler.draw_model import (
     ALGORITHM_VERSION,
+    ALGORITHM_VERSION_2,
     GRADES,
     Commitment,
     DrawParameters,
@@ -41,6 +42,40 @@ PARAM_FIELDS = (
     "algorithm_version", "fixed_count", "frequency_cap", "industry", "key_items_exempt",
     "lead_department", "partner_departments", "ratios", "task_id", "team_size", "workload_cap",
 )  # fmt: skip
+PARAM_FIELDS_2 = (*PARAM_FIELDS, "seed_source")  # version 2: the announced seed source too
+SEED_LABEL_2 = b"double-random/2/seed\x00"
+
+
+class DuplicateKey(ValueError):
+    """A JSON object names the same key twice (which one counts is not defined: refused)."""
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    seen: dict = {}
+    for key, value in pairs:
+        if key in seen:
+            raise DuplicateKey(f"duplicate key {key!r} / 重复的键")
+        seen[key] = value
+    return seen
+
+
+def _no_float(text: str) -> object:
+    raise ValueError(f"not an integer: {text} (the record has integers only / 只允许整数)")
+
+
+def _no_constant(text: str) -> object:
+    raise ValueError(f"not JSON: {text}")
+
+
+def parse_json(text: str | bytes) -> object:
+    """The input grammar of records and vectors (docs/draw-algorithm.md §3.1): JSON with
+    integers only (no fraction, no exponent, no NaN) and no duplicate keys; else ValueError."""
+    return json.loads(
+        text,
+        object_pairs_hook=_no_duplicates,
+        parse_float=_no_float,
+        parse_constant=_no_constant,
+    )
 
 
 def canonical_json(value: object) -> bytes:
@@ -67,8 +102,21 @@ def _bad_count(value: object) -> bool:
     return type(value) is not int or value < 0
 
 
+# The last frame validated, when a tuple (of frozen rows: it cannot change), kept alive so its
+# id() stays its own: commitment(), frame_from_dicts() and draw() then check one frame once.
+_VALIDATED: list[tuple | None] = [None]
+
+
 def validate_frame(frame: Sequence[FrameEntity]) -> None:
     """Raise InvalidSnapshot for a malformed or duplicated row (exact str/int/tuple types)."""
+    if frame is _VALIDATED[0]:
+        return
+    _validate_frame(frame)
+    if type(frame) is tuple:
+        _VALIDATED[0] = frame
+
+
+def _validate_frame(frame: Sequence[FrameEntity]) -> None:
     grades = frozenset(GRADES)
     for e in frame:  # a million rows: one combined test each, the precise error on failure
         entity_id, checks, last = e.entity_id, e.checks_last_12m, e.last_inspectors
@@ -113,6 +161,21 @@ def validate_pool(pool: Sequence[PoolInspector]) -> None:
         raise InvalidSnapshot("inspector_id", "执法人员重复", "an inspector appears twice")
 
 
+def validate_pool_departments(pool: Sequence[PoolInspector], params: DrawParameters) -> None:
+    """Version 2: the pool holds only the task's departments (lead and partners), so no
+    inspector of an unrelated department is a knob on the commitment."""
+    if params.algorithm_version != ALGORITHM_VERSION_2:
+        return
+    departments = set(params.departments)
+    for i in pool:
+        if i.department not in departments:
+            raise InvalidSnapshot(
+                "department",
+                "执法人员不属于任务的部门",
+                f"{i.inspector_id}: department {i.department!r} is not one of the task's",
+            )
+
+
 def frame_to_dicts(frame: Iterable[FrameEntity]) -> list[dict]:
     """Canonical frame rows: sorted by entity_id, sets sorted and deduplicated."""
     rows = [
@@ -146,8 +209,9 @@ def pool_to_dicts(pool: Iterable[PoolInspector]) -> list[dict]:
 
 
 def params_to_dict(params: DrawParameters) -> dict:
-    """Canonical parameters: partners sorted, ratios kept as the decimal strings given."""
-    return {
+    """Canonical parameters: partners sorted, ratios kept as the decimal strings given;
+    under version 2 also the announced seed source."""
+    data = {
         "algorithm_version": params.algorithm_version,
         "fixed_count": params.fixed_count,
         "frequency_cap": params.frequency_cap,
@@ -160,6 +224,9 @@ def params_to_dict(params: DrawParameters) -> dict:
         "team_size": params.team_size,
         "workload_cap": params.workload_cap,
     }
+    if params.algorithm_version == ALGORITHM_VERSION_2:
+        data["seed_source"] = params.seed_source
+    return data
 
 
 def _fields_of(row: object, fields: tuple[str, ...], error: type, name: str) -> Mapping:
@@ -200,7 +267,8 @@ def _as_tuple(value: object) -> object:
 
 def params_from_dict(data: Mapping) -> DrawParameters:
     """Draw parameters from their stored form (the inverse of params_to_dict)."""
-    d = _fields_of(data, PARAM_FIELDS, InvalidParameters, "params")
+    is_v2 = isinstance(data, Mapping) and data.get("algorithm_version") == ALGORITHM_VERSION_2
+    d = _fields_of(data, PARAM_FIELDS_2 if is_v2 else PARAM_FIELDS, InvalidParameters, "params")
     return DrawParameters(**{**d, "partner_departments": _as_tuple(d["partner_departments"])})
 
 
@@ -221,13 +289,56 @@ def frame_row_json(e: FrameEntity) -> str:
     )
 
 
-def frame_hash(frame: Sequence[FrameEntity]) -> str:
+def frame_hash(frame: Sequence[FrameEntity], validate: bool = False) -> str:
     """SHA-256 of canonical_json({"kind": "frame", "rows": frame_to_dicts(frame)}).
 
-    Streamed row by row: the same bytes as the one-liner, without a million dicts.
+    Streamed row by row: the same bytes as the one-liner, without a million dicts. With
+    `validate`, each row is checked in the same pass (validate_frame's rules; duplicates show
+    as equal neighbours once sorted) and the first bad row raises validate_frame's error.
     """
+    if validate and frame is _VALIDATED[0]:
+        validate = False
+    try:
+        ordered = sorted(frame, key=attrgetter("entity_id"))
+    except TypeError:  # an id that is not a string
+        _validate_frame(frame)
+        raise
     digest = hashlib.sha256(b'{"kind":"frame","rows":[')
-    rows = [frame_row_json(e) for e in sorted(frame, key=attrgetter("entity_id"))]
+    quote, codes = _quote, _codes_json
+    grades = {g: _quote(g) for g in GRADES}
+    streets: dict[str, str] = {}
+    rows = []
+    append = rows.append
+    previous = None
+    for e in ordered:  # frame_row_json, inlined: 10^6 rows
+        entity_id, grade, street, checks, last = (
+            e.entity_id, e.grade, e.street, e.checks_last_12m, e.last_inspectors,
+        )  # fmt: skip
+        if validate and (
+            type(entity_id) is not str
+            or not entity_id
+            or "\x00" in entity_id
+            or entity_id == previous
+            or type(grade) is not str
+            or grade not in grades
+            or type(street) is not str
+            or type(checks) is not int
+            or checks < 0
+            or type(last) is not tuple
+            or (last and any(map(_bad_code, last)))
+        ):
+            _validate_frame(frame)  # raises, naming the row and the rule
+        previous = entity_id
+        quoted_street = streets.get(street)
+        if quoted_street is None:
+            quoted_street = streets[street] = quote(street)
+        append(
+            f'{{"checks_last_12m":{checks},"entity_id":{quote(entity_id)},'
+            f'"grade":{grades[grade]},"last_inspectors":{codes(last) if last else "[]"},'
+            f'"street":{quoted_street}}}'
+        )
+    if validate and type(frame) is tuple:
+        _VALIDATED[0] = frame
     for start in range(0, len(rows), _CHUNK_ROWS):
         chunk = ",".join(rows[start : start + _CHUNK_ROWS])
         digest.update((chunk if start == 0 else "," + chunk).encode("utf-8"))
@@ -263,10 +374,11 @@ def commitment(
     frame: Sequence[FrameEntity], pool: Sequence[PoolInspector], params: DrawParameters
 ) -> Commitment:
     """The hashes to publish before the seed exists, so no input can change after it."""
-    validate_frame(frame)
+    frame_h = frame_hash(frame, validate=True)
     validate_pool(pool)
+    validate_pool_departments(pool, params)
     return commitment_from_hashes(
-        frame_hash(frame), pool_hash(pool), params_hash(params), params.algorithm_version
+        frame_h, pool_hash(pool), params_hash(params), params.algorithm_version
     )
 
 
@@ -301,4 +413,13 @@ def derive_seed(commitment_hash: str, source_values: Sequence[str], provenance: 
     if not isinstance(provenance, str) or not provenance.strip():
         raise InvalidSeed("provenance", "须说明随机数来源", "say where the values come from")
     message = SEED_LABEL + canonical_seed_source(source_values).encode("ascii")
+    return hmac.new(bytes.fromhex(commitment_hash), message, "sha256").digest()
+
+
+def derive_seed_2(commitment_hash: str, source_values: Sequence[str]) -> bytes:
+    """The version-2 seed: HMAC-SHA256 keyed by the commitment over the key string of the
+    values checked against the committed source (no free text enters it)."""
+    if not isinstance(commitment_hash, str) or not HASH_PATTERN.match(commitment_hash):
+        raise InvalidSeed("commitment_hash", "须为 64 位小写十六进制", "need 64 lower-case hex")
+    message = SEED_LABEL_2 + canonical_seed_source(source_values).encode("ascii")
     return hmac.new(bytes.fromhex(commitment_hash), message, "sha256").digest()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scheduler.draw_canonical import validate_frame, validate_pool
+from scheduler.draw_canonical import validate_frame, validate_pool, validate_pool_departments
 from scheduler.draw_model import (
+    ALGORITHM_VERSION,
     RISK_ORDER,
     SEED_BYTES,
     DrawParameters,
@@ -15,7 +16,7 @@ from scheduler.draw_model import (
     PoolInspector,
     StratumResult,
 )
-from scheduler.draw_strata import pick, sample_sizes, stratify
+from scheduler.draw_strata import pick, pick_2, sample_sizes, stratify
 from scheduler.draw_teams import TeamFormer
 
 
@@ -34,6 +35,8 @@ def draw(
         raise InvalidSeed("seed", "种子须为 32 字节", f"need {SEED_BYTES} bytes")
     validate_frame(frame)
     validate_pool(pool)
+    validate_pool_departments(pool, params)
+    version_1 = params.algorithm_version == ALGORITHM_VERSION
     strata = stratify(frame, params)
     sizes = sample_sizes({g: len(ids) for g, ids in strata.eligible.items()}, params)
     stratum_results = tuple(
@@ -42,15 +45,17 @@ def draw(
             strata.frame_counts[grade],
             len(strata.eligible[grade]),
             sizes[grade],
-            pick(seed, strata.eligible[grade], sizes[grade]),
+            pick(seed, strata.eligible[grade], sizes[grade])
+            if version_1
+            else pick_2(seed, grade, strata.eligible[grade], sizes[grade]),
         )
         for grade in RISK_ORDER
     )
     former = TeamFormer(pool, params, seed)
     picked = [(s.grade, eid) for s in stratum_results for eid in s.picks]
-    last_of = _last_inspectors_of(frame, {eid for _, eid in picked})
+    last_of = strata.last_inspectors
     assignments = tuple(
-        former.form(n, eid, grade, last_of[eid]) for n, (grade, eid) in enumerate(picked, 1)
+        former.form(n, eid, grade, last_of.get(eid, ())) for n, (grade, eid) in enumerate(picked, 1)
     )
     return DrawResult(
         params.algorithm_version,
@@ -60,9 +65,3 @@ def draw(
         assignments,
         (*strata.capped, *former.exclusions),
     )
-
-
-def _last_inspectors_of(
-    frame: Sequence[FrameEntity], picked: set[str]
-) -> dict[str, tuple[str, ...]]:
-    return {e.entity_id: e.last_inspectors for e in frame if e.entity_id in picked}

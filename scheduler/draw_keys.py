@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 ENTITY_LABEL = b"double-random/1/entity\x00"
 TEAM_LABEL = b"double-random/1/team\x00"
+PICK_LABEL_2 = b"double-random/2/pick\x00"
 SEPARATOR = b"\x00"
 COUNTER_BYTES = 4
 _WORDS = struct.Struct(">4Q")  # a block as four 64-bit big-endian words
@@ -45,13 +46,23 @@ class HmacSha256:
         return outer.digest()
 
 
-def entity_sort_records(seed: bytes, entity_ids: Iterable[str]) -> list[bytes]:
+def labels(algorithm_version: str) -> tuple[bytes, bytes]:
+    """The entity and team labels of a version: each version its own domain."""
+    if algorithm_version == "double-random/1":
+        return ENTITY_LABEL, TEAM_LABEL
+    prefix = algorithm_version.encode("ascii")
+    return prefix + b"/entity\x00", prefix + b"/team\x00"
+
+
+def entity_sort_records(
+    seed: bytes, entity_ids: Iterable[str], label: bytes = ENTITY_LABEL
+) -> list[bytes]:
     """For each id: HMAC(seed, ENTITY_LABEL || id) || id, so bytes order is the draw order.
 
     The 32-byte key comes first and is fixed-length, so comparing the records compares
     keys first and ids (their UTF-8 bytes) only on a tie.
     """
-    mac = HmacSha256(seed, ENTITY_LABEL)
+    mac = HmacSha256(seed, label)
     new_inner, new_outer = mac._inner.copy, mac._outer.copy
     records = []
     append = records.append
@@ -66,8 +77,13 @@ def entity_sort_records(seed: bytes, entity_ids: Iterable[str]) -> list[bytes]:
 
 
 def entity_key(seed: bytes, entity_id: str) -> bytes:
-    """One entity's sort key (for reports and tests; the draw uses entity_sort_records)."""
-    return HmacSha256(seed, ENTITY_LABEL).digest(entity_id.encode("utf-8"))
+    """One entity's version-1 sort key (for reports and tests; the draw uses the records)."""
+    return entity_sort_records(seed, [entity_id])[0][:DIGEST_BYTES]
+
+
+def pick_mac(seed: bytes) -> HmacSha256:
+    """Version 2: the MAC of every stratum's pick stream (PICK_LABEL_2 || grade || 0x00 || j)."""
+    return HmacSha256(seed, PICK_LABEL_2)
 
 
 class TeamStream:
@@ -106,6 +122,6 @@ class TeamStream:
                 return value
 
 
-def team_mac(seed: bytes) -> HmacSha256:
+def team_mac(seed: bytes, label: bytes = TEAM_LABEL) -> HmacSha256:
     """The keyed MAC every TeamStream of one draw shares."""
-    return HmacSha256(seed, TEAM_LABEL)
+    return HmacSha256(seed, label)

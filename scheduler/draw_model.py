@@ -12,8 +12,18 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 
-ALGORITHM_VERSION = "double-random/1"
-SUPPORTED_VERSIONS = (ALGORITHM_VERSION,)
+from scheduler.draw_errors import (  # noqa: F401  (the names callers import from here)
+    MAX_SAFE_INTEGER,
+    DrawInputError,
+    InvalidParameters,
+    InvalidSeed,
+    InvalidSnapshot,
+)
+from scheduler.draw_source import canonical_seed_source_spec
+
+ALGORITHM_VERSION = "double-random/1"  # the dataclass default, kept for version-1 callers
+ALGORITHM_VERSION_2 = "double-random/2"  # the seed source bound in the parameters; what freezes
+SUPPORTED_VERSIONS = (ALGORITHM_VERSION, ALGORITHM_VERSION_2)
 
 # Credit/risk grades, A lowest risk … D highest (docs/domain.md).
 GRADES = ("A", "B", "C", "D")
@@ -27,6 +37,10 @@ SEED_BYTES = 32
 
 # A ratio is an exact decimal in [0, 1], written without sign, exponent or spaces.
 RATIO_PATTERN = re.compile(r"(?:0(?:\.[0-9]+)?|1(?:\.0+)?)\Z")
+# Version 2: one spelling per value ("0.15", never "0.150", "1.0" or "0.0").
+CANONICAL_RATIO_PATTERN = re.compile(r"(?:0|1|0\.[0-9]*[1-9])\Z")
+# Version 2: codes are printable ASCII, so key order by code point is RFC 8785's order too.
+CANONICAL_CODE_PATTERN = re.compile(r"[\x21-\x7e]{1,64}\Z")
 
 
 class Reason(StrEnum):
@@ -38,28 +52,6 @@ class Reason(StrEnum):
     RECUSAL_APPLIED = "recusal_applied"
     CONSECUTIVE_INSPECTION = "consecutive_inspection"
     SHORTFALL = "shortfall"
-
-
-class DrawInputError(ValueError):
-    """Bad input to the draw; carries the field and a message in both languages."""
-
-    def __init__(self, field_name: str, zh: str, en: str) -> None:
-        super().__init__(f"{field_name}: {en} ({zh})")
-        self.field = field_name
-        self.zh = zh
-        self.en = en
-
-
-class InvalidParameters(DrawInputError):
-    """The task's draw parameters break a rule (team of two, ratio in [0, 1], …)."""
-
-
-class InvalidSnapshot(DrawInputError):
-    """A frame or pool row is malformed or duplicated."""
-
-
-class InvalidSeed(DrawInputError):
-    """The seed, or the public values it is derived from, is malformed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +91,9 @@ class DrawParameters:
     frequency_cap: int = DEFAULT_FREQUENCY_CAP
     key_items_exempt: bool = False
     algorithm_version: str = ALGORITHM_VERSION
+    # version 2 only: where the seed comes from, announced and hashed with the commitment
+    # (scheduler/draw_source.py validates it); must be None under version 1
+    seed_source: Mapping | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.partner_departments, str):  # tuple("PS") would be ('P', 'S')
@@ -109,6 +104,10 @@ class DrawParameters:
                 _fail("ratios", "须为等级到比例的映射", "give a mapping grade -> ratio")
             object.__setattr__(self, "ratios", dict(sorted(self.ratios.items(), key=str)))
         validate_parameters(self)
+        if self.algorithm_version == ALGORITHM_VERSION_2:
+            object.__setattr__(self, "seed_source", canonical_seed_source_spec(self.seed_source))
+        elif self.seed_source is not None:
+            _fail("seed_source", "版本 1 不含随机源参数", "version 1 takes no seed_source")
 
     @property
     def departments(self) -> tuple[str, ...]:
@@ -209,6 +208,8 @@ def validate_parameters(params: DrawParameters) -> None:
         _fail("algorithm_version", "不支持的算法版本", f"unsupported {params.algorithm_version!r}")
     _validate_partners(params)
     _validate_sampling(params)
+    if params.algorithm_version == ALGORITHM_VERSION_2:
+        _validate_canonical(params)
     if not _is_int(params.team_size) or params.team_size < MIN_TEAM_SIZE:
         _fail("team_size", "执法人员不少于两人", f"must be an integer >= {MIN_TEAM_SIZE}")
     if not _is_int(params.workload_cap) or params.workload_cap < 1:
@@ -240,6 +241,28 @@ def _validate_sampling(params: DrawParameters) -> None:
             _fail("ratios", "未知的信用风险等级", f"unknown grade {grade!r}")
         if not isinstance(ratio, str) or not RATIO_PATTERN.match(ratio):
             _fail("ratios", "抽查比例须为 0 到 1 之间的小数字符串", f"{grade}: bad ratio {ratio!r}")
+
+
+def _validate_canonical(params: DrawParameters) -> None:
+    """Version 2: one spelling per value, so the commitment cannot be ground by respelling."""
+    for name in ("industry", "lead_department"):
+        if not CANONICAL_CODE_PATTERN.match(getattr(params, name)):
+            _fail(name, "编码须为可打印 ASCII 字符", "a code is 1-64 printable ASCII characters")
+    for code in params.partner_departments:
+        if not CANONICAL_CODE_PATTERN.match(code):
+            _fail("partner_departments", "编码须为可打印 ASCII 字符", f"bad code {code!r}")
+    for grade, ratio in (params.ratios or {}).items():
+        if not CANONICAL_RATIO_PATTERN.match(ratio):
+            _fail(
+                "ratios",
+                "抽查比例须为唯一写法的小数（如 0.15，不写 0.150、1.0 或 0.0）",
+                f"{grade}: {ratio!r} is not the canonical spelling (write 0.15, not 0.150; "
+                "1 not 1.0; 0 not 0.0)",
+            )
+    for name in ("fixed_count", "team_size", "workload_cap", "frequency_cap"):
+        value = getattr(params, name)
+        if value is not None and value > MAX_SAFE_INTEGER:
+            _fail(name, "整数超出范围", f"must be at most {MAX_SAFE_INTEGER}")
 
 
 def ratio_of(params: DrawParameters, grade: str) -> Fraction:

@@ -15,6 +15,7 @@ from scheduler.draw_canonical import (
     commitment,
     commitment_from_hashes,
     derive_seed,
+    derive_seed_2,
     frame_from_dicts,
     frame_hash,
     frame_to_dicts,
@@ -28,6 +29,7 @@ from scheduler.draw_canonical import (
 )
 from scheduler.draw_engine import draw
 from scheduler.draw_model import (
+    ALGORITHM_VERSION_2,
     SUPPORTED_VERSIONS,
     Assignment,
     Commitment,
@@ -38,6 +40,7 @@ from scheduler.draw_model import (
     PoolInspector,
     StratumResult,
 )
+from scheduler.draw_source import DRAND, describe, reveal_values
 
 
 @dataclass(frozen=True)
@@ -151,31 +154,110 @@ def build_record(
     }
 
 
-def verify(record: Mapping) -> VerifyReport:
-    """Recompute a stored draw and report a match or the first difference."""
+def build_record_2(
+    frame: Sequence[FrameEntity],
+    pool: Sequence[PoolInspector],
+    params: DrawParameters,
+    reveal: Mapping,
+    chain: object = None,
+) -> dict:
+    """A version-2 record: the reveal (the drand round, or the lottery numbers) is checked
+    against the seed source committed in the parameters before the seed is derived."""
+    c = commitment(frame, pool, params)
+    values, revealed = reveal_values(params.seed_source, reveal, chain)
+    seed = derive_seed_2(c.commitment_hash, values)
+    result = draw(frame, pool, params, seed)
+    record = build_record_from(frame, pool, params, c, seed, result)
+    record["seed"] = seed_record_2(params.seed_source, revealed, values, seed)
+    return record
+
+
+def seed_record_2(source: Mapping, revealed: Mapping, values: Sequence[str], seed: bytes) -> dict:
+    """The `seed` member of a version-2 record (docs/draw-algorithm.md §10)."""
+    return {
+        "source": dict(source),
+        "reveal": dict(revealed),
+        "source_values": list(values),
+        "provenance": describe(source),
+        "checkable_by_platform": source["kind"] == DRAND,
+        "value": seed.hex(),
+    }
+
+
+def build_record_from(
+    frame: Sequence[FrameEntity],
+    pool: Sequence[PoolInspector],
+    params: DrawParameters,
+    c: Commitment,
+    seed: bytes,
+    result: DrawResult,
+) -> dict:
+    return {
+        "algorithm_version": params.algorithm_version,
+        "params": params_to_dict(params),
+        "frame": frame_to_dicts(frame),
+        "pool": pool_to_dicts(pool),
+        "commitment": {
+            "algorithm_version": c.algorithm_version,
+            "frame_hash": c.frame_hash,
+            "pool_hash": c.pool_hash,
+            "params_hash": c.params_hash,
+            "commitment_hash": c.commitment_hash,
+        },
+        "seed": {"value": seed.hex()},
+        "result": result_to_dict(result),
+        "result_hash": result_hash(result),
+    }
+
+
+def verify(
+    record: Mapping, *, commitment_hash: str | None = None, chain: object = None
+) -> VerifyReport:
+    """Recompute a stored draw and report a match or the first difference.
+
+    commitment_hash: the commitment announced at freeze (a re-sealed record, every hash
+    recomputed over changed snapshots, differs from it). chain: the pinned chain of a
+    version-2 drand source, whose signature is then checked (without it such a record is
+    not verified).
+    """
     try:
-        return _verify(record)
+        return _verify(record, commitment_hash, chain)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:  # a malformed record
         return VerifyReport(ok=False, problem=f"{type(exc).__name__}: {exc}")
 
 
-def _verify(record: Mapping) -> VerifyReport:
+def _verify(record: Mapping, announced: str | None, chain: object) -> VerifyReport:
     version = record["algorithm_version"]
     if version not in SUPPORTED_VERSIONS:
         return VerifyReport(ok=False, problem=f"unsupported algorithm_version {version!r}")
     params = params_from_dict(record["params"])
+    if params.algorithm_version != version:
+        return VerifyReport(
+            ok=False, difference=Difference("params.algorithm_version", version, version)
+        )
     frame = frame_from_dicts(record["frame"])
     pool = pool_from_dicts(record["pool"])
     recomputed = commitment_from_hashes(
         frame_hash(frame), pool_hash(pool), params_hash(params), params.algorithm_version
     )
     difference = _commitment_difference(record, recomputed)
+    if difference is None and announced is not None and announced != recomputed.commitment_hash:
+        difference = Difference("commitment (announced)", announced, recomputed.commitment_hash)
     if difference:
         return VerifyReport(ok=False, difference=difference)
     stored_seed = record["seed"]
-    seed = derive_seed(
-        recomputed.commitment_hash, stored_seed["source_values"], stored_seed["provenance"]
-    )
+    if version == ALGORITHM_VERSION_2:
+        values, revealed = reveal_values(params.seed_source, stored_seed["reveal"], chain)
+        seed = derive_seed_2(recomputed.commitment_hash, values)
+        expected = seed_record_2(params.seed_source, revealed, values, seed)
+        for name in ("source", "reveal", "source_values", "provenance", "checkable_by_platform"):
+            if stored_seed.get(name) != expected[name]:
+                difference = Difference(f"seed.{name}", stored_seed.get(name), expected[name])
+                return VerifyReport(ok=False, difference=difference)
+    else:
+        seed = derive_seed(
+            recomputed.commitment_hash, stored_seed["source_values"], stored_seed["provenance"]
+        )
     if stored_seed.get("value") != seed.hex():
         difference = Difference("seed.value", stored_seed.get("value"), seed.hex())
         return VerifyReport(ok=False, difference=difference)

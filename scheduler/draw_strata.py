@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from scheduler.draw_keys import DIGEST_BYTES, entity_sort_records
+from scheduler.draw_keys import DIGEST_BYTES, TeamStream, entity_sort_records, pick_mac
 from scheduler.draw_model import (
     GRADES,
     RISK_ORDER,
@@ -33,6 +33,7 @@ class Strata:
     frame_counts: dict[str, int]
     eligible: dict[str, list[str]]  # entity ids per grade, in frame order
     capped: list[Exclusion]  # sorted by entity_id
+    last_inspectors: dict[str, tuple[str, ...]]  # of the eligible entities that have any
 
 
 def stratify(frame: Sequence[FrameEntity], params: DrawParameters) -> Strata:
@@ -41,11 +42,14 @@ def stratify(frame: Sequence[FrameEntity], params: DrawParameters) -> Strata:
     capped = []
     # With key items exempt no count reaches the cap; one comparison per row either way.
     cap = math.inf if params.key_items_exempt else params.frequency_cap
+    last: dict[str, tuple[str, ...]] = {}
     for e in frame:
         if e.checks_last_12m >= cap:
             capped.append((e.entity_id, e.checks_last_12m, e.grade))
         else:
             eligible[e.grade].append(e.entity_id)
+            if e.last_inspectors:
+                last[e.entity_id] = e.last_inspectors
     capped.sort()
     counts = {g: len(ids) for g, ids in eligible.items()}
     for _, _, grade in capped:
@@ -54,7 +58,7 @@ def stratify(frame: Sequence[FrameEntity], params: DrawParameters) -> Strata:
         Exclusion(Reason.FREQUENCY_CAP, entity_id=eid, detail=(("checks_last_12m", checks),))
         for eid, checks, _ in capped
     ]
-    return Strata(counts, eligible, exclusions)
+    return Strata(counts, eligible, exclusions, last)
 
 
 def sample_sizes(eligible_counts: Mapping[str, int], params: DrawParameters) -> dict[str, int]:
@@ -94,3 +98,24 @@ def pick(seed: bytes, entity_ids: Sequence[str], size: int) -> tuple[str, ...]:
         records.sort()
         chosen = records[:size]
     return tuple(r[DIGEST_BYTES:].decode("utf-8") for r in chosen)
+
+
+def pick_2(seed: bytes, grade: str, entity_ids: Sequence[str], size: int) -> tuple[str, ...]:
+    """Version 2: the first `size` entities of a uniformly random order of the stratum (its ids
+    sorted), drawn lazily by Fisher–Yates from the stratum's stream: one HMAC block per few
+    picks, instead of a key for every entity (docs/draw-algorithm.md §7)."""
+    if size == 0:
+        return ()
+    ordered = sorted(entity_ids)  # code point order = UTF-8 byte order; near free when sorted
+    stream = TeamStream(pick_mac(seed), grade)
+    moved: dict[int, int] = {}  # sparse Fisher–Yates: position -> index it now holds
+    picks = []
+    remaining = len(ordered)
+    below, get = stream.below, moved.get
+    for _ in range(size):
+        position = below(remaining)
+        index = get(position, position)
+        remaining -= 1
+        moved[position] = get(remaining, remaining)
+        picks.append(ordered[index])
+    return tuple(picks)

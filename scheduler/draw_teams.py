@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Collection, Sequence
 
-from scheduler.draw_keys import TeamStream, team_mac
+from scheduler.draw_keys import TeamStream, labels, team_mac
 from scheduler.draw_model import (
     Assignment,
     DrawParameters,
@@ -27,7 +27,7 @@ class TeamFormer:
 
     def __init__(self, pool: Sequence[PoolInspector], params: DrawParameters, seed: bytes) -> None:
         self._params = params
-        self._mac = team_mac(seed)
+        self._mac = team_mac(seed, labels(params.algorithm_version)[1])
         self._cap = params.workload_cap
         self._slots = [
             (d, params.lead_slots if d == params.lead_department else 1) for d in params.departments
@@ -98,13 +98,16 @@ class TeamFormer:
             self._report_shortfall(entity_id, department, needed, 0, 0)
             return ()
         moved: dict[int, int] = {}  # sparse Fisher–Yates: position -> index it now holds
+        get = moved.get
+        below = stream.below
         chosen: list[str] = []
         remaining = len(candidates)
-        while len(chosen) < needed and remaining:
-            position = stream.below(remaining)
-            index = moved.get(position, position)
+        missing = needed
+        while missing and remaining:
+            position = below(remaining)
+            index = get(position, position)
             remaining -= 1
-            moved[position] = moved.get(remaining, remaining)
+            moved[position] = get(remaining, remaining)
             inspector_id = candidates[index]
             if inspector_id in blocked_recusal:  # the published order: recusal first
                 reason = Reason.RECUSAL_APPLIED
@@ -112,9 +115,10 @@ class TeamFormer:
                 reason = Reason.CONSECUTIVE_INSPECTION
             else:
                 chosen.append(inspector_id)
+                missing -= 1
                 continue
             self.exclusions.append(Exclusion(reason, entity_id, inspector_id, department))
-        if len(chosen) < needed:
+        if missing:
             self._report_shortfall(entity_id, department, needed, len(chosen), len(candidates))
         return tuple(chosen)
 

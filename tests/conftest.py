@@ -81,7 +81,20 @@ def clean_environment(tmp_path_factory):
         for name in [n for n in os.environ if is_app_setting(n)]:
             patch.delenv(name)
         patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+        patch.setenv("LIANJIAN_DRAND_CHAINS", str(_pin_test_chain(tmp_path_factory)))
         yield
+
+
+def _pin_test_chain(tmp_path_factory) -> Path:
+    """The suite's drand chain (tests/factories.TEST_CHAIN) pinned as a district pins one: its
+    /info JSON in a folder the platform reads (docs/beacons.md)."""
+    import json
+
+    from tests.factories import TEST_CHAIN
+
+    folder = tmp_path_factory.mktemp("drand-chains")
+    (folder / "test-chain.json").write_text(json.dumps(TEST_CHAIN.info.to_info()), "utf-8")
+    return folder
 
 
 def _prepare(url: str) -> None:

@@ -11,8 +11,9 @@ from inspect_app.actor import Actor
 from inspect_app.auth import actor_for, issue_token
 from inspect_app.clock import utcnow
 from inspect_app.domain.credit_code import complete
-from inspect_app.models import Department, User
+from inspect_app.models import Department, Draw, SpotCheckTask, User
 from inspect_app.services import entities, licences
+from scheduler.beacon import TestChain
 
 PASSWORD = "宝山-监管-2026"
 _counter = itertools.count(1)
@@ -205,25 +206,48 @@ def feedback_tag(client, feedback_id: int, headers: dict[str, str]) -> dict[str,
 
 # The draw procedure in one place: tests freeze and draw through these, so that a change of what
 # freeze and draw require (the seed source, the beacon round) changes only these functions.
-TEST_SEED = {"source_values": ["3 17 22 31 8"], "provenance": "2026-11-30 宝山区公开摇号会"}
+# A local test chain, signed like drand's quicknet; tests/conftest.py pins it for the whole suite.
+TEST_CHAIN = TestChain.generate(
+    genesis_time=1_577_836_800,  # 2020-01-01T00:00:00Z: before every `now` of the suite
+    period=3,
+    secret=b"lianjian pytest chain: not a public beacon",
+)
+# What freeze announces: the test chain; the platform picks the round after freeze + the delay.
+TEST_SEED_SOURCE = {"kind": "drand", "chain_hash": TEST_CHAIN.info.hash}
 
 
-def freeze(client, code: str, headers: dict[str, str]):
-    """POST the freeze of a task; answers the response (the caller asserts its status)."""
-    return client.post(f"/api/v1/tasks/{code}/freeze", headers=headers)
+def committed_round(code: str) -> int:
+    """The drand round a frozen task's commitment names (1 when the task is not frozen)."""
+    row = Draw.select(Draw.params).join(SpotCheckTask).where(SpotCheckTask.code == code).first()
+    source = (row.params.get("seed_source") or {}) if row else {}
+    return source.get("round", 1)
 
 
-def draw(client, code: str, headers: dict[str, str]):
-    """POST the draw of a frozen task with a valid seed; answers the response."""
-    return client.post(f"/api/v1/tasks/{code}/draw", json=TEST_SEED, headers=headers)
+def beacon_round(code: str, round_number: int | None = None) -> dict:
+    """The test chain's round (the committed one by default), as drand would publish it."""
+    return TEST_CHAIN.sign(committed_round(code) if round_number is None else round_number)
+
+
+def freeze(client, code: str, headers: dict[str, str], seed_source: dict | None = None):
+    """POST the freeze of a task announcing the test chain; answers the response (the caller
+    asserts its status)."""
+    body = {"seed_source": seed_source or TEST_SEED_SOURCE}
+    return client.post(f"/api/v1/tasks/{code}/freeze", json=body, headers=headers)
+
+
+def draw(client, code: str, headers: dict[str, str], beacon: dict | None = None):
+    """POST the draw of a frozen task with the committed round signed by the test chain."""
+    body = {"beacon": beacon or beacon_round(code)}
+    return client.post(f"/api/v1/tasks/{code}/draw", json=body, headers=headers)
 
 
 def freeze_and_draw(planner: Actor, code: str, now):
     """Freeze and draw through the services (no HTTP client); answers the Draw row."""
     from inspect_app.services import draws
 
-    draws.freeze_task(planner, code, now)
-    return draws.run_draw(planner, code, TEST_SEED["source_values"], TEST_SEED["provenance"], now)
+    row = draws.freeze_task(planner, code, TEST_SEED_SOURCE, now)
+    beacon = TEST_CHAIN.sign(row.params["seed_source"]["round"])
+    return draws.run_draw(planner, code, {"beacon": beacon}, now)
 
 
 # -- issue 13 §2: licensing desks --

@@ -3,7 +3,43 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import json
+
 import marshmallow as ma
+from flask import request
+
+from inspect_app.errors import AppError
+
+
+def _refuse_repeats(pairs: list[tuple[str, object]]) -> dict:
+    keys = [key for key, _ in pairs]
+    for key in keys:
+        if keys.count(key) > 1:
+            raise AppError(
+                "VALIDATION_FAILED",
+                errors={
+                    "json": [{"zh": f"键 {key!r} 出现两次", "en": f"the key {key!r} appears twice"}]
+                },
+            )
+    return dict(pairs)
+
+
+def no_duplicate_keys(view):
+    """The draw's input grammar on a request body (docs/draw-algorithm.md §3.1): an object that
+    names a key twice is refused (422), not read as its last value. Anything else malformed is
+    left to the usual parsing."""
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        body = request.get_data(cache=True)
+        if body:
+            with contextlib.suppress(ValueError):
+                json.loads(body, object_pairs_hook=_refuse_repeats)
+        return view(*args, **kwargs)
+
+    return checked
 
 
 def _strings(**kwargs) -> ma.fields.List:
@@ -33,6 +69,35 @@ class PoolRowSchema(ma.Schema):
     recusals = _strings()
 
 
+class LotteryDrawSchema(ma.Schema):
+    count = ma.fields.Integer()
+    min = ma.fields.Integer()
+    max = ma.fields.Integer()
+
+
+class SeedSourceSchema(ma.Schema):
+    """The seed source announced at freeze (version 2): a drand round, or a public lottery
+    session the platform cannot check."""
+
+    kind = ma.fields.String(metadata={"enum": ["drand", "lottery"]})
+    chain_hash = ma.fields.String(metadata={"description": "drand: the chain's hash, hex"})
+    round = ma.fields.Integer(metadata={"description": "drand: the round number"})
+    date = ma.fields.String(metadata={"format": "date", "description": "lottery: session date"})
+    name = ma.fields.String(metadata={"description": "lottery: the public session"})
+    draws = ma.fields.List(
+        ma.fields.Nested(LotteryDrawSchema), metadata={"description": "lottery: declared draws"}
+    )
+
+
+class RevealSchema(ma.Schema):
+    """The source's value as received: the drand round (checked), or the lottery numbers."""
+
+    round = ma.fields.Integer()
+    signature = ma.fields.String(metadata={"description": "BLS signature, hex"})
+    randomness = ma.fields.String(metadata={"description": "SHA-256 of the signature, hex"})
+    numbers = ma.fields.List(ma.fields.List(ma.fields.Integer()))
+
+
 class DrawParamsSchema(ma.Schema):
     task_id = ma.fields.String()
     industry = ma.fields.String()
@@ -45,6 +110,7 @@ class DrawParamsSchema(ma.Schema):
     frequency_cap = ma.fields.Integer()
     key_items_exempt = ma.fields.Boolean()
     algorithm_version = ma.fields.String()
+    seed_source = ma.fields.Nested(SeedSourceSchema, metadata={"description": "version 2"})
 
 
 class CommitmentValuesSchema(ma.Schema):
@@ -59,6 +125,9 @@ class SeedValuesSchema(ma.Schema):
     source_values = _strings()
     provenance = ma.fields.String()
     value = ma.fields.String(metadata={"description": "the seed, hex"})
+    source = ma.fields.Nested(SeedSourceSchema, metadata={"description": "version 2"})
+    reveal = ma.fields.Nested(RevealSchema, metadata={"description": "version 2"})
+    checkable_by_platform = ma.fields.Boolean(metadata={"description": "false for a lottery"})
 
 
 class StratumSchema(ma.Schema):
@@ -120,6 +189,10 @@ class DrawRecordSchema(ma.Schema):
     seed = ma.fields.Nested(SeedValuesSchema, metadata={"description": "absent until the draw"})
     result = ma.fields.Nested(DrawResultSchema)
     result_hash = ma.fields.String()
+    seed_source = ma.fields.Nested(SeedSourceSchema, metadata={"description": "announced"})
+    checkable_by_platform = ma.fields.Boolean()
+    committed_at = ma.fields.String(metadata={"format": "date-time"})
+    drawn_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
 
 
 class PublicDrawRecordSchema(DrawRecordSchema):

@@ -8,7 +8,12 @@ from marshmallow import validate
 
 from inspect_app.actor import ROLES
 from inspect_app.api.base import Blueprint, QueryPage
-from inspect_app.api.draw_schemas import DrawResultSchema
+from inspect_app.api.draw_schemas import (
+    DrawResultSchema,
+    RevealSchema,
+    SeedSourceSchema,
+    no_duplicate_keys,
+)
 from inspect_app.api.fields import Day, Strict, Text
 from inspect_app.api.public import LedgerEntrySchema
 from inspect_app.auth import current_actor, require
@@ -22,7 +27,9 @@ blp = Blueprint(
 
 GRADE_KEYS = validate.OneOf(["A", "B", "C", "D"])
 RATIO = validate.Regexp(
-    r"^(0(\.\d{1,4})?|1(\.0+)?)$", error="Must be a decimal between 0 and 1, e.g. 0.05."
+    r"^(0|1|0\.\d{0,3}[1-9])$",
+    error="Must be a decimal between 0 and 1 in its one spelling, e.g. 0.05 or 0.4 (not 0.050, "
+    "0.40, 1.0) / 须为 0 到 1 之间唯一写法的小数，如 0.05、0.4（不写 0.050、0.40、1.0）",
 )
 
 
@@ -109,6 +116,9 @@ class TaskSchema(ma.Schema):
 
 class CommitmentSchema(ma.Schema):
     task = ma.fields.String(attribute="task.code")
+    seed_source = ma.fields.Nested(
+        SeedSourceSchema, attribute="params.seed_source", metadata={"description": "announced"}
+    )
     algorithm_version = ma.fields.String()
     frame_hash = ma.fields.String()
     pool_hash = ma.fields.String()
@@ -120,7 +130,9 @@ class CommitmentSchema(ma.Schema):
 
 
 class DrawSchema(CommitmentSchema):
-    seed_source = ma.fields.List(ma.fields.String(), allow_none=True)
+    reveal = ma.fields.Nested(
+        RevealSchema, attribute="seed_source.reveal", metadata={"description": "as checked"}
+    )
     provenance = ma.fields.String(allow_none=True)
     seed = ma.fields.String(allow_none=True)
     drawn_at = ma.fields.DateTime(allow_none=True)
@@ -132,20 +144,63 @@ class DrawSchema(CommitmentSchema):
     result_hash = ma.fields.String(allow_none=True)
 
 
+SAFE_INTEGER = validate.Range(min=0, max=2**53 - 1)  # exact in every JSON reader (RFC 8785)
+ROUND = validate.Range(min=1, max=2**53 - 1)
+
+
+class LotteryDrawInSchema(Strict):
+    count = ma.fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=100))
+    min = ma.fields.Integer(strict=True, required=True, validate=SAFE_INTEGER)
+    max = ma.fields.Integer(strict=True, required=True, validate=SAFE_INTEGER)
+
+
+class SeedSourceInSchema(Strict):
+    """Where the seed will come from, fixed before its value exists (docs/draw-algorithm.md §5)."""
+
+    kind = ma.fields.String(required=True, validate=validate.OneOf(["drand", "lottery"]))
+    chain_hash = ma.fields.String(metadata={"description": "drand: a pinned chain's hash"})
+    round = ma.fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=ROUND,
+        metadata={"description": "drand: omitted, the first round after freeze + the delay"},
+    )
+    date = ma.fields.String(metadata={"format": "date", "description": "lottery"})
+    name = Text(max_length=200, metadata={"description": "lottery: the public session"})
+    draws = ma.fields.List(ma.fields.Nested(LotteryDrawInSchema), validate=validate.Length(max=20))
+
+
+class FreezeSchema(Strict):
+    seed_source = ma.fields.Nested(SeedSourceInSchema, required=True)
+
+
+class BeaconRoundInSchema(Strict):
+    """A drand round exactly as drand publishes it (GET /{chain}/public/{round})."""
+
+    round = ma.fields.Integer(strict=True, required=True, validate=ROUND)
+    signature = ma.fields.String(required=True, validate=validate.Length(max=1024))
+    randomness = ma.fields.String(validate=validate.Length(max=128))
+    previous_signature = ma.fields.String(validate=validate.Length(max=1024))
+
+
 class SeedSchema(Strict):
+    """The seed source's value: the drand round, or the lottery numbers (a task frozen before
+    version 2 takes its public values and provenance as before)."""
+
+    beacon = ma.fields.Nested(BeaconRoundInSchema)
+    numbers = ma.fields.List(
+        ma.fields.List(
+            ma.fields.Integer(strict=True, validate=SAFE_INTEGER), validate=validate.Length(max=100)
+        ),
+        validate=validate.Length(max=20),
+        metadata={"description": "lottery: one list per announced draw"},
+    )
     source_values = ma.fields.List(
         Text(max_length=512),
-        required=True,
         validate=validate.Length(min=1, max=20),
-        metadata={
-            "description": "public random values fixed in advance, e.g. lottery numbers '3 17 22 31 8' or a beacon value in hex"
-        },
+        metadata={"description": "version 1 only: public values typed in"},
     )
-    provenance = Text(
-        max_length=512,
-        required=True,
-        metadata={"description": "where the values come from (beacon pulse, public session)"},
-    )
+    provenance = Text(max_length=512, metadata={"description": "version 1 only"})
 
 
 @blp.route("")
@@ -212,11 +267,13 @@ class PartnerDecline(MethodView):
 @blp.route("/<string:code>/freeze")
 class TaskFreeze(MethodView):
     @require(*ROLES)
+    @no_duplicate_keys
+    @blp.arguments(FreezeSchema)
     @blp.response(201, CommitmentSchema)
-    def post(self, code):
-        """Freeze the task: snapshot frame and pool, publish the commitment before any seed exists
-        (409 PARTNERS_AWAITED until every partner department has accepted)."""
-        return draws.freeze_task(current_actor(), code, utcnow())
+    def post(self, data, code):
+        """Freeze the task: snapshot frame and pool, publish the commitment and the seed source
+        before the seed exists (409 PARTNERS_AWAITED until every partner has accepted)."""
+        return draws.freeze_task(current_actor(), code, data["seed_source"], utcnow())
 
 
 @blp.route("/<string:code>/draw")
@@ -228,13 +285,13 @@ class TaskDraw(MethodView):
         return draws.visible_draw(current_actor(), code)
 
     @require(*ROLES)
+    @no_duplicate_keys
     @blp.arguments(SeedSchema)
     @blp.response(201, DrawSchema)
     def post(self, data, code):
-        """Supply the public seed values and draw."""
-        return draws.run_draw(
-            current_actor(), code, data["source_values"], data["provenance"], utcnow()
-        )
+        """Give the announced source's value (the drand round, or the lottery numbers); the
+        platform checks it against the source committed at freeze, then draws."""
+        return draws.run_draw(current_actor(), code, data, utcnow())
 
 
 class DisclosureSchema(ma.Schema):

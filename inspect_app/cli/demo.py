@@ -8,7 +8,10 @@ services the API uses, acting as the district's own planners, inspectors and lic
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import itertools
+import json
 import logging
 import os
 import random
@@ -41,6 +44,8 @@ from inspect_app.domain.task import PartnerAnswer
 from inspect_app.models import Draw, Entity, Inspection, Licence, User
 from inspect_app.services import disclosure, draws, map_rows, seeding, tasks
 from inspect_app.services.fieldwork import FieldSettings
+from scheduler.beacon import TestChain
+from scheduler.beacon import first_round_at_or_after as _first_round
 from seeds.catalogue_loader import load_catalogue
 
 DEMO_TASKS = (
@@ -51,7 +56,7 @@ DEMO_TASKS = (
         "partners": ["PS", "FR"],
         "risk_points": ["IC-01", "IC-02", "IC-03", "IC-05", "IC-08", "IC-09", "IC-10"],
         "team_size": 3,
-        "ratios": {"A": "0.10", "B": "0.15", "C": "0.30", "D": "0.60"},
+        "ratios": {"A": "0.1", "B": "0.15", "C": "0.3", "D": "0.6"},
     },
     {
         "name": "现制现售食品 部门联合抽查（演示）",
@@ -62,11 +67,10 @@ DEMO_TASKS = (
         "team_size": 3,
     },
 )
-# Public values fixed before the draw, as a public session would announce them (RFC 3797 style).
-DEMO_SEEDS = (
-    (["7 13 21 28 34", "4 9"], "演示：宝山区双随机公开摇号（示例数值）"),
-    (["2 11 19 26 33", "8 12"], "演示：第二轮公开摇号（示例数值）"),
-)
+# The demo's seed source: a local test chain generated for each run and pinned in the demo's own
+# instance, signed like drand quicknet and labelled as a test chain: not a public beacon.
+DEMO_CHAIN_FOLDER = "drand-chains"
+DEMO_GENESIS = 1_577_836_800  # 2020-01-01T00:00:00Z
 OUTCOME_SEED = 2026
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
@@ -97,9 +101,34 @@ def demo_command(entities: int, seed_value: int, verbose: bool) -> None:
             "EVIDENCE_DIR": str(home / "evidence"),
         }
     )
-    with app.app_context():
+    with app.app_context(), _demo_chain(home):
         _refuse_a_used_database(app.config["DATABASE_URL"], home)
         _run(app.config, home, entities, seed_value, started)
+
+
+_CHAIN: list[TestChain] = []
+
+
+@contextlib.contextmanager
+def _demo_chain(home: Path):
+    """A local test chain pinned for this run only (its /info in the demo's instance folder)."""
+    # Fixed key and genesis, so two demos of one day commit to the same round and draw alike.
+    secret = hashlib.sha256(b"lianjian demo: a local test chain, not a public beacon").digest()
+    chain = TestChain.generate(genesis_time=DEMO_GENESIS, period=3, secret=secret)
+    folder = home / DEMO_CHAIN_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "demo-test-chain.json").write_text(json.dumps(chain.info.to_info()), "utf-8")
+    before = os.environ.get("LIANJIAN_DRAND_CHAINS")
+    os.environ["LIANJIAN_DRAND_CHAINS"] = str(folder)
+    _CHAIN[:] = [chain]
+    try:
+        yield chain
+    finally:
+        _CHAIN.clear()
+        if before is None:
+            os.environ.pop("LIANJIAN_DRAND_CHAINS", None)
+        else:
+            os.environ["LIANJIAN_DRAND_CHAINS"] = before
 
 
 def _new_folder(parent: Path) -> Path:
@@ -142,12 +171,14 @@ def _run(settings: dict, home: Path, entities: int, seed_value: int, started: fl
         f"\n日志 log: {home / 'demo.log'}"
     )
     migrate.migrate(database.obj)
+    (chain,) = _CHAIN
+    click.echo(f"随机源 seed source: {chain.info.label}, chain {chain.info.hash[:16]}…")
     if not (Path(settings["KEYS_DIR"]) / signing_keys.PRIVATE_KEY_FILE).exists():
         signing_keys.generate_key_pair(Path(settings["KEYS_DIR"]))
     signing_keys.generate_audit_key_pair(Path(settings["KEYS_DIR"]))
     with database.connection_context():
         _registry(entities, seed_value)
-        first = [_plan_and_draw(spec, *DEMO_SEEDS[0]) for spec in DEMO_TASKS]
+        first = [_plan_and_draw(spec) for spec in DEMO_TASKS]
         before = _grades([row["task"] for row in first])
         click.echo(f"④ 派单 dispatch: {demo_steps.run_jobs(settings, utcnow())}")
         outcomes = _inspect(first)
@@ -159,7 +190,7 @@ def _run(settings: dict, home: Path, entities: int, seed_value: int, started: fl
         click.echo(
             "⑧ 结果公示 published: " + ", ".join(f"/api/v1/public/tasks/{r['task']}" for r in first)
         )
-        second = [_plan_and_draw(spec, *DEMO_SEEDS[1]) for spec in DEMO_TASKS]
+        second = [_plan_and_draw(spec) for spec in DEMO_TASKS]
         demo_steps.run_jobs(settings, utcnow())
         written = _maps(home / "maps", first[0]["task"])
         chain = audit.verify()
@@ -181,7 +212,7 @@ def _planner(department: str):
     )
 
 
-def _plan_and_draw(spec: dict, values: list[str], provenance: str) -> dict:
+def _plan_and_draw(spec: dict) -> dict:
     now = utcnow()
     actor = _planner(spec["lead"])
     # The period opens today, so the visits the demo records now fall inside it.
@@ -194,9 +225,22 @@ def _plan_and_draw(spec: dict, values: list[str], provenance: str) -> dict:
     task = tasks.create_task(actor, data, now)
     for partner in task.partners:  # each partner department agrees through its own planner
         tasks.answer_partnership(_planner(partner), task.code, partner, PartnerAnswer.ACCEPTED, now)
-    committed = draws.freeze_task(actor, task.code, utcnow())
-    click.echo(f"③ {task.code} {task.name}\n   承诺值 commitment: {committed.commitment_hash}")
-    drawn = draws.run_draw(actor, task.code, values, provenance, utcnow())
+    (chain,) = _CHAIN
+    # the first round of the next UTC day: after freeze + the delay, and the same all day long
+    earliest = now.timestamp() + config.draw_min_delay_seconds()
+    next_day = (int(earliest) // 86_400 + 1) * 86_400
+    source = {
+        "kind": "drand",
+        "chain_hash": chain.info.hash,
+        "round": _first_round(chain.info, next_day),
+    }
+    committed = draws.freeze_task(actor, task.code, source, utcnow())
+    round_number = committed.params["seed_source"]["round"]
+    click.echo(
+        f"③ {task.code} {task.name}\n   承诺值 commitment: {committed.commitment_hash}"
+        f"\n   随机源 seed: round {round_number} of the local test chain (signed ahead: demo only)"
+    )
+    drawn = draws.run_draw(actor, task.code, {"beacon": chain.sign(round_number)}, utcnow())
     assignments = drawn.result["assignments"]
     return {
         "task": task.code,

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import click
 
-from inspect_app.cli.base import fail, system_actor
+from inspect_app.cli.base import Refusal, fail, system_actor
 from inspect_app.clock import utcnow
 from inspect_app.db import database
 from inspect_app.domain.task import PartnerAnswer
 from inspect_app.errors import AppError
 from inspect_app.services import draws, grades, tasks
+from scheduler import draw as published
 
 
 @click.group("risk")
@@ -61,7 +62,7 @@ def _codes(value: str) -> list[str]:
     "--ratio",
     "ratios",
     multiple=True,
-    help="GRADE=RATIO, e.g. D=0.40 (default: the configured ratios)",
+    help="GRADE=RATIO, e.g. D=0.4 (one spelling: not 0.40; default: the configured ratios)",
 )
 @click.option("--team-size", type=click.IntRange(min=2), default=2, show_default=True)
 @click.option("--workload-cap", type=click.IntRange(min=1))
@@ -122,19 +123,54 @@ def task_decline(code: str, department: str) -> None:
     _answer(code, department, PartnerAnswer.DECLINED)
 
 
+def _json_file(path: str) -> object:
+    """A JSON file read with the draw's input grammar (integers only, no duplicate keys)."""
+    try:
+        return published.parse_json(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"无法读取 {path} / cannot read {path}: {error}") from error
+
+
 @task_group.command("freeze")
 @click.argument("code")
-def task_freeze(code: str) -> None:
-    """Freeze a task and print its commitment (publish it before the seed exists)."""
+@click.option("--drand-chain", help="the seed from this pinned drand chain (its hash)")
+@click.option(
+    "--round",
+    "round_number",
+    type=click.IntRange(min=1),
+    help="the drand round (default: the first after freeze + the minimum delay)",
+)
+@click.option(
+    "--lottery",
+    "lottery_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help='a public session instead: JSON {"kind": "lottery", "date", "name", "draws": [...]}',
+)
+def task_freeze(
+    code: str, drand_chain: str | None, round_number: int | None, lottery_file: str | None
+) -> None:
+    """Freeze a task and print its commitment and seed source (publish both before the seed)."""
+    if (drand_chain is None) == (lottery_file is None):
+        raise Refusal(
+            "须给出 --drand-chain 或 --lottery 之一", "give one of --drand-chain, --lottery"
+        )
+    if lottery_file:
+        source = _json_file(lottery_file)
+    else:
+        source = {"kind": "drand", "chain_hash": drand_chain, "round": round_number}
     with database.connection_context():
         try:
-            row = draws.freeze_task(system_actor(), code, utcnow())
+            row = draws.freeze_task(system_actor(), code, source, utcnow())
         except AppError as error:
             fail(error)
         click.echo(
             json.dumps(
                 draws.commitment_of(row)
-                | {"frame_size": len(row.frame), "pool_size": len(row.pool)},
+                | {
+                    "seed_source": row.params.get("seed_source"),
+                    "frame_size": len(row.frame),
+                    "pool_size": len(row.pool),
+                },
                 ensure_ascii=False,
                 indent=2,
             )
@@ -149,21 +185,50 @@ def draw_group() -> None:
 @draw_group.command("run")
 @click.argument("code")
 @click.option(
+    "--beacon",
+    "beacon_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="the committed drand round, as drand publishes it (JSON file)",
+)
+@click.option(
+    "--numbers",
+    multiple=True,
+    help="a lottery source: the numbers of one announced draw ('3 17 22 31 8'); repeatable",
+)
+@click.option(
     "--values",
     "source_values",
     multiple=True,
-    required=True,
-    help="a set of public numbers ('3 17 22 31 8') or a beacon value (hex); repeatable",
+    help="version 1 only (a task frozen before version 2): public values; repeatable",
 )
-@click.option("--provenance", required=True, help="where the values come from")
-def draw_run(code: str, source_values: tuple[str, ...], provenance: str) -> None:
-    """Derive the seed from the public values and the commitment, and draw."""
+@click.option("--provenance", help="version 1 only: where the values come from")
+def draw_run(
+    code: str,
+    beacon_file: str | None,
+    numbers: tuple[str, ...],
+    source_values: tuple[str, ...],
+    provenance: str | None,
+) -> None:
+    """Check the announced source's value against the commitment, derive the seed, and draw."""
+    if beacon_file:
+        reveal: dict = {"beacon": _json_file(beacon_file)}
+    elif numbers:
+        reveal = {"numbers": [_numbers(n) for n in numbers]}
+    else:
+        reveal = {"source_values": list(source_values), "provenance": provenance}
     with database.connection_context():
         try:
-            row = draws.run_draw(system_actor(), code, list(source_values), provenance, utcnow())
+            row = draws.run_draw(system_actor(), code, reveal, utcnow())
         except AppError as error:
             fail(error)
         _print_draw(row)
+
+
+def _numbers(text: str) -> list[int]:
+    parts = text.replace(",", " ").split()
+    if not parts or not all(p.isascii() and p.isdigit() for p in parts):
+        raise Refusal(f"摇号数字须为整数：{text!r}", f"lottery numbers must be integers: {text!r}")
+    return [int(p) for p in parts]
 
 
 @draw_group.command("show")
@@ -197,25 +262,37 @@ def _print_draw(row) -> None:
 
 @draw_group.command("verify")
 @click.argument("record")
-def draw_verify(record: str) -> None:
-    """Recompute a draw: RECORD is a task code here, or a published record (JSON file)."""
+@click.option(
+    "--commitment",
+    "announced",
+    help="the commitment_hash announced at freeze: a re-sealed record then fails",
+)
+def draw_verify(record: str, announced: str | None) -> None:
+    """Recompute a draw: RECORD is a task code here, or a published record (JSON file).
+
+    A version-2 record's drand round is checked against the pinned chain (a re-seeded record
+    fails); with --commitment, its commitment must be the one announced at freeze."""
     path = Path(record)
     if path.is_file():
-        try:
-            answer = draws.verify_record(json.loads(path.read_text(encoding="utf-8")))
-        except (ValueError, UnicodeDecodeError) as error:
-            raise click.ClickException(f"无法读取记录 / cannot read the record: {error}") from error
+        answer = draws.verify_record(_json_file(str(path)), announced)
     else:
         with database.connection_context():
             try:
                 answer = draws.verify_draw(draws.draw_of(tasks.get_task(record)))
             except AppError as error:
                 fail(error)
+        if announced and answer.get("ok") and announced != _commitment_of(record):
+            answer = {"ok": False, "problem": "the commitment differs from the one announced"}
     click.echo(json.dumps(answer, ensure_ascii=False, indent=2, default=str))
     if not answer["ok"]:
         click.echo("不一致 MISMATCH", err=True)
         sys.exit(1)
     click.echo("一致 match")
+
+
+def _commitment_of(code: str) -> str:
+    with database.connection_context():
+        return draws.draw_of(tasks.get_task(code)).commitment_hash
 
 
 COMMANDS = (risk_group, task_group, draw_group)

@@ -218,9 +218,7 @@ def public_record(task: SpotCheckTask) -> dict[str, Any]:
             )
         },
         "commitment": draws.commitment_of(row) if row else None,
-        "seed": {"source_values": row.seed_source, "provenance": row.provenance, "value": row.seed}
-        if row and row.seed
-        else None,
+        "seed": draws.seed_of(row) if row and row.seed else None,
         "disclosure": {
             "due_on": disclosure.due_on.isoformat(),
             "published_at": disclosure.published_at.isoformat() if published else None,

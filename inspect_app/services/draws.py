@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Collection, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from inspect_app import audit
 from inspect_app.actor import Actor
+from inspect_app.config import draw_min_delay_seconds
 from inspect_app.db import database
 from inspect_app.domain import inspection as inspection_lifecycle
 from inspect_app.domain import task as task_lifecycle
@@ -37,10 +38,12 @@ from inspect_app.models import (
     SpotCheckTask,
     Street,
 )
-from inspect_app.services import audit_chain, dispatch, tasks
+from inspect_app.services import audit_chain, beacons, dispatch, tasks
 from inspect_app.services.grades import grading_config, refresh_grades
 from scheduler import draw as published
 from scheduler.draw_canonical import commitment_from_hashes, params_hash
+from scheduler.draw_record import seed_record_2
+from scheduler.draw_source import DRAND, LOTTERY
 
 
 def frame_for(task: SpotCheckTask, now: datetime) -> list[published.FrameEntity]:
@@ -168,8 +171,9 @@ def pool_for(
     ]
 
 
-def params_for(task: SpotCheckTask) -> published.DrawParameters:
-    """The draw's parameters: the lead and the accepting partners whose items are in the task."""
+def params_for(task: SpotCheckTask, seed_source: Mapping | None = None) -> published.DrawParameters:
+    """The draw's parameters: the lead and the accepting partners whose items are in the task,
+    and (version 2) the seed source announced with the commitment."""
     accepted = set(tasks.accepting_partners(task))
     return published.DrawParameters(
         task_id=task.code,
@@ -184,7 +188,47 @@ def params_for(task: SpotCheckTask) -> published.DrawParameters:
         workload_cap=task.workload_cap,
         frequency_cap=task.frequency_cap,
         key_items_exempt=task.key_items_exempt,
+        algorithm_version=published.ALGORITHM_VERSION_2,
+        seed_source=seed_source,
     )
+
+
+def pinned_chain(chain_hash: object):
+    """The pinned drand chain of a hash (services/beacons.py; UNKNOWN_CHAIN otherwise)."""
+    return beacons.pinned_chain(chain_hash)
+
+
+def announced_source(source: Mapping, now: datetime) -> dict[str, Any]:
+    """The seed source as committed at freeze: a drand round after freeze + the minimum delay
+    (the first such round when only the chain is given), or a public session not before today.
+    A round earlier than that is refused: its value might already exist."""
+    if not isinstance(source, Mapping):
+        raise _as_app_error(published.InvalidParameters("seed_source", "须给出随机源", "required"))
+    source = dict(source)
+    earliest = now.replace(tzinfo=now.tzinfo or UTC).timestamp() + draw_min_delay_seconds()
+    if source.get("kind") == DRAND:
+        from scheduler import beacon
+
+        chain = pinned_chain(source.get("chain_hash"))
+        if source.get("round") is None:
+            source["round"] = beacon.first_round_at_or_after(chain, earliest)
+        elif type(source["round"]) is int and beacon.round_time(chain, source["round"]) < earliest:
+            first = beacon.first_round_at_or_after(chain, earliest)
+            raise AppError(
+                "SEED_ROUND_TOO_EARLY",
+                errors={"seed_source": {"round": source["round"], "first_allowed_round": first}},
+                zh=f"轮次 {source['round']} 早于冻结时间加 {draw_min_delay_seconds()} 秒；"
+                f"最早可用轮次 {first}",
+                en=f"round {source['round']} comes before the freeze plus "
+                f"{draw_min_delay_seconds()} s; the first allowed round is {first}",
+            )
+    elif (
+        source.get("kind") == LOTTERY
+        and isinstance(source.get("date"), str)
+        and source["date"] < now.date().isoformat()
+    ):
+        raise AppError("SEED_SESSION_PAST")
+    return source
 
 
 def _as_app_error(error: published.DrawInputError) -> AppError:
@@ -198,14 +242,16 @@ def _next_status(task: SpotCheckTask, step: TaskStep) -> TaskStatus:
         raise AppError(error.code) from error
 
 
-def freeze_task(actor: Actor, code: str, now: datetime) -> Draw:
-    """DRAFT -> FROZEN: snapshot the frame and pool, publish their hashes (the commitment)."""
+def freeze_task(actor: Actor, code: str, seed_source: Mapping, now: datetime) -> Draw:
+    """DRAFT -> FROZEN: snapshot the frame and pool, publish their hashes and the seed source
+    (the commitment), before the source's value exists."""
     with database.atomic():
         task = tasks.task_for_lead(actor, code)
         frozen_status = _next_status(task, TaskStep.FREEZE)
         tasks.ensure_partners_agreed(task)
+        source = announced_source(seed_source, now)
         try:
-            params = params_for(task)
+            params = params_for(task, source)
             frame = frame_for(task, now)
             pool = pool_for(task, params.departments, {e.entity_id for e in frame})
             commitment = published.commitment(frame, pool, params)
@@ -241,6 +287,7 @@ def freeze_task(actor: Actor, code: str, now: datetime) -> Draw:
             after={
                 "status": frozen_status,
                 **commitment_of(row),
+                "seed_source": params.seed_source,
                 "frame_size": len(frame),
                 "pool_size": len(pool),
             },
@@ -250,40 +297,34 @@ def freeze_task(actor: Actor, code: str, now: datetime) -> Draw:
     return Draw.get_by_id(row.id)
 
 
-def run_draw(
-    actor: Actor, code: str, source_values: list[str], provenance: str, now: datetime
-) -> Draw:
-    """FROZEN -> DRAWN: derive the seed from the public values and the commitment, and draw."""
+def run_draw(actor: Actor, code: str, reveal: Mapping, now: datetime) -> Draw:
+    """FROZEN -> DRAWN: check the revealed value against the source committed at freeze (a drand
+    round's signature against the pinned chain; lottery numbers against the declared draws),
+    derive the seed from it and the commitment, and draw."""
     with database.atomic():
         task = tasks.task_for_lead(actor, code)
         drawn_status = _next_status(task, TaskStep.DRAW)
         row = Draw.get(Draw.task == task)
-        try:
-            seed = published.derive_seed(row.commitment_hash, source_values, provenance)
-            result = published.draw(
-                published.frame_from_dicts(row.frame),
-                published.pool_from_dicts(row.pool),
-                published.params_from_dict(row.params),
-                seed,
-            )
-        except published.DrawInputError as error:
-            raise _as_app_error(error) from error
+        stored, seed, result, provenance = _reveal_and_draw(row, reveal)
         values = {
-            "seed_source": list(source_values),
+            "seed_source": stored,
             "provenance": provenance,
             "seed": seed.hex(),
             "drawn_at": now,
             "result": published.result_to_dict(result),
             "result_hash": published.result_hash(result),
         }
-        Draw.update(**values).where((Draw.id == row.id) & Draw.seed.is_null()).execute()
-        (
+        changed = (
             SpotCheckTask.update(
                 status=drawn_status, version=SpotCheckTask.version + 1, updated_at=now
             )
-            .where(SpotCheckTask.id == task.id)
+            .where((SpotCheckTask.id == task.id) & (SpotCheckTask.status == task.status))
             .execute()
         )
+        if not changed:  # voided (or drawn) by another request since it was read
+            current = SpotCheckTask.get_by_id(task.id).status
+            raise AppError("TASK_VOIDED" if current == TaskStatus.VOIDED else "ALREADY_DRAWN")
+        Draw.update(**values).where((Draw.id == row.id) & Draw.seed.is_null()).execute()
         row = Draw.get_by_id(row.id)
         # dispatch and reminder commit with the draw, or not at all
         dispatch.record_after_draw(row.id, task)
@@ -297,7 +338,8 @@ def run_draw(
                 "status": drawn_status,
                 "commitment_hash": row.commitment_hash,
                 "seed": row.seed,
-                "source_values": row.seed_source,
+                "source_values": _source_values(row),
+                "reveal": row.seed_source.get("reveal") if _is_v2(row) else None,
                 "provenance": provenance,
                 "result_hash": row.result_hash,
                 "picked": len(result.assignments),
@@ -306,6 +348,41 @@ def run_draw(
         )
         Draw.update(drawn_head=audit.signed_head()).where(Draw.id == row.id).execute()
     return Draw.get_by_id(row.id)
+
+
+def _is_v2(row: Draw) -> bool:
+    return row.algorithm_version == published.ALGORITHM_VERSION_2
+
+
+def _source_values(row: Draw) -> list[str]:
+    return row.seed_source["source_values"] if _is_v2(row) else row.seed_source
+
+
+def _reveal_and_draw(row: Draw, reveal: Mapping):
+    """(stored seed_source, seed, result, provenance) of a draw; refusals bilingual."""
+    try:
+        frame = published.frame_from_dicts(row.frame)
+        pool = published.pool_from_dicts(row.pool)
+        params = published.params_from_dict(row.params)
+        if _is_v2(row):
+            spec = params.seed_source
+            chain = pinned_chain(spec["chain_hash"]) if spec["kind"] == DRAND else None
+            given = reveal.get("beacon") if chain else {"numbers": reveal.get("numbers")}
+            values, revealed = published.reveal_values(spec, given, chain)
+            seed = published.derive_seed_2(row.commitment_hash, values)
+            stored = {"reveal": revealed, "source_values": values}
+            provenance = published.describe(spec)
+        else:  # a task frozen before version 2: the values and provenance as typed
+            values, provenance = reveal.get("source_values"), reveal.get("provenance")
+            seed = published.derive_seed(row.commitment_hash, values or [], provenance)
+            stored = list(values)
+        return stored, seed, published.draw(frame, pool, params, seed), provenance
+    except published.InvalidSeed as error:
+        raise AppError(
+            "SEED_REFUSED", errors={error.field: [{"zh": error.zh, "en": error.en}]}
+        ) from error
+    except published.DrawInputError as error:
+        raise _as_app_error(error) from error
 
 
 def commitment_of(row: Draw) -> dict[str, str]:
@@ -329,17 +406,35 @@ def record_of(row: Draw) -> dict[str, Any]:
         # the audit chain's signed head as it stood after the freeze (after the draw, once drawn)
         "audit_head": row.drawn_head or row.committed_head,
     }
+    if _is_v2(row):
+        record |= {
+            "seed_source": row.params["seed_source"],
+            "checkable_by_platform": row.params["seed_source"]["kind"] == DRAND,
+            "committed_at": _iso(row.committed_at),
+            "drawn_at": _iso(row.drawn_at),
+        }
     if row.seed is not None:
         record |= {
-            "seed": {
-                "source_values": row.seed_source,
-                "provenance": row.provenance,
-                "value": row.seed,
-            },
+            "seed": seed_of(row),
             "result": row.result,
             "result_hash": row.result_hash,
         }
     return record
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.replace(tzinfo=at.tzinfo or UTC).isoformat()
+
+
+def seed_of(row: Draw) -> dict[str, Any]:
+    if _is_v2(row):
+        return seed_record_2(
+            row.params["seed_source"],
+            row.seed_source["reveal"],
+            row.seed_source["source_values"],
+            bytes.fromhex(row.seed),
+        )
+    return {"source_values": row.seed_source, "provenance": row.provenance, "value": row.seed}
 
 
 def public_view(record: dict[str, Any], disclosed: bool) -> dict[str, Any]:
@@ -347,6 +442,7 @@ def public_view(record: dict[str, Any], disclosed: bool) -> dict[str, Any]:
     parameters, the commitment and the audit chain's signed head; at the draw also the seed and the result's hash; at disclosure
     the whole record, with each recusal as a digest and recusal exclusions without the inspector."""
     public = {k: record[k] for k in ("algorithm_version", "params", "commitment", "audit_head")}
+    public |= {k: record[k] for k in PUBLIC_AT_FREEZE_2 if k in record}
     public["stage"] = "frozen"
     if "seed" in record:
         public |= {"seed": record["seed"], "result_hash": record["result_hash"], "stage": "drawn"}
@@ -359,6 +455,9 @@ def public_view(record: dict[str, Any], disclosed: bool) -> dict[str, Any]:
                 "stage": "disclosed",
             }
     return public
+
+
+PUBLIC_AT_FREEZE_2 = ("seed_source", "checkable_by_platform", "committed_at", "drawn_at")
 
 
 def recusal_digest(salt: str, inspector_id: str, entity_id: str) -> str:
@@ -401,17 +500,30 @@ def draw_of(task: SpotCheckTask) -> Draw:
     return row
 
 
-def verify_record(record: dict[str, Any]) -> dict[str, Any]:
+def chain_of_record(record: Mapping) -> Any:
+    """The pinned chain of a version-2 record's drand source (None otherwise, or when the chain
+    is not pinned here: the record then fails to verify, saying the round is unchecked)."""
+    params = record.get("params") if isinstance(record, Mapping) else None
+    source = params.get("seed_source") if isinstance(params, Mapping) else None
+    if not isinstance(source, Mapping) or source.get("kind") != DRAND:
+        return None
+    try:
+        return pinned_chain(source.get("chain_hash"))
+    except AppError:
+        return None
+
+
+def verify_record(record: dict[str, Any], announced: str | None = None) -> dict[str, Any]:
     """Recompute a record; report a match or the first difference (never raises on bad input).
     A public record is checked as far as its stage goes: before disclosure the commitment and
     the seed; at disclosure everything, its recusal digests first restored from the frame."""
     if "seed" not in record:
         return {"ok": False, "problem": "not drawn yet: nothing to verify beyond the commitment"}
     if "result" not in record:
-        return _verify_commitment_and_seed(record)
+        return _verify_commitment_and_seed(record, announced)
     if record.get("stage") == "disclosed":
         record = _restored(record)
-    report = published.verify(record)
+    report = published.verify(record, commitment_hash=announced, chain=chain_of_record(record))
     answer: dict[str, Any] = {"ok": report.ok}
     if report.difference is not None:
         answer["difference"] = {
@@ -424,7 +536,9 @@ def verify_record(record: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def _verify_commitment_and_seed(record: dict[str, Any]) -> dict[str, Any]:
+def _verify_commitment_and_seed(
+    record: dict[str, Any], announced: str | None = None
+) -> dict[str, Any]:
     """What a record published before disclosure proves: its hashes bind together, and the seed
     comes from the announced values and the commitment. The picks wait for `result_hash`."""
     try:
@@ -437,16 +551,28 @@ def _verify_commitment_and_seed(record: dict[str, Any]) -> dict[str, Any]:
             record["algorithm_version"],
         )
         seed = record["seed"]
-        value = published.derive_seed(
-            recomputed.commitment_hash, seed["source_values"], seed["provenance"]
-        ).hex()
+        derived: list[tuple[str, Any, Any]] = []
+        if params.algorithm_version == published.ALGORITHM_VERSION_2:
+            values, revealed = published.reveal_values(
+                params.seed_source, seed["reveal"], chain_of_record(record)
+            )
+            value = published.derive_seed_2(recomputed.commitment_hash, values).hex()
+            expected = seed_record_2(params.seed_source, revealed, values, bytes.fromhex(value))
+            derived = [(f"seed.{k}", seed.get(k), v) for k, v in expected.items() if k != "value"]
+        else:
+            value = published.derive_seed(
+                recomputed.commitment_hash, seed["source_values"], seed["provenance"]
+            ).hex()
     except (published.DrawInputError, KeyError, TypeError, ValueError) as error:
         return {"ok": False, "problem": f"{type(error).__name__}: {error}"}
     for path, recorded, expected in (
         ("commitment.params_hash", stored.get("params_hash"), recomputed.params_hash),
         ("commitment.commitment_hash", stored.get("commitment_hash"), recomputed.commitment_hash),
+        *derived,
         ("seed.value", seed.get("value"), value),
-    ):
+        ("commitment (announced)", announced or recomputed.commitment_hash,
+         recomputed.commitment_hash),
+    ):  # fmt: skip
         if recorded != expected:
             return {
                 "ok": False,

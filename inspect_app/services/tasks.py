@@ -261,7 +261,9 @@ def _plan_values(data: dict[str, Any]) -> dict[str, Any]:
     ratios = data.get("ratios")
     fixed = data.get("fixed_count")
     if ratios is None and fixed is None:
-        ratios = {grade: str(ratio) for grade, ratio in config.sampling_ratios.items()}
+        # the configured defaults in their one canonical spelling ("0.40" -> "0.4"), which the
+        # draw's commitment requires (docs/draw-algorithm.md §2.3)
+        ratios = {grade: format(r.normalize(), "f") for grade, r in config.sampling_ratios.items()}
     if ratios is not None and fixed is not None:
         raise _invalid(
             "fixed_count", "抽取比例与固定数量只能二选一", "Give ratios or a fixed count, not both"

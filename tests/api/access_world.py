@@ -19,6 +19,7 @@ from inspect_app.auth import issue_token
 from inspect_app.clock import utcnow
 from inspect_app.models import Draw, Feedback, Inspection, Notification, SpotCheckTask, Token
 from inspect_app.services import dispatch
+from tests import factories
 from tests.factories import (
     PNG_1PX,
     accept_partners,
@@ -32,7 +33,7 @@ from tests.factories import (
     make_licence,
     make_user,
 )
-from tests.tablet.conftest import SEED, Joint, draw_joint_check, submit_with
+from tests.tablet.conftest import Joint, draw_joint_check, submit_with
 
 PERSONAS = (
     "anonymous",
@@ -123,15 +124,15 @@ class World:
         code = created.get_json()["code"]
         if state == "frozen":
             accept_partners(self.client, code)
-            frozen = self.client.post(f"/api/v1/tasks/{code}/freeze", headers=headers)
+            frozen = factories.freeze(self.client, code, headers)
             assert frozen.status_code == 201, frozen.get_json()
         return code
 
 
 def _draw_and_dispatch(client, code: str, headers: dict[str, str]) -> None:
     accept_partners(client, code)
-    assert client.post(f"/api/v1/tasks/{code}/freeze", headers=headers).status_code == 201
-    drawn = client.post(f"/api/v1/tasks/{code}/draw", json=SEED, headers=headers)
+    assert factories.freeze(client, code, headers).status_code == 201
+    drawn = factories.draw(client, code, headers)
     assert drawn.status_code == 201, drawn.get_json()
     draw = Draw.get(Draw.task == SpotCheckTask.get(SpotCheckTask.code == code))
     dispatch.create_inspections(draw.id, utcnow())

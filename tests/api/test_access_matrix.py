@@ -28,6 +28,8 @@ from inspect_app.models import Entity, Inspection, ItemResult, Recusal, RiskPoin
 from tests.api.access_world import DEAD, PERSONAS, World, build_world, joint_task_body
 from tests.factories import (
     PNG_1PX,
+    TEST_SEED_SOURCE,
+    beacon_round,
     credit_code,
     inspector_with_login,
     make_inspector,
@@ -527,8 +529,10 @@ def _body(world: World, method: str, template: str, path: str, target: str) -> d
         return {"json": {"scope": [{"industry": "FS", "street": None}]}}
     if key in (("POST", "/api/v1/desks/{code}/members"), ("PUT", "/api/v1/desks/{code}/head")):
         return {"json": {"username": world.spare_clerk}}
-    if key == ("POST", "/api/v1/tasks/{code}/draw"):
-        return {"json": {"source_values": ["3 17 22 31 8"], "provenance": "2026-11-30 公开摇号"}}
+    if key == ("POST", "/api/v1/tasks/{code}/draw"):  # the committed round, signed
+        return {"json": {"beacon": beacon_round(path.split("/")[-2])}}
+    if key == ("POST", "/api/v1/tasks/{code}/freeze"):
+        return {"json": {"seed_source": TEST_SEED_SOURCE}}
     if key == ("POST", "/api/v1/tasks/{code}/void"):
         return {"json": {"reason": "抽查范围设置有误，作废后重新制定"}}
     if key == ("GET", "/api/v1/public/licences/verify"):

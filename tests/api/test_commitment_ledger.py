@@ -332,3 +332,20 @@ def test_a_ledger_page_costs_the_same_queries_whatever_its_size(client, look_ali
     joined = " ".join(statements).upper()
     assert "COUNT(" in joined and "LIMIT" in joined
     assert '."FRAME"' not in joined and '."POOL"' not in joined  # snapshots never read
+
+
+def test_a_draw_that_read_the_task_before_a_void_leaves_it_voided(
+    client, look_alikes, planner, monkeypatch
+):
+    """A void and a draw racing: the draw read the task while it was FROZEN, the void committed
+    first; the draw is refused and the task stays VOIDED, with no seed drawn."""
+    from inspect_app.services import draws, tasks
+
+    code = look_alikes[0]
+    read_before = tasks.get_task(code)
+    assert _void(client, code, planner).status_code == 200
+    monkeypatch.setattr(tasks, "task_for_lead", lambda actor, wanted: read_before)
+    refused = draw(client, code, planner)
+    assert refused.status_code == 409 and refused.get_json()["status"] == "TASK_VOIDED"
+    task = SpotCheckTask.get(SpotCheckTask.code == code)
+    assert task.status == "VOIDED" and Draw.get(Draw.task == task).seed is None

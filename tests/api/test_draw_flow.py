@@ -6,18 +6,15 @@ import pytest
 
 from inspect_app.db import database
 from inspect_app.models import AuditEntry, Draw
+from tests import factories
 from tests.factories import (
+    TEST_CHAIN,
     accept_partners,
     internet_cafes,
     joint_ic_task_body,
     login,
     make_inspector,
 )
-
-SEED = {
-    "source_values": ["3 17 22 31 8", "12 5 29"],
-    "provenance": "2026-11-30 宝山区公开摇号会 上午十时 公证员现场",
-}
 
 
 @pytest.fixture
@@ -41,9 +38,9 @@ def _plan_freeze_draw(client, headers, **overrides):
     assert task.status_code == 201, task.get_json()
     code = task.get_json()["code"]
     accept_partners(client, code)
-    frozen = client.post(f"/api/v1/tasks/{code}/freeze", headers=headers)
+    frozen = factories.freeze(client, code, headers)
     assert frozen.status_code == 201, frozen.get_json()
-    drawn = client.post(f"/api/v1/tasks/{code}/draw", json=SEED, headers=headers)
+    drawn = factories.draw(client, code, headers)
     assert drawn.status_code == 201, drawn.get_json()
     return code, frozen.get_json(), drawn.get_json()
 
@@ -63,7 +60,11 @@ def test_joint_check_is_planned_frozen_drawn_and_publicly_verified(client, distr
     assert verify.status_code == 200
     assert verify.get_json()["ok"] is True, verify.get_json()
     public = client.get(f"/api/v1/public/draws/{code}").get_json()
-    assert public["seed"]["provenance"] == SEED["provenance"]
+    announced = commitment["seed_source"]
+    assert announced["kind"] == "drand" and announced["chain_hash"] == TEST_CHAIN.info.hash
+    assert public["seed_source"] == announced == public["params"]["seed_source"]
+    assert public["seed"]["reveal"]["round"] == announced["round"]
+    assert public["committed_at"] and public["drawn_at"] and public["checkable_by_platform"]
 
 
 def test_commitment_is_published_before_any_seed(client, district, ct_planner):
@@ -71,7 +72,7 @@ def test_commitment_is_published_before_any_seed(client, district, ct_planner):
         "code"
     ]
     accept_partners(client, code)
-    client.post(f"/api/v1/tasks/{code}/freeze", headers=ct_planner)
+    factories.freeze(client, code, ct_planner)
     record = client.get(f"/api/v1/public/draws/{code}").get_json()
     assert record["commitment"]["commitment_hash"] and "seed" not in record
     freeze_entry = AuditEntry.select().where(AuditEntry.action == "task.freeze").get()
@@ -84,7 +85,7 @@ def test_frozen_task_is_immutable(client, district, ct_planner):
     ]
     etag = client.get(f"/api/v1/tasks/{code}", headers=ct_planner).headers["ETag"]
     accept_partners(client, code)
-    client.post(f"/api/v1/tasks/{code}/freeze", headers=ct_planner)
+    factories.freeze(client, code, ct_planner)
     etag = client.get(f"/api/v1/tasks/{code}", headers=ct_planner).headers["ETag"]
     response = client.patch(
         f"/api/v1/tasks/{code}", json={"fixed_count": 5}, headers=ct_planner | {"If-Match": etag}
@@ -109,7 +110,7 @@ def test_draft_task_is_edited_with_if_match(client, district, ct_planner):
 
 def test_drawing_twice_is_refused(client, district, ct_planner):
     code, _, _ = _plan_freeze_draw(client, ct_planner)
-    again = client.post(f"/api/v1/tasks/{code}/draw", json=SEED, headers=ct_planner)
+    again = factories.draw(client, code, ct_planner)
     assert again.status_code == 409 and again.get_json()["status"] == "ALREADY_DRAWN"
 
 
@@ -117,23 +118,23 @@ def test_draw_before_freeze_is_refused(client, district, ct_planner):
     code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()[
         "code"
     ]
-    response = client.post(f"/api/v1/tasks/{code}/draw", json=SEED, headers=ct_planner)
+    response = factories.draw(client, code, ct_planner)
     assert response.status_code == 409 and response.get_json()["status"] == "TASK_NOT_FROZEN"
 
 
-def test_bad_seed_values_are_a_422(client, district, ct_planner):
+def test_a_round_with_a_bad_signature_is_a_bilingual_422(client, district, ct_planner):
     code = client.post("/api/v1/tasks", json=joint_ic_task_body(), headers=ct_planner).get_json()[
         "code"
     ]
     accept_partners(client, code)
-    client.post(f"/api/v1/tasks/{code}/freeze", headers=ct_planner)
-    response = client.post(
-        f"/api/v1/tasks/{code}/draw",
-        json={"source_values": ["七 八 九"], "provenance": "摇号"},
-        headers=ct_planner,
-    )
-    assert response.status_code == 422
-    assert response.get_json()["errors"]["source_values"][0]["zh"]
+    factories.freeze(client, code, ct_planner)
+    forged = factories.beacon_round(code)
+    forged["signature"] = factories.beacon_round(code, 7)["signature"]
+    forged.pop("randomness")
+    response = factories.draw(client, code, ct_planner, beacon=forged)
+    assert response.status_code == 422, response.get_json()
+    body = response.get_json()
+    assert body["status"] == "SEED_REFUSED" and body["errors"]["beacon"][0]["zh"]
 
 
 def test_shortfall_is_reported_when_no_fire_inspector_is_qualified(client, ct_planner):
@@ -182,20 +183,22 @@ def test_verify_detects_a_changed_snapshot(client, district, ct_planner):
 
 
 def test_verify_detects_a_changed_seed(client, district, ct_planner):
-    code, _, _ = _plan_freeze_draw(client, ct_planner)
-    Draw.update(seed_source=["1 2 3 4 5"]).execute()
+    code, frozen, _ = _plan_freeze_draw(client, ct_planner)
+    other = factories.beacon_round(code, frozen["seed_source"]["round"] + 1)
+    Draw.update(seed_source={"reveal": other, "source_values": [other["randomness"]]}).execute()
     answer = client.get(f"/api/v1/public/draws/{code}/verify").get_json()
-    assert answer["ok"] is False and answer["difference"]["path"] == "seed.value"
+    assert answer["ok"] is False and "announced round" in answer["problem"]
 
 
-def test_verify_detects_a_consistent_rewrite_through_the_audit_log(client, district, ct_planner):
-    """Someone redraws with other values and rewrites the row consistently: the audit log disagrees."""
+def test_verify_detects_a_consistent_rewrite_with_another_round(client, district, ct_planner):
+    """Someone redraws with the next round (signed, genuine) and rewrites the row consistently:
+    the round is not the one committed at freeze."""
     from scheduler import draw as published
 
-    code, _, _ = _plan_freeze_draw(client, ct_planner)
+    code, frozen, _ = _plan_freeze_draw(client, ct_planner)
     row = Draw.get()
-    values = ["9 9 9 1 2"]
-    seed = published.derive_seed(row.commitment_hash, values, row.provenance)
+    other = factories.beacon_round(code, frozen["seed_source"]["round"] + 1)
+    seed = published.derive_seed_2(row.commitment_hash, [other["randomness"]])
     result = published.draw(
         published.frame_from_dicts(row.frame),
         published.pool_from_dicts(row.pool),
@@ -203,13 +206,13 @@ def test_verify_detects_a_consistent_rewrite_through_the_audit_log(client, distr
         seed,
     )
     Draw.update(
-        seed_source=values,
+        seed_source={"reveal": other, "source_values": [other["randomness"]]},
         seed=seed.hex(),
         result=published.result_to_dict(result),
         result_hash=published.result_hash(result),
     ).execute()
     answer = client.get(f"/api/v1/public/draws/{code}/verify").get_json()
-    assert answer["ok"] is False
+    assert answer["ok"] is False and "announced round" in answer["problem"]
     assert any("seed" in problem for problem in answer["audit_matches"])
 
 
@@ -227,14 +230,8 @@ def test_other_departments_do_not_see_the_task(client, district, ct_planner):
     ]
     assert client.get(f"/api/v1/tasks/{code}", headers=login("planner", "MS")).status_code == 404
     assert client.get(f"/api/v1/tasks/{code}", headers=login("planner", "PS")).status_code == 200
-    assert (
-        client.post(f"/api/v1/tasks/{code}/freeze", headers=login("planner", "PS")).status_code
-        == 403
-    )
-    assert (
-        client.post(f"/api/v1/tasks/{code}/freeze", headers=login("planner", "MS")).status_code
-        == 404
-    )
+    assert factories.freeze(client, code, login("planner", "PS")).status_code == 403
+    assert factories.freeze(client, code, login("planner", "MS")).status_code == 404
     listed = client.get("/api/v1/tasks", headers=login("planner", "MS")).get_json()
     assert listed == []
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from inspect_app.models import AuditEntry, Draw, SpotCheckTask
+from tests import factories
 from tests.factories import internet_cafes, joint_ic_task_body, login, make_inspector
 
 
@@ -39,7 +40,7 @@ def _answer(client, code, department, answer, headers=None):
 def test_the_freeze_waits_for_every_partner_and_names_them(client, district, lead):
     code = _plan(client, lead)
     assert _answer(client, code, "PS", "accept").status_code == 200
-    refused = client.post(f"/api/v1/tasks/{code}/freeze", headers=lead)
+    refused = factories.freeze(client, code, lead)
     assert refused.status_code == 409
     body = refused.get_json()
     assert body["status"] == "PARTNERS_AWAITED"
@@ -54,7 +55,7 @@ def test_a_declined_partner_keeps_the_task_from_freezing(client, district, lead)
     _answer(client, code, "PS", "accept")
     declined = _answer(client, code, "FR", "decline")
     assert declined.get_json()["partner_answers"] == {"FR": "DECLINED", "PS": "ACCEPTED"}
-    refused = client.post(f"/api/v1/tasks/{code}/freeze", headers=lead)
+    refused = factories.freeze(client, code, lead)
     assert refused.status_code == 409 and "FR" in refused.get_json()["message"]["zh"]
 
 
@@ -68,7 +69,7 @@ def test_once_all_accept_the_draw_takes_only_the_lead_and_accepting_partners(
     }
     for partner in ("PS", "FR"):
         assert _answer(client, code, partner, "accept").status_code == 200
-    frozen = client.post(f"/api/v1/tasks/{code}/freeze", headers=lead)
+    frozen = factories.freeze(client, code, lead)
     assert frozen.status_code == 201, frozen.get_json()
     row = Draw.get(Draw.task == SpotCheckTask.get(SpotCheckTask.code == code))
     assert {p["department"] for p in row.pool} == {"CT", "PS", "FR"}
@@ -94,14 +95,14 @@ def test_no_answer_after_the_freeze(client, district, lead):
     code = _plan(client, lead)
     for partner in ("PS", "FR"):
         _answer(client, code, partner, "accept")
-    client.post(f"/api/v1/tasks/{code}/freeze", headers=lead)
+    factories.freeze(client, code, lead)
     late = _answer(client, code, "FR", "decline")
     assert late.status_code == 409 and late.get_json()["status"] == "TASK_NOT_DRAFT"
 
 
 def test_a_task_without_partners_freezes_at_once(client, district, lead):
     code = _plan(client, lead, partners=[], risk_points=["IC-01", "IC-02"])
-    assert client.post(f"/api/v1/tasks/{code}/freeze", headers=lead).status_code == 201
+    assert factories.freeze(client, code, lead).status_code == 201
 
 
 def test_a_changed_plan_asks_the_partners_again(client, district, lead):
@@ -113,7 +114,7 @@ def test_a_changed_plan_asks_the_partners_again(client, district, lead):
         f"/api/v1/tasks/{code}", json={"workload_cap": 50}, headers=lead | {"If-Match": etag}
     )
     assert changed.get_json()["partner_answers"] == {"FR": "AWAITED", "PS": "AWAITED"}
-    assert client.post(f"/api/v1/tasks/{code}/freeze", headers=lead).status_code == 409
+    assert factories.freeze(client, code, lead).status_code == 409
 
 
 def test_a_partner_departments_planner_finds_the_joint_task_in_their_list(client, lead):

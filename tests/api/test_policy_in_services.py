@@ -28,7 +28,7 @@ from inspect_app.services import (
     risk_points,
     tasks,
 )
-from tests.factories import actor, joint_ic_task_body, make_licence, make_user
+from tests.factories import TEST_SEED_SOURCE, actor, joint_ic_task_body, make_licence, make_user
 
 
 class Asked(Exception):
@@ -90,8 +90,11 @@ def _calls(world):
             Action.LEAD_TASK,
             lambda: tasks.update_task(someone, task.code, {}, 1, now),
         ),
-        "freeze a task": (Action.LEAD_TASK, lambda: draws.freeze_task(someone, task.code, now)),
-        "draw a task": (Action.LEAD_TASK, lambda: draws.run_draw(someone, task.code, [], "", now)),
+        "freeze a task": (
+            Action.LEAD_TASK,
+            lambda: draws.freeze_task(someone, task.code, TEST_SEED_SOURCE, now),
+        ),
+        "draw a task": (Action.LEAD_TASK, lambda: draws.run_draw(someone, task.code, {}, now)),
         "publish results": (Action.LEAD_TASK, lambda: disclosure.publish(someone, task.code, now)),
         "use the tablet": (Action.USE_TABLET, lambda: inspections.inspector_id_of(someone)),
         "read the inbox": (Action.ACT_ON_FEEDBACK, lambda: feedback.inbox(someone, {})),

@@ -12,9 +12,8 @@ import pytest
 
 from inspect_app.clock import local, utcnow
 from inspect_app.models import Entity, Inspector, Recusal
+from tests import factories
 from tests.factories import internet_cafes, joint_ic_task_body, login, make_inspector
-
-SEED = {"source_values": ["3 17 22 31 8"], "provenance": "2026-11-30 宝山区公开摇号会"}
 
 
 def ended_period() -> dict:
@@ -55,14 +54,14 @@ def _freeze(client, planner, code):
             f"/api/v1/tasks/{code}/partners/{partner}/accept", headers=login("planner", partner)
         )
         assert accepted.status_code == 200, accepted.get_json()
-    frozen = client.post(f"/api/v1/tasks/{code}/freeze", headers=planner)
+    frozen = factories.freeze(client, code, planner)
     assert frozen.status_code == 201, frozen.get_json()
 
 
 def _drawn(client, planner, **overrides) -> tuple[str, dict]:
     code = _plan(client, planner, **overrides)
     _freeze(client, planner, code)
-    drawn = client.post(f"/api/v1/tasks/{code}/draw", json=SEED, headers=planner)
+    drawn = factories.draw(client, code, planner)
     assert drawn.status_code == 201, drawn.get_json()
     return code, drawn.get_json()
 
@@ -189,5 +188,9 @@ def test_a_drawn_record_verifies_its_seed_offline_and_a_changed_seed_is_caught(
     record = client.get(f"/api/v1/public/draws/{code}").get_json()
     assert draws.verify_record(record)["ok"] is True
     record["seed"]["source_values"] = ["3 17 22 31 9"]
+    answer = draws.verify_record(record)
+    assert answer["ok"] is False and answer["difference"]["path"] == "seed.source_values"
+    record["seed"]["value"] = "0" * 64
+    record["seed"]["source_values"] = [record["seed"]["reveal"]["randomness"]]
     answer = draws.verify_record(record)
     assert answer["ok"] is False and answer["difference"]["path"] == "seed.value"

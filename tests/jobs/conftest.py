@@ -28,10 +28,11 @@ from inspect_app.models import (
     OutboxJob,
     SpotCheckTask,
 )
-from inspect_app.services import draws, tasks
+from inspect_app.services import tasks
 from tests.factories import (
     accept_partners_as_planners,
     actor,
+    freeze_and_draw,
     internet_cafes,
     joint_ic_task_body,
     make_inspector,
@@ -45,8 +46,6 @@ CLAIM_SECONDS = 3600
 REQUIRE_REDIS = (
     os.environ.get("CI", "").lower() == "true" or os.environ.get("LIANJIAN_REQUIRE_REDIS") == "1"
 )
-SEED_VALUES = ["3 17 22 31 8", "12 5 29"]
-PROVENANCE = "2026-11-30 宝山区公开摇号会 上午十时 公证员现场"
 PICKED = 4
 
 
@@ -152,8 +151,7 @@ def drawn(ct_planners) -> tuple[SpotCheckTask, Draw]:
     now = utcnow()
     task = tasks.create_task(planner, data, now)
     accept_partners_as_planners(task.code, now)
-    draws.freeze_task(planner, task.code, now)
-    row = draws.run_draw(planner, task.code, SEED_VALUES, PROVENANCE, now)
+    row = freeze_and_draw(planner, task.code, now)
     outbox.take_written()
     return SpotCheckTask.get_by_id(task.id), row
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 from inspect_app.models import Draw, Inspection, Licence, SpotCheckTask
+from tests import factories
 from tests.factories import (
     accept_partners,
     desk_login,
@@ -19,8 +20,6 @@ from tests.factories import (
 from tests.jobs.workers import run_worker
 from tests.tablet.conftest import SHOP as BAOSHAN_SHOP
 
-SEED = {"source_values": ["3 17 22 31 8"], "provenance": "端到端测试 公开摇号"}
-
 
 def op() -> str:
     return str(uuid.uuid4())
@@ -32,8 +31,8 @@ def _draw(client, planner) -> str:
     )
     code = client.post("/api/v1/tasks", json=body, headers=planner).get_json()["code"]
     accept_partners(client, code)
-    assert client.post(f"/api/v1/tasks/{code}/freeze", headers=planner).status_code == 201
-    assert client.post(f"/api/v1/tasks/{code}/draw", json=SEED, headers=planner).status_code == 201
+    assert factories.freeze(client, code, planner).status_code == 201
+    assert factories.draw(client, code, planner).status_code == 201
     return code
 
 

@@ -17,11 +17,10 @@ from inspect_app.clock import utcnow
 from inspect_app.jobs import draws as draw_jobs
 from inspect_app.jobs import relay
 from inspect_app.models import Draw, Inspection, Notification, OutboxJob
+from tests import factories
 from tests.factories import accept_partners, auth_header, joint_ic_task_body
 from tests.jobs.conftest import (
     PICKED,
-    PROVENANCE,
-    SEED_VALUES,
     assert_dispatched_exactly_once,
     dispatch_row,
     shorten,
@@ -117,12 +116,8 @@ def test_redis_unreachable_when_drawing_loses_nothing(
         "/api/v1/tasks", json=joint_ic_task_body(fixed_count=PICKED), headers=headers
     ).get_json()["code"]
     accept_partners(client, code)
-    assert client.post(f"/api/v1/tasks/{code}/freeze", headers=headers).status_code == 201
-    drawn = client.post(
-        f"/api/v1/tasks/{code}/draw",
-        json={"source_values": SEED_VALUES, "provenance": PROVENANCE},
-        headers=headers,
-    )
+    assert factories.freeze(client, code, headers).status_code == 201
+    drawn = factories.draw(client, code, headers)
     assert drawn.status_code == 201, drawn.get_json()
     rows = list(OutboxJob.select())
     assert {r.status for r in rows} == {outbox.PENDING} and len(rows) == 2

@@ -14,11 +14,10 @@ from inspect_app.db import database
 from inspect_app.jobs import relay
 from inspect_app.models import Inspection, Notification, OutboxJob, SpotCheckTask
 from inspect_app.services import dispatch
+from tests import factories
 from tests.factories import accept_partners, auth_header, joint_ic_task_body
 from tests.jobs.conftest import (
     PICKED,
-    PROVENANCE,
-    SEED_VALUES,
     assert_dispatched_exactly_once,
     dispatch_row,
     reminder_row,
@@ -69,18 +68,14 @@ def test_a_draw_that_fails_after_recording_its_jobs_leaves_none(
         "code"
     ]
     accept_partners(client, code)
-    client.post(f"/api/v1/tasks/{code}/freeze", headers=headers)
+    factories.freeze(client, code, headers)
 
     def audit_fails(*args, **kwargs):
         raise peewee.OperationalError("disk I/O error")
 
     monkeypatch.setattr("inspect_app.services.draws.audit.record", audit_fails)
     with pytest.raises(peewee.OperationalError):
-        client.post(
-            f"/api/v1/tasks/{code}/draw",
-            json={"source_values": SEED_VALUES, "provenance": PROVENANCE},
-            headers=headers,
-        )
+        factories.draw(client, code, headers)
     assert OutboxJob.select().count() == 0
     assert SpotCheckTask.get(SpotCheckTask.code == code).status == "FROZEN"
 
@@ -121,13 +116,9 @@ def test_without_redis_drawing_through_the_api_dispatches_before_the_response(
         "/api/v1/tasks", json=joint_ic_task_body(fixed_count=PICKED), headers=headers
     ).get_json()["code"]
     accept_partners(client, code)
-    client.post(f"/api/v1/tasks/{code}/freeze", headers=headers)
+    factories.freeze(client, code, headers)
 
-    drawn = client.post(
-        f"/api/v1/tasks/{code}/draw",
-        json={"source_values": SEED_VALUES, "provenance": PROVENANCE},
-        headers=headers,
-    )
+    drawn = factories.draw(client, code, headers)
 
     assert drawn.status_code == 201
     task = SpotCheckTask.get(SpotCheckTask.code == code)

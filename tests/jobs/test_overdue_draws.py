@@ -14,7 +14,13 @@ from inspect_app.jobs import ledger as ledger_jobs
 from inspect_app.jobs.cron import build_cron
 from inspect_app.models import AuditEntry, Notification, OverdueDraw, SpotCheckTask
 from inspect_app.services import draws, ledger, tasks
-from tests.factories import accept_partners_as_planners, actor, joint_ic_task_body, make_user
+from tests.factories import (
+    TEST_SEED_SOURCE,
+    accept_partners_as_planners,
+    actor,
+    joint_ic_task_body,
+    make_user,
+)
 from tests.jobs.workers import run_worker
 
 
@@ -36,21 +42,14 @@ def overdue(ct_planners) -> SpotCheckTask:
     outbox.take_written()
     make_user("planner", "PS")
     entry = ledger.entry_for(SpotCheckTask.get_by_id(task.id), utcnow())
-    if entry.state != "overdue":  # a seed source announced at the freeze: move its time back
-        pytest.skip(f"the seed of a task frozen 30 days ago is due {entry.seed_due_at}")
+    assert entry.state == "overdue", entry  # its round's time, 30 days ago, has long passed
     return SpotCheckTask.get_by_id(task.id)
 
 
 def _freeze(planner, code: str, now) -> None:
-    """Freeze through the service, announcing the suite's test chain where freeze takes a seed
-    source (issue 14 §1), as tests/factories.freeze does over HTTP."""
-    from tests import factories
-
-    source = getattr(factories, "TEST_SEED_SOURCE", None)
-    if source is None:
-        draws.freeze_task(planner, code, now)
-    else:
-        draws.freeze_task(planner, code, source, now)
+    """Freeze through the service, announcing the suite's test chain (as tests/factories.freeze
+    does over HTTP): the platform picks the first round after the freeze plus the delay."""
+    draws.freeze_task(planner, code, TEST_SEED_SOURCE, now)
 
 
 def _told() -> list[tuple[int, int]]:

@@ -12,6 +12,7 @@ from inspect_app.clock import utcnow
 from inspect_app.domain.inspection import NO_ACCESS
 from inspect_app.models import Inspection
 from inspect_app.services import dispatch
+from tests import factories
 from tests.factories import (
     accept_partners,
     inspector_with_login,
@@ -23,7 +24,6 @@ from tests.factories import (
 SHOP = (31.40525, 121.48935)  # a few metres from the registered 友谊路街道 address
 # The task's check items and the member who records each: 文化旅游局 owns IC-01/02, 消防 IC-08.
 OWNERS = (("IC-01", "ct"), ("IC-02", "ct"), ("IC-08", "fr"))
-SEED = {"source_values": ["3 17 22 31 8"], "provenance": "2026-11-30 公开摇号"}
 
 
 @dataclass
@@ -45,8 +45,8 @@ def draw_joint_check(client, cafes: int = 1, **overrides) -> list[Inspection]:
     )
     code = client.post("/api/v1/tasks", json=body, headers=planner).get_json()["code"]
     accept_partners(client, code)
-    client.post(f"/api/v1/tasks/{code}/freeze", headers=planner)
-    drawn = client.post(f"/api/v1/tasks/{code}/draw", json=SEED, headers=planner)
+    factories.freeze(client, code, planner)
+    drawn = factories.draw(client, code, planner)
     assert drawn.status_code == 201, drawn.get_json()
     from inspect_app.models import Draw, SpotCheckTask
 

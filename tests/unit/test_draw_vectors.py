@@ -241,20 +241,37 @@ def second_draw(v: dict, seed: bytes) -> dict:
     sizes = second_sizes(p, {g: len(rows) for g, rows in eligible.items()})
     strata = []
     for g in "DCBA":
-        keyed = sorted(
-            (hmac.new(seed, b"double-random/1/entity\x00" + r["entity_id"].encode(),
-                      hashlib.sha256).digest(), r["entity_id"].encode(), r)
-            for r in eligible[g]
-        )  # fmt: skip
+        if p["algorithm_version"] == "double-random/1":
+            keyed = sorted(
+                (hmac.new(seed, b"double-random/1/entity\x00" + r["entity_id"].encode(),
+                          hashlib.sha256).digest(), r["entity_id"].encode(), r)
+                for r in eligible[g]
+            )  # fmt: skip
+            picks = [k[2]["entity_id"] for k in keyed[: sizes[g]]]
+        else:
+            picks = _second_picks_2(seed, g, [r["entity_id"] for r in eligible[g]], sizes[g])
         strata.append({
             "grade": g, "frame_count": sum(1 for r in v["frame"] if r["grade"] == g),
-            "eligible_count": len(eligible[g]), "sample_size": sizes[g],
-            "picks": [k[2]["entity_id"] for k in keyed[: sizes[g]]],
+            "eligible_count": len(eligible[g]), "sample_size": sizes[g], "picks": picks,
         })  # fmt: skip
     assignments = _second_teams(v, seed, strata, exclusions)
     return {"kind": "result", "algorithm_version": p["algorithm_version"],
             "task_id": p["task_id"], "seed": seed.hex(), "strata": strata,
             "assignments": assignments, "exclusions": exclusions}  # fmt: skip
+
+
+def _second_picks_2(seed: bytes, grade: str, ids: list[str], size: int) -> list[str]:
+    """§7 v2: Fisher–Yates over the stratum's ids in UTF-8 byte order, from the pick stream."""
+    order = sorted(ids, key=str.encode)
+    positions = list(range(len(order)))  # a plain array, not the sparse map of the reference
+    words = _Words(seed, grade, "double-random/2", "pick")
+    picks = []
+    for t in range(size):
+        r = len(order) - t
+        p = words.below(r)
+        picks.append(order[positions[p]])
+        positions[p] = positions[r - 1]
+    return picks
 
 
 def _x(reason, entity_id, inspector_id, department, detail=None) -> dict:
@@ -290,7 +307,7 @@ def _second_teams(v: dict, seed: bytes, strata: list[dict], exclusions: list[dic
     for stratum in strata:
         for eid in stratum["picks"]:
             sequence += 1
-            words = _Words(seed, eid)
+            words = _Words(seed, eid, p["algorithm_version"])
             team, short = {}, False
             for d in departments:
                 lst, chosen, vmap, t = available[d], [], {}, 0
@@ -328,12 +345,15 @@ def _second_teams(v: dict, seed: bytes, strata: list[dict], exclusions: list[dic
 class _Words:
     """§8.3: four big-endian 64-bit words per HMAC block, blocks made on demand."""
 
-    def __init__(self, seed: bytes, entity_id: str) -> None:
+    def __init__(
+        self, seed: bytes, entity_id: str, version: str = "double-random/1", kind: str = "team"
+    ) -> None:
         self.seed, self.entity_id, self.used = seed, entity_id, 0
+        self.label = f"{version}/{kind}\x00".encode()
 
     def _word(self, n: int) -> int:
         block_no, word_no = divmod(n, 4)
-        message = (b"double-random/1/team\x00" + self.entity_id.encode() + b"\x00"
+        message = (self.label + self.entity_id.encode() + b"\x00"
                    + block_no.to_bytes(4, "big"))  # fmt: skip
         block = hmac.new(self.seed, message, hashlib.sha256).digest()
         return int.from_bytes(block[8 * word_no : 8 * word_no + 8], "big")
