@@ -13,6 +13,7 @@ from inspect_app.api.base import Blueprint, QueryPage
 from inspect_app.api.draw_schemas import (
     PublicDrawRecordSchema,
     PublicTaskSchema,
+    SeedSourceSchema,
     SignedHeadSchema,
     VerifyDrawSchema,
 )
@@ -110,14 +111,9 @@ class LedgerArgs(ma.Schema):
         )
 
 
-class SeedSourceSchema(ma.Schema):
+class LedgerSeedSourceSchema(SeedSourceSchema):
     """The seed source announced at the freeze; `canonical` is all of it, as committed."""
 
-    kind = ma.fields.String(metadata={"description": "drand, nist or lottery"})
-    chain_hash = ma.fields.String(allow_none=True, metadata={"description": "drand"})
-    round = ma.fields.Integer(allow_none=True, metadata={"description": "drand"})
-    date = ma.fields.String(allow_none=True, metadata={"description": "lottery session's day"})
-    name = ma.fields.String(allow_none=True, metadata={"description": "lottery session"})
     canonical = ma.fields.String(metadata={"description": "the whole source, canonical JSON"})
 
 
@@ -143,7 +139,7 @@ class LedgerEntrySchema(ma.Schema):
     algorithm_version = ma.fields.String(attribute="draw.algorithm_version")
     commitment_hash = ma.fields.String(attribute="draw.commitment_hash")
     seed_source = ma.fields.Nested(
-        SeedSourceSchema,
+        LedgerSeedSourceSchema,
         attribute="public_source",
         allow_none=True,
         metadata={"description": "null for a task frozen before seed sources were committed"},
