@@ -339,7 +339,7 @@ def test_a_draw_that_read_the_task_before_a_void_leaves_it_voided(
 ):
     """A void and a draw racing: the draw read the task while it was FROZEN, the void committed
     first; the draw is refused and the task stays VOIDED, with no seed drawn."""
-    from inspect_app.services import draws, tasks
+    from inspect_app.services import tasks
 
     code = look_alikes[0]
     read_before = tasks.get_task(code)

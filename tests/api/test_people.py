@@ -323,7 +323,9 @@ def test_qualifications_recusals_and_activity_change_the_draws_pool(client):
     assert declared.get_json()["declared_on"] == "2026-11-20"
     assert pooled()["CT0201"].recusals == (cafe.credit_code,)
     _bilingual(client.post(f"{path}/recusals", json=body, headers=ct), 409, "DUPLICATE")
-    unknown = body | {"credit_code": make_entity().credit_code[:-1] + "0"}
+    real = make_entity().credit_code
+    wrong_check = real[:-1] + ("1" if real[-1] == "0" else "0")  # never the real check digit
+    unknown = body | {"credit_code": wrong_check}
     assert client.post(f"{path}/recusals", json=unknown, headers=ct).status_code == 422
 
     recusal_id = declared.get_json()["id"]
