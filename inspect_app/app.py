@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -34,6 +34,8 @@ from inspect_app.clock import utcnow
 from inspect_app.db import bind, database
 from inspect_app.guards import refuse_unsafe_input
 from inspect_app.jobs import relay
+from inspect_app.web import install as install_pages
+from inspect_app.web.public import not_found_page
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -53,6 +55,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _manage_connections(app)
     _relay_jobs_after_commit(app)
     _register_api(app)
+    install_pages(app)
+    _pages_not_found(app)
 
     @app.get("/healthz")
     def healthz():
@@ -88,6 +92,18 @@ def _relay_jobs_after_commit(app: Flask) -> None:
     def _after_command(exc):
         if exc is None:
             relay.relay_written(app.config, utcnow())
+
+
+def _pages_not_found(app: Flask) -> None:
+    """An unknown path under /api/ answers the API's JSON 404; any other, the portal's 404 page."""
+    api = app.extensions["lianjian_api"]
+
+    def _not_found(error):
+        if request.path.startswith("/api/"):
+            return api.handle_http_exception(error)
+        return not_found_page(error)
+
+    app.register_error_handler(404, _not_found)
 
 
 def _register_api(app: Flask) -> None:

@@ -57,3 +57,11 @@ def install(app: Flask) -> None:
         page = response.mimetype == "text/html"
         response.headers.setdefault("Content-Security-Policy", policy if page else NOT_A_PAGE)
         return response
+
+
+def strict_page_policy() -> str:
+    """The portal's pages (inspect_app/web): no inline script or style at all, only our files."""
+    policy = content_security_policy()
+    return policy.replace("script-src 'self' 'unsafe-inline'", "script-src 'self'").replace(
+        "style-src 'self' 'unsafe-inline'", "style-src 'self'"
+    )

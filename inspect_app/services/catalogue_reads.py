@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from inspect_app.errors import AppError
-from inspect_app.models import Department, Industry, IndustryPartner, Permit, Street
+from inspect_app.models import Department, Industry, IndustryPartner, Permit, RiskPoint, Street
 
 
 def departments():
@@ -59,3 +59,15 @@ def _with_links(rows: list[Industry]) -> list[Industry]:
         # Plain lists on the rows, as peewee's prefetch leaves them: the schema never queries.
         row.partner_codes, row.permits = partners[row.id], permits[row.id]
     return rows
+
+
+def industry_with_points(code: str) -> tuple[Industry, list[RiskPoint]]:
+    """An industry and its current check items (risk points), for the public catalogue page."""
+    row = industry(code)
+    points = list(
+        RiskPoint.select(RiskPoint, Department)
+        .join(Department)
+        .where(RiskPoint.industry == row, RiskPoint.current)
+        .order_by(RiskPoint.code)
+    )
+    return row, points
