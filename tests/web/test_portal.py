@@ -4,11 +4,13 @@ shows its key content, bad input is shown beside its field, unknown codes get a 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
+from inspect_app.clock import local, utcnow
 from inspect_app.services import licence_codes
-from tests.factories import make_licence
+from tests.factories import accept_partners, draw, freeze, joint_ic_task_body, login, make_licence
 
 
 def page(client, url, **query):
@@ -199,3 +201,30 @@ def test_pages_run_no_inline_script_under_a_strict_policy(client):
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self';" in policy and "unsafe-inline" not in policy
     assert "<script>" not in response.get_data(as_text=True)
+
+
+def test_a_disclosed_tasks_page_lists_the_results_with_json_and_csv_links(client, tasks):
+    today = local(utcnow()).date()
+    ended = {
+        "period_start": (today - timedelta(days=40)).isoformat(),
+        "period_end": (today - timedelta(days=10)).isoformat(),
+        "deadline": (today - timedelta(days=5)).isoformat(),
+    }
+    planner = login("planner", "CT")
+    created = client.post("/api/v1/tasks", json=joint_ic_task_body(**ended), headers=planner)
+    code = created.get_json()["code"]
+    accept_partners(client, code)
+    assert freeze(client, code, planner).status_code == 201
+    assert draw(client, code, planner).status_code == 201
+    _, sealed = page(client, f"/tasks/{code}")
+    assert "results.csv" not in sealed  # drawn, not yet published: no picks, no links
+    assert client.post(f"/api/v1/tasks/{code}/publish", headers=planner).status_code == 200
+
+    picks = client.get(f"/api/v1/public/tasks/{code}").get_json()["picks"]
+    response, text = page(client, f"/tasks/{code}")
+    assert response.status_code == 200 and picks
+    assert f'href="/api/v1/public/tasks/{code}/results.csv"' in text
+    assert f'href="/api/v1/public/tasks/{code}"' in text
+    for pick in picks:
+        assert pick["credit_code"] in text and pick["name"] in text
+    assert client.get(f"/api/v1/public/tasks/{code}/results.csv").status_code == 200
