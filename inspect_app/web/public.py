@@ -69,13 +69,15 @@ def task(code: str):
 @bp.get("/licences/verify")
 def verify():
     values, errors = (
-        ({}, {}) if not request.args else forms.parse(forms.VerifyQuery(), request.args)
+        forms.parse(forms.VerifyQuery(), request.args) if "payload" in request.args else ({}, {})
     )
-    answer = None
-    if values.get("payload"):
-        keys = Path(current_app.config["KEYS_DIR"])
-        answer = licence_codes.answer_scan(values["payload"], keys, local(utcnow()).date())
+    answer = _scan(values["payload"]) if values.get("payload") else None
     return render_template("verify.html", values=values, errors=errors, answer=answer)
+
+
+def _scan(payload: str) -> dict:
+    keys = Path(current_app.config["KEYS_DIR"])
+    return licence_codes.answer_scan(payload, keys, local(utcnow()).date())
 
 
 def not_found_page(_error):

@@ -159,8 +159,9 @@ def test_verify_page_shows_a_genuine_licence(client, keys_dir):
     assert "Genuine and current" in english
 
 
-def test_verify_page_without_input_shows_the_form_only(client):
-    response, text = page(client, "/licences/verify")
+@pytest.mark.parametrize("query", [{}, {"lang": "en"}])
+def test_verify_page_without_input_shows_the_form_only(client, query):
+    response, text = page(client, "/licences/verify", **query)
     assert response.status_code == 200 and 'name="payload"' in text and "payload-error" not in text
 
 
