@@ -73,7 +73,7 @@ export function parseStrict(text) {
     throw new SyntaxError(`${why} at offset ${i}`);
   };
   const ws = () => {
-    while (i < text.length && " \t\n\r".includes(text[i])) i++;
+    for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i));
   };
   const value = () => {
     ws();
@@ -143,7 +143,15 @@ export function parseStrict(text) {
       fail("expected ',' or ']'");
     }
   };
+  const PLAIN = /"([^"\\\u0000-\u001f]*)"/y; // a string without escapes: the common case
   const string = () => {
+    PLAIN.lastIndex = i;
+    const plain = PLAIN.exec(text);
+    if (plain) {
+      i = PLAIN.lastIndex;
+      if (hasLoneSurrogate(plain[1])) fail("unpaired surrogate");
+      return plain[1];
+    }
     const start = i;
     i++;
     for (;;) {
