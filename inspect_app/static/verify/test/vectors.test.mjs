@@ -101,6 +101,24 @@ for (const { file, record } of ALL) {
     assert.equal(stepNamed(report, "8 result_hash").ok, null);
   });
 
+  test(`${file}: a changed pick fails the result at result.strata[k].picks[0]`, async () => {
+    const r = copy(record);
+    const k = r.result.strata.findIndex((st) => st.picks.length > 0);
+    r.result.strata[k].picks[0] = "91310113MA1G99999X";
+    const s = failedStep(await verifyRecord(r));
+    assert.equal(s.name, "7 result re-derived");
+    assert.equal(s.note, `first difference at result.strata[${k}].picks[0]`);
+    assert.equal(s.expected, record.result.strata[k].picks[0]);
+  });
+
+  test(`${file}: a dropped exclusion fails the result at the exclusions`, async () => {
+    const r = copy(record);
+    r.result.exclusions.pop();
+    const s = failedStep(await verifyRecord(r));
+    assert.equal(s.name, "7 result re-derived");
+    assert.match(s.note, /^first difference at result\.exclusions/);
+  });
+
   test(`${file}: a changed result_hash fails step 8`, async () => {
     const r = copy(record);
     r.result_hash = "0".repeat(64);
