@@ -1,6 +1,8 @@
 """The portal in headless Chromium against a really served app: htmx loads under the strict CSP,
 the ledger's state filter swaps the table in place, the keyboard reaches the skip link first, and
-screenshots of the home, ledger and task pages go to docs/screens/ (1366×768 and a 10" tablet).
+screenshots of the home, ledger and task pages are taken (1366×768 and a 10" tablet): into the
+folder LIANJIAN_TEST_SCREENSHOTS names (docs/screens/ to renew the README's pictures), else a
+temporary one, so a test run never changes the checkout.
 
 Needs Debian's chromium and chromium-driver and the selenium package; skipped without them."""
 
@@ -20,7 +22,6 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 DRIVER = "/usr/bin/chromedriver"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -61,8 +62,9 @@ def _problems(driver) -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_the_portal_in_a_browser(chromium, served, tasks):
-    SCREENS.mkdir(parents=True, exist_ok=True)
+def test_the_portal_in_a_browser(chromium, served, tasks, tmp_path):
+    screens = Path(os.environ.get("LIANJIAN_TEST_SCREENSHOTS") or tmp_path)
+    screens.mkdir(parents=True, exist_ok=True)
     wait = WebDriverWait(chromium, 15)
     chromium.set_window_size(1366, 768)
 
@@ -70,14 +72,14 @@ def test_the_portal_in_a_browser(chromium, served, tasks):
     wait.until(lambda d: d.execute_script("return !!window.htmx"))
     assert chromium.execute_script("return htmx.version") == "2.0.4"
     assert "联检 综合监管平台" in chromium.title
-    chromium.save_screenshot(str(SCREENS / "portal-home-1366.png"))
+    chromium.save_screenshot(str(screens / "portal-home-1366.png"))
     chromium.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
     assert chromium.switch_to.active_element.get_attribute("class") == "skip"
 
     chromium.get(f"{served}/ledger")
     rows = chromium.find_elements(By.CSS_SELECTOR, "#ledger tbody tr")
     assert len(rows) == 2
-    chromium.save_screenshot(str(SCREENS / "portal-ledger-1366.png"))
+    chromium.save_screenshot(str(screens / "portal-ledger-1366.png"))
     chromium.execute_script("document.body.dataset.marker = 'kept'")  # gone if the page reloads
     select = chromium.find_element(By.ID, "state")
     select.send_keys("已抽取")
@@ -91,11 +93,11 @@ def test_the_portal_in_a_browser(chromium, served, tasks):
     chromium.get(f"{served}/tasks/{tasks['drawn']}?lang=en")
     wait.until(EC.presence_of_element_located((By.ID, "s-draw")))
     assert "The commitment at freeze" in chromium.page_source
-    chromium.save_screenshot(str(SCREENS / "portal-task-tablet.png"))
+    chromium.save_screenshot(str(screens / "portal-task-tablet.png"))
     width = chromium.execute_script("return document.documentElement.scrollWidth")
     assert width <= 1280, "the task page scrolls sideways on a tablet"
     height = chromium.execute_script("return document.documentElement.scrollHeight")
     chromium.set_window_size(1280, height + 100)  # the whole page, every stage
-    chromium.save_screenshot(str(SCREENS / "portal-task-tablet-full.png"))
+    chromium.save_screenshot(str(screens / "portal-task-tablet-full.png"))
 
     assert _problems(chromium) == []
