@@ -132,26 +132,13 @@ def build_record(
     c = commitment(frame, pool, params)
     seed = derive_seed(c.commitment_hash, source_values, provenance)
     result = draw(frame, pool, params, seed)
-    return {
-        "algorithm_version": params.algorithm_version,
-        "params": params_to_dict(params),
-        "frame": frame_to_dicts(frame),
-        "pool": pool_to_dicts(pool),
-        "commitment": {
-            "algorithm_version": c.algorithm_version,
-            "frame_hash": c.frame_hash,
-            "pool_hash": c.pool_hash,
-            "params_hash": c.params_hash,
-            "commitment_hash": c.commitment_hash,
-        },
-        "seed": {
-            "source_values": list(source_values),
-            "provenance": provenance,
-            "value": seed.hex(),
-        },
-        "result": result_to_dict(result),
-        "result_hash": result_hash(result),
+    record = build_record_from(frame, pool, params, c, seed, result)
+    record["seed"] = {
+        "source_values": list(source_values),
+        "provenance": provenance,
+        "value": seed.hex(),
     }
+    return record
 
 
 def build_record_2(
