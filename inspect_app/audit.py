@@ -166,7 +166,11 @@ def ensure_head() -> None:
 def signed_head() -> dict[str, Any]:
     """The chain's head as it stands, with its signature: what draw records and disclosures
     carry, so a head published once can never quietly be moved back."""
-    head = AuditHead.get()
+    return as_head(AuditHead.get())
+
+
+def as_head(head: AuditHead) -> dict[str, Any]:
+    """A head row as draw records, disclosures and checks carry it."""
     return {
         "seq": head.seq,
         "hash": head.hash,

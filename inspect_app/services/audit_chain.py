@@ -40,7 +40,7 @@ def head_and_published_problem(head: AuditHead | None) -> str:
     if head is None:
         return "the chain's head row is missing"
     ring = audit.public_keys()
-    current = as_head(head)
+    current = audit.as_head(head)
     problem = audit.head_problem(current, ring)
     if problem:
         return problem
@@ -54,16 +54,6 @@ def head_and_published_problem(head: AuditHead | None) -> str:
             if count:
                 return f"the chain is empty but {count} {label} exist: the chain was wiped"
     return ""
-
-
-def as_head(head: AuditHead) -> dict[str, Any]:
-    return {
-        "seq": head.seq,
-        "hash": head.hash,
-        "at": head.at,
-        "signature": head.signature,
-        "key_id": head.key_id,
-    }
 
 
 def published_heads() -> Iterator[Mapping[str, Any]]:

@@ -38,7 +38,7 @@ from inspect_app.models import (
     SpotCheckTask,
     Street,
 )
-from inspect_app.services import audit_chain, beacons, dispatch, tasks
+from inspect_app.services import beacons, dispatch, tasks
 from inspect_app.services.grades import grading_config, refresh_grades
 from scheduler import draw as published
 from scheduler.draw_canonical import commitment_from_hashes, params_hash
@@ -628,7 +628,7 @@ def verify_draw(row: Draw, now: datetime | None = None) -> dict[str, Any]:
 def _chain_as_seen_by(row: Draw, entries: dict[str, AuditEntry]) -> dict[str, Any]:
     """The draw's entries and heads, the chain's head, and the latest kept check."""
     head = AuditHead.get()
-    current = audit_chain.as_head(head)
+    current = audit.as_head(head)
     ring = audit.public_keys()
     problem, bad_seq = audit.head_problem(current, ring), None
     for carried in (h for h in (row.committed_head, row.drawn_head) if h):
