@@ -59,13 +59,7 @@ def sign_in(
     counted against the name and the address; a locked name or address answers 429 before any
     password is checked, so it tells nothing about the password.
     """
-    counted = throttle.keys(username, address)
-    wait = throttle.retry_after(counted, now)
-    if wait is not None:
-        raise AppError("SIGN_IN_LOCKED", headers={"Retry-After": str(wait)})
-    user = User.get_or_none(User.username == username)
-    if not check_password(user, password):
-        _refuse(username, device, address, counted, limits, now)
+    user = _proven_user(username, password, device, address, limits, now)
     if user.must_change_password:
         _password_change_required(user, device, address, now)
     with database.atomic():
@@ -82,6 +76,19 @@ def sign_in(
         )
     department = user.department.code if user.department_id else None
     return SignedIn(raw, token.expires_at, user.username, user.role, department)
+
+
+def _proven_user(username, password, device, address, limits, now: datetime) -> User:
+    """The user whose password this is. A locked name or address answers 429 before any password
+    is checked; a wrong name or password is counted and audited (BAD_CREDENTIALS)."""
+    counted = throttle.keys(username, address)
+    wait = throttle.retry_after(counted, now)
+    if wait is not None:
+        raise AppError("SIGN_IN_LOCKED", headers={"Retry-After": str(wait)})
+    user = User.get_or_none(User.username == username)
+    if not check_password(user, password):
+        _refuse(username, device, address, counted, limits, now)
+    return user
 
 
 def _refuse(username, device, address, counted, limits, now: datetime) -> NoReturn:
@@ -164,13 +171,7 @@ def change_password(
 ) -> None:
     """Set a new password, proving the current (or temporary) one: counted like a sign-in, the
     policy applies, and every token of the user is revoked."""
-    counted = throttle.keys(username, address)
-    wait = throttle.retry_after(counted, now)
-    if wait is not None:
-        raise AppError("SIGN_IN_LOCKED", headers={"Retry-After": str(wait)})
-    user = User.get_or_none(User.username == username)
-    if not check_password(user, password):
-        _refuse(username, "password", address, counted, limits, now)
+    user = _proven_user(username, password, "password", address, limits, now)
     problems = passwords.problems(new_password, username)
     if new_password == password:
         problems.append({"zh": "新密码不能与原密码相同", "en": "The new password must differ"})
