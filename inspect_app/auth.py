@@ -100,26 +100,29 @@ SIGN_IN = Prepared(
 
 
 def authenticate_request() -> None:
-    """Resolve the bearer token, if any, into g.actor and g.token_id: one query, so a revoked
-    token is refused from the next request on."""
-    g.actor, g.token_id = None, None
+    """Resolve the bearer token, if any, into g.actor and g.token_id."""
     header = request.headers.get("Authorization", "")
-    if not header.lower().startswith("bearer "):
-        return
-    raw = header[7:].strip()
+    bearer = header[7:].strip() if header.lower().startswith("bearer ") else None
+    g.actor, g.token_id = actor_for_token(bearer)
+
+
+def actor_for_token(raw: str | None) -> tuple[Actor | None, int | None]:
+    """(who, token id) for a live token of an active user, else (None, None): one query, so a
+    revoked token is refused from the next request on. The API's bearer header and the console's
+    session cookie both carry such a token."""
     if not raw:
-        return
+        return None, None
     row = SIGN_IN.first(digest=token_digest(raw))
     if row is None:
-        return
+        return None, None
     token_id, expires_at, revoked_at, user_id, username, role, active, department = row[:8]
     inspector_id, inspector_active = row[8:]
     if revoked_at is not None or Token.expires_at.python_value(expires_at) <= utcnow():
-        return
+        return None, None
     if not active:
-        return
+        return None, None
     inspector_id = inspector_id if inspector_active else None
-    g.actor, g.token_id = Actor(user_id, username, role, department, inspector_id), token_id
+    return Actor(user_id, username, role, department, inspector_id), token_id
 
 
 def current_actor() -> Actor:

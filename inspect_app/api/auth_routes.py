@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import marshmallow as ma
 from flask import current_app, g, request
 from flask.views import MethodView
@@ -13,7 +11,7 @@ from inspect_app.api.base import Blueprint
 from inspect_app.api.fields import Strict, Text
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import utcnow
-from inspect_app.services import auth, throttle
+from inspect_app.services import auth
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录 Sign-in")
 
@@ -55,27 +53,6 @@ class DeviceSchema(ma.Schema):
     revoked_at = ma.fields.DateTime(allow_none=True)
 
 
-def _limits() -> throttle.SignInLimits:
-    config = current_app.config
-
-    def rule(kind: str) -> throttle.Rule:
-        return throttle.Rule(
-            config[f"SIGN_IN_{kind}_LIMIT"],
-            timedelta(minutes=config[f"SIGN_IN_{kind}_WINDOW_MINUTES"]),
-            timedelta(minutes=config[f"SIGN_IN_{kind}_LOCKOUT_MINUTES"]),
-        )
-
-    return throttle.SignInLimits(account=rule("ACCOUNT"), address=rule("ADDRESS"))
-
-
-def _lifetimes() -> auth.TokenLifetimes:
-    config = current_app.config
-    return auth.TokenLifetimes(
-        staff=timedelta(hours=config["TOKEN_TTL_HOURS"]),
-        device=timedelta(days=config["DEVICE_TOKEN_TTL_DAYS"]),
-    )
-
-
 @blp.route("/token")
 class Tokens(MethodView):
     @blp.arguments(SignInSchema)
@@ -84,8 +61,8 @@ class Tokens(MethodView):
     def post(self, data):
         """Sign in: a new bearer token for this user and device (its earlier one is revoked)."""
         signed_in = auth.sign_in(
-            data["username"], data["password"], data["device"], utcnow(), _lifetimes(),
-            address=request.remote_addr, limits=_limits(),
+            data["username"], data["password"], data["device"], utcnow(), auth.lifetimes_from(current_app.config),
+            address=request.remote_addr, limits=auth.limits_from(current_app.config),
         )  # fmt: skip
         return signed_in, 201, NO_STORE
 
@@ -125,6 +102,6 @@ class Password(MethodView):
         password policy applies and every token of the user is revoked; then sign in."""
         auth.change_password(
             data["username"], data["password"], data["new_password"], utcnow(),
-            address=request.remote_addr, limits=_limits(),
+            address=request.remote_addr, limits=auth.limits_from(current_app.config),
         )  # fmt: skip
         return "", 204, NO_STORE

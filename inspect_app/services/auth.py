@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from inspect_app import audit
 from inspect_app.access import Action, allows, ensure
@@ -30,6 +31,27 @@ class TokenLifetimes:
 
     def for_role(self, role: str) -> timedelta:
         return self.device if role == "inspector" else self.staff
+
+
+def lifetimes_from(config: Mapping[str, Any]) -> TokenLifetimes:
+    """The app's token lifetimes (LIANJIAN_TOKEN_TTL_HOURS, LIANJIAN_DEVICE_TOKEN_TTL_DAYS)."""
+    return TokenLifetimes(
+        staff=timedelta(hours=config["TOKEN_TTL_HOURS"]),
+        device=timedelta(days=config["DEVICE_TOKEN_TTL_DAYS"]),
+    )
+
+
+def limits_from(config: Mapping[str, Any]) -> throttle.SignInLimits:
+    """The app's sign-in limits (LIANJIAN_SIGN_IN_…), per account name and per address."""
+
+    def rule(kind: str) -> throttle.Rule:
+        return throttle.Rule(
+            config[f"SIGN_IN_{kind}_LIMIT"],
+            timedelta(minutes=config[f"SIGN_IN_{kind}_WINDOW_MINUTES"]),
+            timedelta(minutes=config[f"SIGN_IN_{kind}_LOCKOUT_MINUTES"]),
+        )
+
+    return throttle.SignInLimits(account=rule("ACCOUNT"), address=rule("ADDRESS"))
 
 
 @dataclass(frozen=True)

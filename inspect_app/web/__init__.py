@@ -1,13 +1,17 @@
-"""The server-rendered pages (Jinja + htmx): one blueprint per area, `portal` (public, no sign-in)
-for now. Pages call the same services as the API, never the API over HTTP."""
+"""The server-rendered pages (Jinja + htmx): one blueprint per area — `portal` (public, no
+sign-in) and `console` (signed in by session cookie). Pages call the same services as the API,
+never the API over HTTP."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from inspect_app.web import i18n, public
+from inspect_app.web import console, i18n, public, session
 
 
 def install(app: Flask) -> None:
     i18n.install(app)
+    session.install(app)
+    console.install_globals(app)
     app.register_blueprint(public.bp)
+    app.register_blueprint(console.bp)

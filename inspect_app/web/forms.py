@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from inspect_app.domain.licence_qr import MAX_TEXT_CHARS
 from inspect_app.domain.task import LedgerState
+from inspect_app.errors import AppError
 from inspect_app.services import ledger
 
 STATES = [state.value for state in LedgerState]
@@ -25,7 +27,14 @@ FIELD_ERRORS = {
     "state": _l("未知的状态，请从列表中选择。"),
     "page": _l("页码须为正整数。"),
     "payload": _l("请粘贴许可证二维码的内容（不超过 %(n)s 个字符）。", n=MAX_TEXT_CHARS),
+    "username": _l("请输入用户名（不超过 32 个字符）。"),
+    "password": _l("请输入密码。"),
+    "new_password": _l("请输入新密码。"),
+    "repeat": _l("请再输入一次新密码。"),
 }
+
+
+INVALID = _l("此项的值无效。")
 
 
 class LedgerQuery(ma.Schema):
@@ -49,6 +58,44 @@ class VerifyQuery(ma.Schema):
     )
 
 
+class SignInForm(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE  # csrf_token
+
+    username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+    password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=256))
+
+
+class PasswordForm(SignInForm):
+    new_password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=256))
+    repeat = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=256))
+
+
+def in_page_language(text: Any) -> str:
+    """A {"zh", "en"} message (or a list of them, or plain text) in the page's language."""
+    if isinstance(text, list):
+        return " ".join(in_page_language(part) for part in text)
+    if isinstance(text, dict) and {"zh", "en"} <= text.keys():
+        return text["zh"] if get_locale_code() == "zh" else text["en"]
+    return str(text)
+
+
+def message(error: AppError) -> str:
+    """An error's message in the page's language."""
+    return in_page_language(error.payload()["message"])
+
+
+def errors_of(error: AppError, default_field: str) -> dict[str, str]:
+    """A service's refusal as messages beside the fields it names (its message beside
+    `default_field` when it names none)."""
+    named = {name: in_page_language(text) for name, text in (error.errors or {}).items()}
+    return named or {default_field: message(error)}
+
+
+def get_locale_code() -> str:
+    return str(get_locale() or "zh")[:2]
+
+
 def parse(schema: ma.Schema, args) -> tuple[dict[str, Any], dict[str, Any]]:
     """(values, errors by field); values hold the defaults where a field was bad."""
     try:
@@ -61,7 +108,9 @@ def parse(schema: ma.Schema, args) -> tuple[dict[str, Any], dict[str, Any]]:
             for name, field in schema.fields.items()
             if name in bad and field.load_default is not ma.missing
         }
-        return defaults | schema.load(good, partial=bad), {k: FIELD_ERRORS[k] for k in bad}
+        return defaults | schema.load(good, partial=bad), {
+            k: FIELD_ERRORS.get(k, INVALID) for k in bad
+        }
 
 
 def ledger_filter(values: dict[str, Any]) -> ledger.LedgerFilter:
