@@ -1,13 +1,13 @@
-"""The catalogue: departments, industries (with permits, lead and partners), streets."""
+"""The catalogue: departments, industries (with permits, lead and partners), streets, and each
+industry's check-item list (抽查事项清单). Open to anyone without signing in (DOMAIN.md, "Public
+catalogue": published in the online column)."""
 
 from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
 
-from inspect_app.actor import ROLES
 from inspect_app.api.base import Blueprint
-from inspect_app.auth import require
 from inspect_app.services import catalogue_reads
 
 blp = Blueprint("catalogue", __name__, url_prefix="/api/v1", description="目录 Catalogue")
@@ -47,7 +47,7 @@ class StreetSchema(ma.Schema):
 
 @blp.route("/departments")
 class Departments(MethodView):
-    @require(*ROLES)
+    @blp.doc(security=[])
     @blp.etag
     @blp.response(200, DepartmentSchema(many=True))
     def get(self):
@@ -57,7 +57,7 @@ class Departments(MethodView):
 
 @blp.route("/departments/<string:code>")
 class DepartmentByCode(MethodView):
-    @require(*ROLES)
+    @blp.doc(security=[])
     @blp.etag
     @blp.response(200, DepartmentSchema)
     def get(self, code):
@@ -66,7 +66,7 @@ class DepartmentByCode(MethodView):
 
 @blp.route("/industries")
 class Industries(MethodView):
-    @require(*ROLES)
+    @blp.doc(security=[])
     @blp.etag
     @blp.response(200, IndustrySchema(many=True))
     def get(self):
@@ -76,16 +76,38 @@ class Industries(MethodView):
 
 @blp.route("/industries/<string:code>")
 class IndustryByCode(MethodView):
-    @require(*ROLES)
+    @blp.doc(security=[])
     @blp.etag
     @blp.response(200, IndustrySchema)
     def get(self, code):
         return catalogue_reads.industry(code)
 
 
+class CheckItemSchema(ma.Schema):
+    code = ma.fields.String()
+    title = ma.fields.String()
+    content = ma.fields.String()
+    basis = ma.fields.List(ma.fields.String(), attribute="legal_basis")
+    method = ma.fields.String()
+    key_item = ma.fields.Boolean()
+    owner = ma.fields.String(attribute="department.code")
+    owner_name = ma.fields.String(attribute="department.name")
+    version = ma.fields.Integer()
+
+
+@blp.route("/industries/<string:code>/check-items")
+class CheckItems(MethodView):
+    @blp.doc(security=[])
+    @blp.etag
+    @blp.response(200, CheckItemSchema(many=True))
+    def get(self, code):
+        """The industry's check-item list: item, legal basis, method, owning department."""
+        return catalogue_reads.industry_with_points(code)[1]
+
+
 @blp.route("/streets")
 class Streets(MethodView):
-    @require(*ROLES)
+    @blp.doc(security=[])
     @blp.etag
     @blp.response(200, StreetSchema(many=True))
     def get(self):

@@ -90,3 +90,17 @@ def test_openapi_document_and_docs_are_served(client):
 
 def test_healthz(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_the_catalogue_is_open_to_anyone_without_signing_in(client):
+    """DOMAIN.md "Public catalogue": industries, departments and the check-item list."""
+    industries = client.get("/api/v1/industries")
+    assert industries.status_code == 200
+    assert any(row["code"] == "IC" for row in industries.get_json())
+    assert client.get("/api/v1/departments/CT").get_json()["code"] == "CT"
+    items = client.get("/api/v1/industries/IC/check-items")
+    assert items.status_code == 200 and items.headers["ETag"]
+    rows = items.get_json()
+    assert rows and {"code", "title", "basis", "method", "owner", "owner_name"} <= rows[0].keys()
+    assert all(isinstance(row["basis"], list) for row in rows)
+    assert client.get("/api/v1/industries/XX/check-items").status_code == 404
