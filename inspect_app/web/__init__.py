@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from inspect_app.web import i18n, public
+from inspect_app.web import i18n, public, tablet
 
 
 def install(app: Flask) -> None:
     i18n.install(app)
     app.register_blueprint(public.bp)
+    app.register_blueprint(tablet.bp)
