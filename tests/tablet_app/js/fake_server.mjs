@@ -106,11 +106,19 @@ export function fakeServer({ inspections = 1, team = "CT" } = {}) {
 
   // The network between the tablet and this server. `fail(request)` may return "before" (lost on
   // the way: the server never saw it), "after" (the server acted, the answer was lost) or "hang".
-  function fetchWith(fail = () => null) {
+  function fetchWith(fail = () => null, { delay = 0 } = {}) {
+    state.inFlight = 0;
+    state.mostInFlight = 0;
     return async (url, init = {}) => {
       const method = init.method ?? "GET";
       const path = url.replace(/^https?:\/\/[^/]+/, "");
       state.requests.push([method, path, init.headers?.["If-None-Match"] ?? null]);
+      if (delay) {
+        state.inFlight += 1;
+        state.mostInFlight = Math.max(state.mostInFlight, state.inFlight);
+        await new Promise((r) => setTimeout(r, delay));
+        state.inFlight -= 1;
+      }
       const mode = fail({ method, path, init });
       if (mode === "before") throw new TypeError("Failed to fetch");
       if (mode === "hang-before") return new Promise(() => {});

@@ -69,3 +69,17 @@ test("another user's queued work is kept but not sent with this user's token", a
   assert.equal(report.pushed.sent, 0);
   assert.equal((await queue.pending()).length, 1);
 });
+
+test("copies are asked six at a time, and a failure leaves the cursor where it was", async () => {
+  const server = fakeServer({ inspections: 20 });
+  const store = memoryStore();
+  let n = 0;
+  const api = createApi({ fetch: server.fetchWith(({ path }) => (/inspections\/\d+$/.test(path) && ++n === 7 ? "before" : null), { delay: 5 }), token: () => "t" });
+  const failed = await pull(api, store);
+  assert.equal(failed.status, 0);
+  assert.equal(await store.get("meta", "cursor"), undefined);
+  assert.equal(server.state.mostInFlight, 6);
+  const again = await pull(api, store);
+  assert.deepEqual([again.status, (await store.all(COPIES)).length], [200, 20]);
+  assert.equal(again.changed, 1, "only the copy that failed is asked again");
+});
