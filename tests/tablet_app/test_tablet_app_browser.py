@@ -114,7 +114,18 @@ class Tablet:
 
     def shot(self, name: str) -> None:
         if self.screens is not None:
+            # one bar at the top of a whole-page shot (set through the CSSOM: the CSP allows it)
+            self.page.evaluate(
+                "() => { document.querySelector('.bar').style.position = 'static'; }"
+            )
             self.page.screenshot(path=str(self.screens / f"tablet-{name}.png"), full_page=True)
+            self.page.evaluate("() => { document.querySelector('.bar').style.position = ''; }")
+
+    def shot_portrait(self, name: str) -> None:
+        if self.screens is not None:
+            self.page.set_viewport_size({"width": 800, "height": 1280})
+            self.shot(name)
+            self.page.set_viewport_size({"width": 1280, "height": 800})
 
     def writes_seen(self, status: int) -> list[str]:
         return [url for s, url in self.statuses if s == status]
@@ -201,6 +212,7 @@ def test_a_joint_team_works_a_visit_offline_on_two_tablets(
     lead.page.click("#submit")
     lead.wait_unsent(7)
     lead.shot("inspection")
+    lead.shot_portrait("inspection-portrait")
 
     partner.inspection(first.id)
     partner.page.fill("#licence-typed", team.licence_number)  # the typed fallback

@@ -61,6 +61,18 @@ function ask(text, yes, no) {
   });
 }
 
+// A label from the catalogue when it has one, else the value as the server gave it.
+const label = (key, fallback) => (t(key) === key ? fallback : t(key));
+
+function partName(part, view) {
+  if (part.startsWith("item:")) {
+    const code = part.slice(5);
+    const item = view.checklist.flatMap((g) => g.items).find((i) => i.code === code);
+    return `${t("section.checklist")} ${code} ${item?.title ?? ""}`;
+  }
+  return label(`part.${part}`, part);
+}
+
 const megabytes = (bytes) => `${(bytes / 1048576).toFixed(bytes < 10485760 ? 1 : 0)} MB`;
 const when = (iso) => (iso ? new Date(iso).toLocaleString(lang() === "zh" ? "zh-CN" : "en-GB") : "");
 
@@ -292,7 +304,7 @@ function entitySection(view) {
     section(
       "s-entity",
       t("section.entity"),
-      h("dl", {}, h("dt", { text: t("credit_code") }), h("dd", { text: view.entity?.credit_code }), h("dt", { text: t("address") }), h("dd", { text: `${view.entity?.address ?? ""} ${view.street ?? ""}` })),
+      h("dl", {}, h("dt", { text: t("credit_code") }), h("dd", { text: view.entity?.credit_code }), h("dt", { text: t("address") }), h("dd", { text: (view.entity?.address ?? "").includes(view.street ?? "") ? view.entity?.address : `${view.entity?.address ?? ""}（${view.street}）` })),
       h("h4", { text: t("section.last") }),
       view.last_results?.length
         ? h("ul", { class: "plain" }, view.last_results.map((r) => h("li", { text: `${r.checked_on ?? ""} ${r.task} · ${r.outcome ? t(`outcome.${r.outcome}`) : ""}` })))
@@ -303,7 +315,7 @@ function entitySection(view) {
       t("section.licence"),
       licence
         ? [
-            h("p", {}, h("strong", { text: licence.number }), " ", h("span", { class: "chip", text: licence.status }), " ", t("licence.valid_until", { date: licence.valid_until })),
+            h("p", {}, h("strong", { text: licence.number }), " ", h("span", { class: "chip", text: label(`licence.status.${licence.status}`, licence.status) }), " ", t("licence.valid_until", { date: licence.valid_until })),
             h("ul", { class: "plain" }, (licence.permits ?? []).map((p) => h("li", { text: `${p.name}（${p.issuing_department}）${p.permit_number ?? ""} · ${p.valid_until ?? ""}` }))),
           ]
         : h("p", { text: t("licence.none") }),
@@ -324,12 +336,12 @@ function checkInSection(view, lead, arrival, submitted) {
   } else {
     status.append(t("checkin.not_yet"));
   }
-  if (arrival) {
+  if (arrival && !lead) {
     status.append(h("br"), t("checkin.arrived"), ` · ${when(arrival.device_at)}`);
     if (arrival.distance_m !== null) status.append(` · ${t("checkin.distance", { m: Math.round(arrival.distance_m) })}`);
   }
   const typed = h("input", { id: "licence-typed", inputmode: "text", placeholder: t("licence.number") });
-  const buttons = submitted || (lead && done && !state.pending)
+  const buttons = submitted || (lead && done) // a second check-in would be a conflict
     ? null
     : h(
         "div",
@@ -543,7 +555,7 @@ function conflictSection(open, view) {
     return h(
       "div",
       { class: "conflict", dataset: { op: entry.op.op_id, part: shown.part } },
-      h("h4", { text: shown.part }),
+      h("h4", { text: partName(shown.part, view) }),
       h(
         "div",
         { class: "versions" },
@@ -559,8 +571,8 @@ function resolvedSection(resolved) {
   return h(
     "details",
     { class: "card part", id: "s-resolved" },
-    h("summary", { text: `${t("section.conflicts")} (${resolved.length})` }),
-    h("ul", { class: "plain small" }, resolved.map((e) => h("li", { dataset: { op: e.op.op_id, choice: e.choice } }, `${conflicts.describe(e).part}: ${t(e.choice === "mine" ? "conflict.resolved_mine" : "conflict.resolved_theirs")} · ${t("conflict.mine")} ${versionText(e.op.kind, conflicts.describe(e).mine)} / ${t("conflict.theirs")} ${versionText(e.op.kind, conflicts.describe(e).theirs)}`))),
+    h("summary", { text: `${t("section.resolved")} (${resolved.length})` }),
+    h("ul", { class: "plain small" }, resolved.map((e) => h("li", { dataset: { op: e.op.op_id, choice: e.choice } }, `${partName(conflicts.describe(e).part, { checklist: [] })}: ${t(e.choice === "mine" ? "conflict.resolved_mine" : "conflict.resolved_theirs")} · ${t("conflict.mine")} ${versionText(e.op.kind, conflicts.describe(e).mine)} / ${t("conflict.theirs")} ${versionText(e.op.kind, conflicts.describe(e).theirs)}`))),
   );
 }
 
