@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mimetypes
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, send_from_directory
+from flask import Blueprint, Response, abort
 
 from inspect_app import headers
 
@@ -85,6 +86,8 @@ def manifest() -> Response:
 def asset(asked: str, name: str) -> Response:
     if asked != version() or name not in files():
         abort(404)
-    response = send_from_directory(ROOT, name, max_age=365 * 24 * 3600)
+    # the bytes, not a file passed through: flask-compress may gzip them (COMPRESS_MIMETYPES)
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = Response((ROOT / name).read_bytes(), mimetype=kind)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
