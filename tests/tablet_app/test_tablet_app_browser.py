@@ -150,6 +150,13 @@ def _actions(inspection_id: int) -> list[str]:
     )
 
 
+def _partner_back(partner: Tablet) -> None:
+    """The partner's network comes back; signed in again, the kept work goes out."""
+    partner.context.set_offline(False)
+    partner.sign_in()
+    partner.wait_unsent(0)
+
+
 def _lead_back_with_a_lost_answer(lead: Tablet) -> None:
     """The lead's network comes back and drops in the middle of the sync: the third write reaches
     the server, which acts on it, and its answer is lost; the tablet goes offline again."""
@@ -191,6 +198,12 @@ def test_a_joint_team_works_a_visit_offline_on_two_tablets(
             lead.shot("signin")
         tablet.sign_in()
     lead.shot("list")
+    lead.page.click("#lang")  # English, kept on the device; Chinese again after
+    lead.page.wait_for_selector("text=My inspections")
+    assert lead.page.title() == "Lianjian · Field inspection"
+    lead.shot("list-en")
+    lead.page.click("#lang")
+    lead.page.wait_for_selector("text=我的检查")
 
     # -- a whole visit with no network --
     for tablet in (lead, partner):
@@ -238,14 +251,21 @@ def test_a_joint_team_works_a_visit_offline_on_two_tablets(
     )
     assert ClientOperation.select().count() == 0, "nothing reached the server while offline"
 
+    # -- the partner signs out with unsent work: warned, and the work is kept --
+    partner.page.click("#signout")
+    partner.page.wait_for_selector("#confirm[open]")
+    assert "3 项操作未发送" in partner.page.inner_text("#confirm-text")
+    partner.page.click("#confirm-yes")
+    partner.page.wait_for_selector("#signin-form")
+    assert "3 项未发送的操作保存在本机" in partner.page.inner_text("#notice")
+    assert len(partner.table("ops")) == 3
+
     # -- the network comes back, one member after the other; the lead's drops mid-sync --
     if order == "partner-first":
-        partner.context.set_offline(False)
-        partner.wait_unsent(0)
+        _partner_back(partner)
     _lead_back_with_a_lost_answer(lead)
     if order == "lead-first":
-        partner.context.set_offline(False)
-        partner.wait_unsent(0)
+        _partner_back(partner)
     lead.context.unroute("**/api/v1/tablet/**")
     lead.context.set_offline(False)
     lead.wait_unsent(0)

@@ -152,19 +152,42 @@ async function syncNow() {
   } finally {
     app.syncing = false;
   }
-  await route();
+  const { pushed, pulled } = app.lastSync ?? { pushed: {} };
+  const changed = pushed.sent || pushed.conflicts || pushed.rejected || pulled?.changed || !app.session;
+  if (changed) await route(); // else only the bar: a redraw would be for nothing
+  else await drawBar();
   return app.lastSync;
 }
 
 // -- screens --
 
+// What the inspector is typing survives a redraw: drafts by field, and the focus and caret.
+const drafts = new Map();
+
+function draft(key, stored) {
+  return drafts.has(key) ? drafts.get(key) : (stored ?? "");
+}
+
+function typed(node, key) {
+  node.dataset.key = key;
+  node.addEventListener("input", () => drafts.set(key, node.value));
+  return node;
+}
+
 async function route() {
   await drawBar();
   const main = $("main");
   if (!app.session) return main.replaceChildren(signInScreen());
+  const focused = document.activeElement?.dataset?.key;
+  const caret = focused ? [document.activeElement.selectionStart, document.activeElement.selectionEnd] : null;
   const match = location.hash.match(/^#\/i\/(\d+)$/);
   const screen = match ? await inspectionScreen(Number(match[1])) : await listScreen();
   main.replaceChildren(screen);
+  const again = focused && main.querySelector(`[data-key="${CSS.escape(focused)}"]`);
+  if (again) {
+    again.focus();
+    again.setSelectionRange?.(...caret);
+  }
 }
 
 function signInScreen() {
@@ -340,14 +363,14 @@ function checkInSection(view, lead, arrival, submitted) {
     status.append(h("br"), t("checkin.arrived"), ` · ${when(arrival.device_at)}`);
     if (arrival.distance_m !== null) status.append(` · ${t("checkin.distance", { m: Math.round(arrival.distance_m) })}`);
   }
-  const typed = h("input", { id: "licence-typed", inputmode: "text", placeholder: t("licence.number") });
+  const number = typed(h("input", { id: "licence-typed", inputmode: "text", placeholder: t("licence.number"), value: draft(`licence:${view.id}`, "") }), `licence:${view.id}`);
   const buttons = submitted || (lead && done) // a second check-in would be a conflict
     ? null
     : h(
         "div",
         { class: "row wrap" },
         h("button", { class: "big primary", id: "scan", type: "button", text: t("checkin.scan"), onclick: () => checkIn(view, lead, "camera") }),
-        h("span", { class: "typed" }, typed, h("button", { class: "big", type: "button", id: "typed-check", text: t("checkin.typed.check"), onclick: () => checkIn(view, lead, "typed", typed.value) })),
+        h("span", { class: "typed" }, number, h("button", { class: "big", type: "button", id: "typed-check", text: t("checkin.typed.check"), onclick: () => checkIn(view, lead, "typed", number.value) })),
       );
   return section("s-checkin", t("section.checkin"), status, buttons);
 }
@@ -363,7 +386,7 @@ function position() {
   });
 }
 
-async function checkIn(view, lead, how, typed = "") {
+async function checkIn(view, lead, how, text = "") {
   let qr = null;
   let number;
   if (how === "camera") {
@@ -377,7 +400,7 @@ async function checkIn(view, lead, how, typed = "") {
     if (!qr) return;
     number = claimed(qr)?.number ?? null;
   } else {
-    number = typed.trim();
+    number = text.trim();
   }
   const expected = view.licence?.number;
   if (expected && number !== expected) {
@@ -421,8 +444,13 @@ function checklistSection(view, session, photos, submitted) {
 }
 
 function itemRow(view, item, editable, photos) {
-  const notes = h("textarea", { class: "notes", rows: "2", placeholder: t("item.notes"), disabled: !editable }, item.notes ?? "");
-  const choose = (result) => keep(view.id, (v) => model.itemOp(app.session, v, item.code, result, notes.value));
+  const key = `notes:${view.id}:${item.code}`;
+  const notes = typed(h("textarea", { class: "notes", rows: "2", placeholder: t("item.notes"), disabled: !editable }, draft(key, item.notes)), key);
+  const choose = async (result) => {
+    const text = notes.value;
+    await keep(view.id, (v) => model.itemOp(app.session, v, item.code, result, text));
+    if (drafts.get(key) === text) drafts.delete(key); // kept in the queue now
+  };
   notes.addEventListener("change", () => {
     if (item.result) choose(item.result);
   });
@@ -476,15 +504,24 @@ function outcomeSection(view, lead, submitted) {
   if (!lead) {
     return section("s-outcome", t("section.outcome"), h("p", {}, view.outcome ? t(`outcome.${view.outcome}`) : t("outcome.lead_only")));
   }
-  const select = h("select", { id: "outcome", disabled: submitted }, h("option", { value: "", text: t("outcome.choose") }), OUTCOMES.map((o) => h("option", { value: o, selected: view.outcome === o, text: t(`outcome.${o}`) })));
-  const notes = h("textarea", { id: "outcome-notes", rows: "2", placeholder: t("outcome.notes"), disabled: submitted }, view.outcome_notes ?? "");
+  const chosen = draft(`outcome-code:${view.id}`, view.outcome);
+  const select = h("select", { id: "outcome", disabled: submitted }, h("option", { value: "", text: t("outcome.choose") }), OUTCOMES.map((o) => h("option", { value: o, selected: chosen === o, text: t(`outcome.${o}`) })));
+  select.addEventListener("change", () => drafts.set(`outcome-code:${view.id}`, select.value));
+  const key = `outcome:${view.id}`;
+  const notes = typed(h("textarea", { id: "outcome-notes", rows: "2", placeholder: t("outcome.notes"), disabled: submitted }, draft(key, view.outcome_notes)), key);
   const save = h("button", {
     class: "big primary",
     type: "button",
     id: "outcome-save",
     disabled: submitted,
     text: t("outcome.save"),
-    onclick: () => select.value && keep(view.id, (v) => model.outcomeOp(app.session, v, select.value, notes.value)),
+    onclick: async () => {
+      if (!select.value) return;
+      const text = notes.value;
+      await keep(view.id, (v) => model.outcomeOp(app.session, v, select.value, text));
+      if (drafts.get(key) === text) drafts.delete(key);
+      drafts.delete(`outcome-code:${view.id}`);
+    },
   });
   return section("s-outcome", t("section.outcome"), select, notes, h("div", { class: "row" }, save, view.outcome_pending ? h("span", { class: "chip pending", text: t("pending") }) : null));
 }
