@@ -58,3 +58,23 @@ test("the device's time carries its own offset; distances are metres on the grou
   const d = distanceM(31.40525, 121.48935, 31.4061, 121.48935);
   assert.ok(Math.abs(d - 94.5) < 1, d);
 });
+
+test("a licence QR text shows the licence it claims; anything else claims nothing", async () => {
+  const { claimed } = await import("../../../inspect_app/static/tablet/lib/qrtext.js");
+  const doc = { c: "91310113MA1G00001H", h: "上海宝山区第1网络会所有限公司", n: "BS-IC-2024-000004", u: "2029-04-30" };
+  const bytes = new TextEncoder().encode(JSON.stringify(doc));
+  const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const b of bytes) bits += b.toString(2).padStart(8, "0");
+  let body = "";
+  for (let i = 0; i < bits.length; i += 5) body += ALPHABET[parseInt(bits.slice(i, i + 5).padEnd(5, "0"), 2)];
+  assert.deepEqual(claimed(`LJ1.${body}.AAAA`), {
+    number: "BS-IC-2024-000004",
+    holder_code: "91310113MA1G00001H",
+    holder_name: "上海宝山区第1网络会所有限公司",
+    valid_until: "2029-04-30",
+  });
+  assert.equal(claimed("BS-IC-2024-000004"), null);
+  assert.equal(claimed(`LJ1.${body}`), null);
+  assert.equal(claimed("LJ1.abc!.AAAA"), null);
+});
