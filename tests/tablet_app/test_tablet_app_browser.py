@@ -283,7 +283,11 @@ def test_a_joint_team_works_a_visit_offline_on_two_tablets(
         ("IC-02", "FAIL", 1),
         ("IC-08", "PASS", 1),
     ]
-    assert Evidence.select().where(Evidence.inspection == done).count() == 2
+    photos = list(Evidence.select().where(Evidence.inspection == done))
+    hashed_on_tablets = {p["sha256"] for t in (lead, partner) for p in t.table("photos")}
+    assert {p.sha256 for p in photos} == hashed_on_tablets and len(photos) == 2
+    assert {p.content_type for p in photos} == {"image/jpeg"}  # resized on the device
+    assert all(p.device_at is not None for p in photos)
     assert _actions(done.id) == sorted(
         ["inspection.check_in", "inspection.item", "inspection.item", "inspection.item"]
         + ["inspection.evidence"] * 2
