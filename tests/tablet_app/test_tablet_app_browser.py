@@ -194,6 +194,7 @@ def test_a_joint_team_works_a_visit_offline_on_two_tablets(
     partner = Tablet(browser, served, "u-FR0001")
     for tablet in (lead, partner):
         tablet.open()
+        assert not tablet.page.is_visible("#signout")  # nobody to sign out yet
         if tablet is lead:
             lead.shot("signin")
         tablet.sign_in()

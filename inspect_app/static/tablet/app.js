@@ -566,7 +566,8 @@ function teamSection(view, session, lead, submitted) {
       : missing.length
         ? h("p", { class: "small", text: t("submit.missing", { what: missing.map((m) => t(`missing.${m}`)).join("、") }) })
         : null;
-  return section("s-team", t("section.team"), h("ul", { class: "plain team" }, members), h("div", { class: "row wrap" }, sign, submit), state);
+  const actions = submitted ? null : h("div", { class: "row wrap" }, sign, submit);
+  return section("s-team", t("section.team"), h("ul", { class: "plain team" }, members), actions, state);
 }
 
 function versionText(kind, values) {
