@@ -347,3 +347,25 @@ def _point(code: str):
     from inspect_app.models import RiskPoint
 
     return RiskPoint.select().where(RiskPoint.code == code).order_by(RiskPoint.id.desc()).get()
+
+
+def test_a_nearly_full_tablet_refuses_the_new_change_and_keeps_the_rest(browser, served, team):
+    (first, _) = team.inspections
+    lead = Tablet(browser, served, "u-CT0001")
+    lead.open()
+    lead.sign_in()
+    lead.context.set_offline(True)
+    lead.inspection(first.id)
+    lead.item("IC-01", "PASS")
+    assert "已用存储" in lead.page.inner_text("#storage")
+    # the device is now 95 % full, as the browser reports it
+    lead.page.evaluate(
+        "() => { navigator.storage.estimate = async () => ({ usage: 95e8, quota: 100e8 }); }"
+    )
+    lead.page.click(".item[data-code='IC-02'] button[data-result='FAIL']")
+    lead.page.wait_for_selector("#notice[data-kind='error']")
+    assert "存储空间不足" in lead.page.inner_text("#notice")
+    ops = lead.table("ops")
+    assert [(o["kind"], o["part"]) for o in ops] == [("item", "IC-01")]
+    assert lead.page.locator(".item[data-code='IC-02'] button.chosen").count() == 0
+    assert lead.problems == [], lead.problems
