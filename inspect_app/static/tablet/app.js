@@ -136,8 +136,11 @@ function syncSoon(delay = 300) {
   soon = setTimeout(() => syncNow(), delay);
 }
 
+let syncAgain = false;
 async function syncNow() {
+  if (app.syncing) syncAgain = true; // a change kept during this sync goes with the next one
   if (!app.session || app.syncing) return app.lastSync;
+  syncAgain = false;
   app.syncing = true;
   await drawBar();
   const run = () => sync.syncOnce({ api: app.api, store: app.store, queue: app.queue, user: app.session.username });
@@ -156,6 +159,7 @@ async function syncNow() {
   const changed = pushed.sent || pushed.conflicts || pushed.rejected || pulled?.changed || !app.session;
   if (changed) await route(); // else only the bar: a redraw would be for nothing
   else await drawBar();
+  if (syncAgain && navigator.onLine) syncSoon(0);
   return app.lastSync;
 }
 

@@ -196,3 +196,26 @@ test("a nearly full disk refuses the new write and keeps every one already store
   await queue.add({ ...item("IC-02", 0, "PASS"), kind: "photo", photo });
   assert.equal((await queue.pending()).length, 2);
 });
+
+test("a change made during a slow sync is kept at once, and sent at the end of the same drain", async () => {
+  const server = fakeServer();
+  const store = memoryStore();
+  const queue = createQueue({ store, newId: ids() });
+  let release;
+  const gate = new Promise((r) => (release = r));
+  const network = server.fetchWith();
+  const slow = async (...args) => {
+    await gate; // the first write is on the wire until the test lets it through
+    return network(...args);
+  };
+  const api = createApi({ fetch: slow, token: () => "t" });
+  await queue.add(item("IC-01", 0, "PASS"));
+  const running = queue.drain({ send: transport(api), user: "u-CT0001", effects: effects(store) });
+  const nextTurn = new Promise((r) => setImmediate(() => r("held up by the sync")));
+  const adding = queue.add(item("IC-02", 0, "FAIL"));
+  assert.equal(await Promise.race([adding.then(() => "kept"), nextTurn]), "kept");
+  release();
+  const report = await running;
+  assert.equal(report.sent, 2);
+  assert.equal(server.state.effects.at(-1)[0], (await adding).op_id);
+});

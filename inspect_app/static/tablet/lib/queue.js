@@ -49,13 +49,15 @@ export function createQueue({
   deviceTime = (date) => date.toISOString(),
   estimate = async () => null,
 }) {
-  let chain = Promise.resolve(); // one add or one drain at a time in this page
+  // Adds one at a time (each takes the next seq); a drain never holds them up: a tap is kept at
+  // once even while a slow sync is under way, and the drain picks it up at the end of the queue.
+  let chain = Promise.resolve();
   const serial = (task) => {
     const next = chain.then(task, task);
     chain = next.catch(() => {});
     return next;
   };
-  let draining = null;
+  let draining = null; // one drain at a time in this page (across pages: the caller's lock)
 
   async function room(needed) {
     const e = await estimate();
@@ -102,7 +104,7 @@ export function createQueue({
   // in the same batch as the op's removal (the inspection's new copy). Returns what happened.
   function drain({ send, user, effects = async () => [], at = () => now().toISOString() }) {
     if (draining) return draining;
-    draining = serial(async () => {
+    draining = (async () => {
       const report = { sent: 0, conflicts: 0, rejected: 0, stopped: null };
       for (;;) {
         const [head] = await pending(user);
@@ -150,10 +152,10 @@ export function createQueue({
         }
       }
       return report;
-    });
-    return draining.finally(() => {
+    })().finally(() => {
       draining = null;
     });
+    return draining;
   }
 
   return { add, pending, drain, room };
