@@ -219,3 +219,20 @@ test("a change made during a slow sync is kept at once, and sent at the end of t
   assert.equal(report.sent, 2);
   assert.equal(server.state.effects.at(-1)[0], (await adding).op_id);
 });
+
+test("a request that never answers is given up; the op stays at the head and goes once later", async () => {
+  const server = fakeServer();
+  const store = memoryStore();
+  const queue = createQueue({ store, newId: ids() });
+  let hang = true;
+  const api = createApi({ fetch: server.fetchWith(() => (hang ? "hang" : null)), token: () => "t", timeoutMs: 5 });
+  const op = await queue.add(item("IC-01", 0, "PASS"));
+  const send = transport(api);
+  const first = await queue.drain({ send, user: "u-CT0001", effects: effects(store) });
+  assert.equal(first.stopped, "offline");
+  assert.match(first.error, /no answer/);
+  assert.equal((await queue.pending()).length, 1);
+  hang = false;
+  assert.equal((await queue.drain({ send, user: "u-CT0001", effects: effects(store) })).sent, 1);
+  assert.deepEqual(server.state.effects, [[op.op_id, "items/IC-01"]]);
+});

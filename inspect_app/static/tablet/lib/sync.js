@@ -33,7 +33,11 @@ async function inParallel(items, width, task) {
   return failed;
 }
 
-export function createApi({ fetch, base = "", token = () => null }) {
+// A request that has not answered by then is given up (a link that only pretends to be up): the
+// operation stays at the head of the queue with its op_id, and is sent again later.
+export const TIMEOUT_MS = 120_000;
+
+export function createApi({ fetch, base = "", token = () => null, timeoutMs = TIMEOUT_MS }) {
   async function request(method, path, { json, form, etag } = {}) {
     const headers = { Accept: "application/json" };
     const t = token();
@@ -46,7 +50,21 @@ export function createApi({ fetch, base = "", token = () => null }) {
     } else if (form !== undefined) {
       body = form;
     }
-    const response = await fetch(base + path, { method, headers, body, cache: "no-store" });
+    const controller = new AbortController();
+    let timer;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new Error(`no answer in ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
+    let response;
+    try {
+      const asked = fetch(base + path, { method, headers, body, cache: "no-store", signal: controller.signal });
+      response = await Promise.race([asked, late]);
+    } finally {
+      clearTimeout(timer);
+    }
     const text = response.status === 304 ? "" : await response.text();
     let parsed = null;
     try {
