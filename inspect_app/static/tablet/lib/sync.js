@@ -57,6 +57,7 @@ export function createApi({ fetch, base = "", token = () => null, timeoutMs = TI
         controller.abort();
         reject(new Error(`no answer in ${timeoutMs} ms`));
       }, timeoutMs);
+      timer?.unref?.(); // Node: a pending give-up keeps no test run alive (browsers: a number)
     });
     let response;
     try {
