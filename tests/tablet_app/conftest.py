@@ -4,7 +4,6 @@ camera that films the licence's QR code, and the district the team inspects."""
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,8 +80,13 @@ def served(app, team):
 @pytest.fixture
 def browser(tmp_path, team):
     """Headless Chromium whose camera films the first café's licence QR code."""
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium") and not Path(CHROMIUM).exists():
+    try:
+        import playwright.sync_api as playwright_api
+    except ImportError:
+        if IN_CI:
+            pytest.fail("playwright is not installed (it is in the test extras)")
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    if not Path(CHROMIUM).exists():
         if IN_CI:
             pytest.fail("chromium is not installed")
         pytest.skip("chromium is not installed (apt-get install chromium)")
