@@ -369,3 +369,28 @@ def test_a_nearly_full_tablet_refuses_the_new_change_and_keeps_the_rest(browser,
     assert [(o["kind"], o["part"]) for o in ops] == [("item", "IC-01")]
     assert lead.page.locator(".item[data-code='IC-02'] button.chosen").count() == 0
     assert lead.problems == [], lead.problems
+
+
+def test_where_the_browser_has_a_barcode_detector_it_reads_the_code_and_jsqr_stays_unloaded(
+    browser, served, team
+):
+    (first, _) = team.inspections
+    lead = Tablet(browser, served, "u-CT0001")
+    # a BarcodeDetector as Android's Chrome has one, seeing the licence's code in every frame
+    lead.context.add_init_script(
+        "window.BarcodeDetector = class { static async getSupportedFormats() { return ['qr_code']; }"
+        " async detect() { window.__detected = (window.__detected || 0) + 1;"
+        f" return [{{ rawValue: {json.dumps(team.qr)} }}]; }} }};"
+    )
+    lead.open()
+    lead.sign_in()
+    lead.context.set_offline(True)
+    lead.inspection(first.id)
+    lead.page.click("#scan")
+    lead.page.wait_for_selector("#checkin-state .chip.pending")
+    assert lead.page.evaluate("() => window.__detected") >= 1
+    assert lead.page.evaluate("() => typeof window.jsQR") == "undefined"
+    (op,) = lead.table("ops")
+    assert op["kind"] == "check-in" and op["body"]["qr_payload"] == team.qr
+    assert (op["body"]["lat"], op["body"]["lon"]) == SHOP  # the set geolocation
+    assert lead.problems == [], lead.problems
