@@ -331,6 +331,11 @@ def _summary(first, second, before, outcomes, chain, home: Path, written, second
         f"下一步 next: `LIANJIAN_HOME={home} lianjian serve`; sign in as CT-user-01 (planner) "
         f"or ASC-user-01 (licensing) with the staff password kept in {home / STAFF_PASSWORD_FILE}"
     )
+    click.echo(
+        "平板 tablet app: http://127.0.0.1:8000/tablet/ (after serve) for an inspector of the second "
+        "draw with an account: `lianjian users create u-<code> --role inspector --department <dept>"
+        " --name <name>`, `lianjian users link u-<code> <code>` (docs/tablet-app.md)"
+    )
     click.echo(f"用时 took {seconds:.1f} s")
 
 

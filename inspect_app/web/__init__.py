@@ -1,12 +1,13 @@
 """The server-rendered pages (Jinja + htmx): one blueprint per area — `portal` (public, no
-sign-in) and `console` (signed in by session cookie). Pages call the same services as the API,
+sign-in), `console` (signed in by session cookie) and `tablet` (the inspectors' offline app,
+which talks to the tablet API). Pages call the same services as the API,
 never the API over HTTP."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from inspect_app.web import console, i18n, public, session
+from inspect_app.web import console, i18n, public, session, tablet
 
 
 def install(app: Flask) -> None:
@@ -15,3 +16,4 @@ def install(app: Flask) -> None:
     console.install_globals(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(tablet.bp)
