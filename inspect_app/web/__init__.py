@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from inspect_app.web import console, i18n, public, session
+from inspect_app.web import (
+    console,
+    i18n,
+    licensing_pages,  # noqa: F401 (its pages join console.bp)
+    public,
+    session,
+)
 
 
 def install(app: Flask) -> None:
