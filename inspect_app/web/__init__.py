@@ -7,9 +7,10 @@ from __future__ import annotations
 from flask import Flask
 
 from inspect_app.web import (
+    admin_pages,  # noqa: F401 (its pages join console.bp)
     console,
     i18n,
-    licensing_pages,  # noqa: F401 (its pages join console.bp)
+    licensing_pages,  # noqa: F401
     public,
     session,
 )
