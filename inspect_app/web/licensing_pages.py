@@ -165,13 +165,19 @@ def _notice_page(notice_id: int, values: dict, errors: dict, status: int = 200):
     who = session.actor()
     row = notifications.get_notice(who, notice_id)
     followup = None
-    if row.feedback_id is not None and row.kind == "LICENSING_FEEDBACK":
+    if row.feedback_id is not None and who.role in LICENSING_ROLES and _about_licensing(row):
         followup = feedback.get_feedback(who, row.feedback_id)
     return render_template(
         "console/inbox_notice.html", row=row, followup=followup, values=values, errors=errors,
         escalations=notifications.escalations_of(row.id), kinds=NOTICE_KINDS, now=utcnow(),
         actions=feedback.rules()["licensing_actions"], statuses=FEEDBACK_STATUS,
     ), status  # fmt: skip
+
+
+def _about_licensing(row) -> bool:
+    """Feedback to licensing, or its escalation (which the desk's head or an admin may act on)."""
+    kind = row.payload.get("original_kind") if row.kind == "ESCALATION" else row.kind
+    return kind == "LICENSING_FEEDBACK"
 
 
 @bp.post("/inbox/<int:notice_id>/acknowledge")

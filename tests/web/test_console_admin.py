@@ -290,3 +290,51 @@ def test_the_admin_pages_in_english_show_no_chinese_chrome(client, admin, url):
         r"<tbody>.*?</tbody>|<title>.*?</title>|<option.*?</option>", "", html, flags=re.S
     )
     assert not re.search(r"[\u4e00-\u9fff]", chrome.replace("中文", "")), url
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [("", "请填写检查人员编号"), ("CT9999", "未知执法检查人员"), ("FR0301", "同一部门")],
+)
+def test_a_bad_link_on_the_users_page_is_shown_beside_the_inspector_code(
+    client, admin, code, message
+):
+    make_inspector("FR0301", "FR", ("IC",))
+    account = make_user("inspector", "CT")
+    page = f"/console/admin/users/{account.id}"
+    response = post(client, page, f"{page}/inspector", inspector_code=code,
+                    version=str(account.version))  # fmt: skip
+    assert response.status_code == 422
+    html = text(response)
+    assert 'id="inspector_code-error"' in html and message in html
+
+
+def test_linking_on_the_users_page(client, admin):
+    make_inspector("CT0301", "CT", ("IC",))
+    account = make_user("inspector", "CT")
+    page = f"/console/admin/users/{account.id}"
+    response = post(client, page, f"{page}/inspector", inspector_code="CT0301",
+                    version=str(account.version))  # fmt: skip
+    assert response.status_code == 303 and "CT0301" in text(client.get(page))
+
+
+def test_another_users_device_cannot_be_revoked_by_a_made_up_id(client, admin):
+    page = "/console/admin/devices"
+    assert post(client, page, "/console/admin/devices/999999/revoke").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["user", "inspector", "desk"])
+def test_the_admin_detail_pages_in_english_show_no_chinese_chrome(client, admin, kind):
+    from tests.factories import make_desk
+
+    url = {
+        "user": lambda: f"/console/admin/users/{make_user('inspector', 'CT').id}",
+        "inspector": lambda: f"/console/admin/inspectors/{make_inspector('CT0302', 'CT').code}",
+        "desk": lambda: f"/console/admin/desks/{make_desk('BS07-LIC').code}",
+    }[kind]()
+    html = text(client.get(f"{url}?lang=en"))
+    chrome = re.sub(
+        r"<tbody>.*?</tbody>|<title>.*?</title>|<option.*?</option>|<h1>.*?</h1>|<dd.*?</dd>",
+        "", html, flags=re.S,
+    )  # fmt: skip
+    assert not re.search(r"[\u4e00-\u9fff]", chrome.replace("中文", "")), url

@@ -318,3 +318,45 @@ def test_the_licensing_pages_in_english_show_no_chinese_chrome(client, cafe):
                         html, flags=re.S)  # fmt: skip
         chrome = re.sub(r"<title>.*?</title>|<svg.*?</svg>", "", chrome, flags=re.S)
         assert not re.search(r"[\u4e00-\u9fff]", chrome.replace("中文", "")), url
+
+
+def test_a_clerk_cannot_acknowledge_another_desks_notice(client, delivered):
+    make_desk("BS02-LIC", scope=[(None, "BS02")])
+    sign_in(client, desk_clerk("BS02-LIC"))
+    token = csrf_of(text(client.get("/console/inbox")))
+    response = client.post(f"/console/inbox/{delivered.id}/acknowledge", data={"csrf_token": token})
+    assert response.status_code == 404
+    assert Notification.get_by_id(delivered.id).acknowledged_at is None
+
+
+def test_a_notice_page_in_english_shows_no_chinese_chrome(client, delivered, clerk):
+    import re
+
+    sign_in(client, clerk)
+    html = text(client.get(f"/console/inbox/{delivered.id}?lang=en"))
+    chrome = re.sub(r"<tbody>.*?</tbody>|<dd.*?</dd>|<title>.*?</title>", "", html, flags=re.S)
+    assert not re.search(r"[\u4e00-\u9fff]", chrome.replace("中文", ""))
+
+
+def test_an_admin_acts_on_escalated_feedback_from_the_escalation(app, client, delivered):
+    from datetime import timedelta
+
+    from inspect_app.clock import utcnow
+
+    Notification.update(due_at=utcnow() - timedelta(hours=2)).where(
+        Notification.id == delivered.id
+    ).execute()
+    notifications.escalate_overdue(utcnow())
+    escalation = Notification.get(Notification.escalation_of == delivered.id)
+    sign_in(client, make_user("admin"))
+    url = f"/console/inbox/{escalation.id}"
+    page = text(client.get(url))
+    assert 'name="action"' in page
+    version = Feedback.get_by_id(delivered.feedback_id).version
+    response = client.post(
+        f"{url}/act",
+        data={"csrf_token": csrf_of(page), "version": str(version), "action": "NO_ACTION",
+              "reason": "经核实仍在经营"},
+    )  # fmt: skip
+    assert response.status_code == 303
+    assert Feedback.get_by_id(delivered.feedback_id).status == "ACTED"
