@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from flask import Flask
 
-from inspect_app.web import console, i18n, public, session, tablet
+from inspect_app.web import (
+    admin_pages,  # noqa: F401 (its pages join console.bp)
+    console,
+    i18n,
+    licensing_pages,  # noqa: F401
+    public,
+    session,
+    tablet,
+)
 
 
 def install(app: Flask) -> None:
