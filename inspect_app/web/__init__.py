@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+import inspect_app.web.task_pages  # noqa: F401 (the planner's task pages, on console.bp)
 from inspect_app.web import console, i18n, public, session
 
 
