@@ -90,3 +90,11 @@ def inspection_ids(task: SpotCheckTask) -> dict[str, int]:
         .where((Inspection.task == task) & (Inspection.round == 0))
         .tuples()
     )
+
+
+def task_code_of(actor: Actor, inspection_id: int) -> str:
+    """The code of a visible task an inspection belongs to (404 otherwise)."""
+    inspection = Inspection.get_or_none(Inspection.id == inspection_id)
+    if inspection is None:
+        raise AppError("NOT_FOUND", zh="未找到该检查", en="No such inspection")
+    return tasks.visible_task(actor, SpotCheckTask.get_by_id(inspection.task_id).code).code

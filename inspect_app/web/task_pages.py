@@ -14,6 +14,7 @@ from flask import current_app, redirect, render_template, request, send_file, ur
 from flask_babel import lazy_gettext as _l
 
 from inspect_app.access import Action, PartnershipAnswer, allows
+from inspect_app.api.fields import Text
 from inspect_app.api.tasks import FreezeSchema, SeedSchema, TaskEditSchema, TaskPlanSchema, VoidArgs
 from inspect_app.clock import local, utcnow
 from inspect_app.domain.task import PartnerAnswer, TaskStatus
@@ -26,6 +27,7 @@ from inspect_app.services import (
     ledger,
     photos,
     risk_points,
+    staffing,
     task_progress,
     tasks,
 )
@@ -71,6 +73,7 @@ FIELD_ERRORS = {
     "beacon": _l("请粘贴 drand 发布的该轮 JSON（含 round 与 signature）。"),
     "numbers": _l("每行一次开奖的号码，以逗号分隔，如 3,17,25,30,35。"),
     "reason": _l("请填写作废理由（6–500 个字）。"),
+    "inspector": _l("请填写检查人员编号（不超过 16 个字符）。"),
 }
 # The form's names for the fields a service's refusal names.
 SERVICE_FIELDS = {"scope": "scope_streets", "ratios": "ratio_A", "seed_source": "kind"}
@@ -523,11 +526,17 @@ def task_draw_post(code):
 # -- the draw record --
 
 
-@bp.get("/tasks/<code>/record")
-@session.signed_in(*PLANNERS)
-def task_record(code):
-    row = draws.visible_draw(session.actor(), code)
-    task = tasks.visible_task(session.actor(), code)
+class StaffForm(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE  # csrf_token
+
+    inspector = Text(max_length=16, required=True)
+
+
+def record_view(code, errors=None, values=None, status: int = 200):
+    who = session.actor()
+    row = draws.visible_draw(who, code)
+    task = tasks.visible_task(who, code)
     result = row.result or {}
     codes = [a["entity_id"] for a in result.get("assignments", [])]
     codes += [x["entity_id"] for x in result.get("exclusions", []) if x.get("entity_id")]
@@ -538,8 +547,39 @@ def task_record(code):
         result=result,
         names=task_progress.entity_names(sorted(set(codes))),
         inspections=task_progress.inspection_ids(task),
+        by_hand=staffing.added_by_hand(task),
+        leads=allows(who, Action.LEAD_TASK, task),
+        candidates=staffing.candidates(task) if row.result else [],
         source=ledger.announced_source(row),
-    )
+        errors=errors or {},
+        values=values or {},
+    ), status
+
+
+@bp.get("/tasks/<code>/record")
+@session.signed_in(*PLANNERS)
+def task_record(code):
+    return record_view(code)
+
+
+@bp.post("/inspections/<int:inspection_id>/staff")
+@session.signed_in(*PLANNERS)
+def inspection_staff(inspection_id):
+    """Staff a shortfall by hand: the inspector named is checked as the draw checks its own."""
+    code = task_progress.task_code_of(session.actor(), inspection_id)
+    field = f"inspector-{inspection_id}"
+    values = {field: request.form.get("inspector", "")}
+    parsed, errors = forms.parse(StaffForm(), request.form)
+    if errors:
+        return record_view(code, {field: str(FIELD_ERRORS["inspector"])}, values, 422)
+    try:
+        staffing.staff_by_hand(session.actor(), inspection_id, parsed["inspector"], _now())
+    except AppError as error:
+        if error.status >= 500 or error.code in ("FORBIDDEN", "NOT_FOUND"):
+            raise
+        shown = refusal(error, "inspector")
+        return record_view(code, {field: " ".join(shown.values())}, values, error.status)
+    return redirect(url_for(".task_record", code=code), 303)
 
 
 # -- progress and an inspection's record --
@@ -623,5 +663,6 @@ TASK_PAGES = (
     "console.task_freeze", "console.task_freeze_post", "console.task_draw",
     "console.task_draw_post", "console.task_record", "console.task_progress_page",
     "console.inspection_page", "console.task_publish", "console.task_void",
+    "console.inspection_staff",
 )  # fmt: skip
 menu_item(_l("抽查任务"), "console.task_list", *PLANNERS, active=TASK_PAGES)
