@@ -402,3 +402,16 @@ def test_a_frozen_task_is_voided_with_a_public_reason(client, district):
     done = post(client, f"/console/tasks/{code}/void", reason="计划与另一任务重复，作废重做")
     assert done.status_code == 303
     assert "已作废" in text(client.get(f"/console/tasks/{code}"))
+
+
+def test_the_wizard_speaks_english_with_its_errors_beside_the_fields(client, district):
+    sign_in(client, district["lead"])
+    page = text(client.get("/console/tasks/new?industry=IC&lang=en"))
+    assert "Plan a spot-check task" in page and "制定抽查任务" not in page
+    assert "2. Partner departments" in page
+    response = submit(
+        client, "/console/tasks/new?industry=IC&lang=en", **plan(ratio_A="0.40", sampling="ratios")
+    )
+    assert "in its one spelling" in beside(text(response), "ratio_A")
+    refused = submit(client, "/console/tasks/new?industry=IC", **plan(period_end=days(5)))
+    assert "The period must end after it starts" in beside(text(refused), "period_end")
