@@ -46,6 +46,16 @@ INSPECTION_STATUS_LABELS = {
     "OVERDUE": _l("已逾期"),
     "SUBMITTED": _l("已提交"),
 }
+OUTCOME_LABELS = {
+    "OK": _l("未发现问题"),
+    "FIXED": _l("发现问题已责令改正"),
+    "CASE": _l("发现问题待后续处理"),
+    "NOBIZ": _l("未发现开展本次抽查涉及的经营活动"),
+    "NOADDR": _l("通过登记的住所（经营场所）无法联系"),
+    "REFUSE": _l("不配合检查，情节严重"),
+    "CLOSED": _l("已关闭停业或正在组织清算"),
+}
+RESULT_LABELS = {"PASS": _l("符合"), "FAIL": _l("不符合"), "NA": _l("不适用")}
 BEACON_MAX_BYTES = 16_384
 # What the page says beside a field the schema refused, in the page's language.
 FIELD_ERRORS = {
@@ -593,6 +603,7 @@ def task_progress_page(code):
         "console/task_progress.html",
         task=task,
         rows=rows,
+        outcome_labels=OUTCOME_LABELS,
         overdue=sum(1 for r in rows if r.overdue),
         submitted=sum(1 for r in rows if r.inspection.status == "SUBMITTED"),
         status_labels=INSPECTION_STATUS_LABELS,
@@ -608,6 +619,8 @@ def inspection_page(inspection_id):
         task=task,
         detail=detail,
         status_labels=INSPECTION_STATUS_LABELS,
+        outcome_labels=OUTCOME_LABELS,
+        result_labels=RESULT_LABELS,
         overdue=task_progress.is_overdue(detail.inspection, local(_now()).date()),
     )
 

@@ -74,7 +74,7 @@ def test_the_inspection_record_shows_results_signatures_and_photos(
     assert photo.status_code == 201, photo.get_json()
     submit_with(client, joint, "OK", result="PASS")
     page = text(planner.get(f"/console/inspections/{joint.inspection.id}"))
-    assert "已提交" in page and "OK" in page
+    assert "已提交" in page and "未发现问题" in page and "符合" in page
     assert "王晓明" in page and "陈立" in page and page.count("已签名") == 2
     sha = Evidence.get().sha256
     src = f"/console/inspections/{joint.inspection.id}/photos/{sha}"
