@@ -55,6 +55,14 @@ OUTCOME_LABELS = {
     "REFUSE": _l("不配合检查，情节严重"),
     "CLOSED": _l("已关闭停业或正在组织清算"),
 }
+EXCLUSION_LABELS = {
+    "frequency_cap": _l("超过频次上限"),
+    "not_qualified": _l("无该行业检查资格"),
+    "workload_cap": _l("在办检查已达上限"),
+    "recusal_applied": _l("回避"),
+    "consecutive_inspection": _l("连续两次检查同一对象"),
+    "shortfall": _l("人员不足"),
+}
 RESULT_LABELS = {"PASS": _l("符合"), "FAIL": _l("不符合"), "NA": _l("不适用")}
 BEACON_MAX_BYTES = 16_384
 # What the page says beside a field the schema refused, in the page's language.
@@ -558,6 +566,7 @@ def record_view(code, errors=None, values=None, status: int = 200):
         names=task_progress.entity_names(sorted(set(codes))),
         inspections=task_progress.inspection_ids(task),
         by_hand=staffing.added_by_hand(task),
+        exclusion_labels=EXCLUSION_LABELS,
         leads=allows(who, Action.LEAD_TASK, task),
         candidates=staffing.candidates(task) if row.result else [],
         source=ledger.announced_source(row),

@@ -22,8 +22,6 @@ from tests.factories import (
 )
 from tests.web.pages import csrf_of, sign_in, submit
 
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-
 
 def text(response) -> str:
     return response.get_data(as_text=True)
@@ -415,3 +413,13 @@ def test_the_wizard_speaks_english_with_its_errors_beside_the_fields(client, dis
     assert "in its one spelling" in beside(text(response), "ratio_A")
     refused = submit(client, "/console/tasks/new?industry=IC", **plan(period_end=days(5)))
     assert "The period must end after it starts" in beside(text(refused), "period_end")
+
+
+def test_an_admin_plans_a_task_for_a_lead_department_it_chooses(client, district):
+    sign_in(client, make_user("admin"))
+    page = text(client.get("/console/tasks/new?industry=IC"))
+    assert 'id="lead"' in page
+    response = submit(client, "/console/tasks/new?industry=IC", **plan(lead="CT"))
+    assert response.status_code == 303, text(response)
+    assert SpotCheckTask.get().lead.code == "CT"
+    assert "CT-" in text(client.get("/console/tasks"))

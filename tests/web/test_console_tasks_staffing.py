@@ -15,8 +15,6 @@ from tests.factories import inspector_with_login, internet_cafes, make_inspector
 from tests.tablet.conftest import draw_joint_check
 from tests.web.pages import csrf_of, sign_in, submit
 
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-
 
 def text(response) -> str:
     return response.get_data(as_text=True)
@@ -49,6 +47,7 @@ def test_the_record_offers_to_staff_a_short_team_by_hand(short):
     page = text(planner.get(f"/console/tasks/{inspection.task.code}/record"))
     assert "人员不足" in page and f'id="inspector-{inspection.id}"' in page
     assert '<option value="CT0002">' in page
+    assert '人员不足 <span class="code">shortfall</span>' in page  # in the exclusions too
 
 
 def test_a_member_staffed_by_hand_is_recorded_as_such(short):

@@ -16,8 +16,6 @@ from tests.factories import PNG_1PX, make_user
 from tests.tablet.conftest import joint, op, submit_with  # noqa: F401 (the drawn joint check)
 from tests.web.pages import csrf_of, sign_in, submit
 
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-
 
 def text(response) -> str:
     return response.get_data(as_text=True)
