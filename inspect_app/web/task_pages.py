@@ -436,7 +436,9 @@ def freeze_view(code, values, errors, status: int = 200):
 @bp.get("/tasks/<code>/freeze")
 @session.signed_in(*PLANNERS)
 def task_freeze(code):
-    tasks.task_for_lead(session.actor(), code)
+    task = tasks.task_for_lead(session.actor(), code)
+    if task.status != TaskStatus.DRAFT:  # frozen already: its commitment is on the task page
+        return redirect(url_for(".task_page", code=code), 303)
     return freeze_view(code, {"kind": "drand"}, {})
 
 
@@ -481,7 +483,9 @@ def draw_view(code, values, errors, status: int = 200):
 @bp.get("/tasks/<code>/draw")
 @session.signed_in(*PLANNERS)
 def task_draw(code):
-    tasks.task_for_lead(session.actor(), code)
+    task = tasks.task_for_lead(session.actor(), code)
+    if task.status == TaskStatus.DRAWN:
+        return redirect(url_for(".task_record", code=code), 303)
     return draw_view(code, {}, {})
 
 

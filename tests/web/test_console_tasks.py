@@ -5,6 +5,7 @@ Every form is also tried with a bad value, whose error shows beside its field.""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -423,3 +424,23 @@ def test_an_admin_plans_a_task_for_a_lead_department_it_chooses(client, district
     assert response.status_code == 303, text(response)
     assert SpotCheckTask.get().lead.code == "CT"
     assert "CT-" in text(client.get("/console/tasks"))
+
+
+def test_an_edit_of_a_version_since_changed_is_refused_beside_the_form(client, district):
+    code = planned(client, district)
+    fields = plan(name="宝山区网吧联合抽查（第二稿）")
+    fields.pop("industry")
+    response = submit(client, f"/console/tasks/{code}/edit", version="7", **fields)
+    assert response.status_code in (409, 412)
+    assert beside(text(response), "name")
+    assert SpotCheckTask.get().name == plan()["name"]
+
+
+def test_a_drawn_task_sends_its_draw_page_to_the_record_and_its_freeze_page_to_the_task(
+    client, district
+):
+    code = drawn(client, district)
+    assert client.get(f"/console/tasks/{code}/draw").headers["Location"].endswith("/record")
+    assert client.get(f"/console/tasks/{code}/freeze").headers["Location"].endswith(code)
+    again = post(client, f"/console/tasks/{code}/draw", beacon=json.dumps(beacon_round(code)))
+    assert again.status_code == 409 and beside(text(again), "beacon")
