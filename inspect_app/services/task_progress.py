@@ -11,6 +11,8 @@ from inspect_app.actor import Actor
 from inspect_app.domain.inspection import InspectionStatus
 from inspect_app.errors import AppError
 from inspect_app.models import (
+    AuditEntry,
+    Draw,
     Entity,
     Inspection,
     InspectionMember,
@@ -98,3 +100,28 @@ def task_code_of(actor: Actor, inspection_id: int) -> str:
     if inspection is None:
         raise AppError("NOT_FOUND", zh="未找到该检查", en="No such inspection")
     return tasks.visible_task(actor, SpotCheckTask.get_by_id(inspection.task_id).code).code
+
+
+# A draw row without its snapshots: a district's frame is 100,000 rows of JSON, which a page that
+# shows the commitment, the seed and the teams never reads.
+LIGHT_DRAW = tuple(f for name, f in Draw._meta.fields.items() if name not in ("frame", "pool"))
+
+
+def light_draw(task: SpotCheckTask) -> Draw | None:
+    """The task's draw record without the frame and pool snapshots (None before the freeze)."""
+    return Draw.select(*LIGHT_DRAW).where(Draw.task == task).first()
+
+
+def snapshot_sizes(task: SpotCheckTask) -> tuple[int | None, int | None]:
+    """How many entities and inspectors the freeze snapshotted, as its audit entry says."""
+    entry = (
+        AuditEntry.select(AuditEntry.after)
+        .where(
+            (AuditEntry.object_type == "task")
+            & (AuditEntry.object_id == task.code)
+            & (AuditEntry.action == "task.freeze")
+        )
+        .first()
+    )
+    after = (entry.after or {}) if entry else {}
+    return after.get("frame_size"), after.get("pool_size")

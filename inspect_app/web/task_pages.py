@@ -157,8 +157,9 @@ def task_list():
 def task_view(code: str, errors: dict[str, str] | None = None, values=None, status: int = 200):
     who = session.actor()
     task = tasks.visible_task(who, code)
-    row = draws.draw_of(task) if task.status != TaskStatus.DRAFT else None
+    row = task_progress.light_draw(task) if task.status != TaskStatus.DRAFT else None
     context = {
+        "sizes": task_progress.snapshot_sizes(task) if row is not None else (None, None),
         "task": task,
         "draw": row,
         "source": ledger.announced_source(row) if row is not None else None,
@@ -468,7 +469,9 @@ def task_freeze_post(code):
 
 def draw_view(code, values, errors, status: int = 200):
     task = tasks.visible_task(session.actor(), code)
-    row = draws.draw_of(task)
+    row = task_progress.light_draw(task)
+    if row is None:
+        raise AppError("TASK_NOT_FROZEN")
     return render_template(
         "console/task_draw.html",
         task=task,
@@ -514,7 +517,10 @@ def _no_repeats(pairs):
 @session.signed_in(*PLANNERS)
 def task_draw_post(code):
     task = tasks.task_for_lead(session.actor(), code)
-    source = ledger.announced_source(draws.draw_of(task)) or {}
+    row = task_progress.light_draw(task)
+    if row is None:
+        raise AppError("TASK_NOT_FROZEN")
+    source = ledger.announced_source(row) or {}
     values = dict(request.form.items())
     field = "numbers" if source.get("kind") == "lottery" else "beacon"
     if field == "beacon":
@@ -557,8 +563,10 @@ class StaffForm(ma.Schema):
 
 def record_view(code, errors=None, values=None, status: int = 200):
     who = session.actor()
-    row = draws.visible_draw(who, code)
     task = tasks.visible_task(who, code)
+    row = task_progress.light_draw(task)
+    if row is None:
+        raise AppError("TASK_NOT_FROZEN")
     result = row.result or {}
     codes = [a["entity_id"] for a in result.get("assignments", [])]
     codes += [x["entity_id"] for x in result.get("exclusions", []) if x.get("entity_id")]

@@ -274,6 +274,7 @@ def test_freezing_shows_the_commitment_and_the_seed_source_to_announce(client, d
     row = Draw.get(Draw.task == task)
     assert row.commitment_hash in page
     assert f"第 {committed_round(code)} 轮" in page and TEST_CHAIN.info.hash in page
+    assert "检查对象 3 家，检查人员 6 名" in page
     assert f"/console/tasks/{code}/draw" in page and 'id="reason"' in page
 
 
@@ -444,3 +445,11 @@ def test_a_drawn_task_sends_its_draw_page_to_the_record_and_its_freeze_page_to_t
     assert client.get(f"/console/tasks/{code}/freeze").headers["Location"].endswith(code)
     again = post(client, f"/console/tasks/{code}/draw", beacon=json.dumps(beacon_round(code)))
     assert again.status_code == 409 and beside(text(again), "beacon")
+
+
+def test_a_draft_has_no_draw_to_run(client, district):
+    code = planned(client, district)
+    assert client.get(f"/console/tasks/{code}/draw").status_code == 409
+    response = post(client, f"/console/tasks/{code}/draw", beacon="{}")
+    assert response.status_code == 409
+    assert client.get(f"/console/tasks/{code}/record").status_code == 409
