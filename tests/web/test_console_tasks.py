@@ -453,3 +453,36 @@ def test_a_draft_has_no_draw_to_run(client, district):
     response = post(client, f"/console/tasks/{code}/draw", beacon="{}")
     assert response.status_code == 409
     assert client.get(f"/console/tasks/{code}/record").status_code == 409
+
+
+def test_the_task_list_costs_the_same_queries_for_two_tasks_as_for_six(
+    client, district, monkeypatch
+):
+    from inspect_app.db import database
+
+    counted = {"n": 0}
+    real = database.obj.execute_sql
+
+    def counting(sql, params=None, *args, **kwargs):
+        if not sql.startswith("PREPARE "):
+            counted["n"] += 1
+        return real(sql, params, *args, **kwargs)
+
+    def queries_of_the_list() -> int:
+        monkeypatch.setattr(database.obj, "execute_sql", counting)
+        counted["n"] = 0
+        assert client.get("/console/tasks").status_code == 200
+        monkeypatch.setattr(database.obj, "execute_sql", real)
+        return counted["n"]
+
+    def plan_one():
+        response = submit(client, "/console/tasks/new?industry=IC", **plan())
+        assert response.status_code == 303
+
+    sign_in(client, district["lead"])
+    for _ in range(2):
+        plan_one()
+    two = queries_of_the_list()
+    for _ in range(4):
+        plan_one()
+    assert queries_of_the_list() == two
