@@ -191,6 +191,20 @@ CATALOGUE = _kinds(
         "设备时间不可信，请校准平板时钟",
         "The device time cannot be believed; set the tablet's clock",
     ),
+    # issue 15 (console): a drawn team short of eligible inspectors, staffed by hand
+    (
+        409,
+        "NOT_A_SHORTFALL",
+        "该检查组不缺人员：只有抽取时人员不足的检查组可以人工补充",
+        "This team is not short: only a team the draw could not fill is staffed by hand",
+    ),
+    (
+        422,
+        "INSPECTOR_NOT_ELIGIBLE",
+        "该检查人员不符合条件（部门、资格、回避、在办上限或已在组内）",
+        "This inspector is not eligible (department, qualification, recusal, workload or "
+        "already on the team)",
+    ),
 )
 
 # The generic code of each HTTP status, for errors raised by Flask and flask-smorest themselves.

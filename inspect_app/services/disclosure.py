@@ -54,6 +54,11 @@ def _disclosure_as_it_stands(task: SpotCheckTask) -> Disclosure:
     return row if row is not None else Disclosure(task=task, due_on=_due_on(task))
 
 
+def disclosure_as_it_stands(task: SpotCheckTask) -> Disclosure:
+    """What a page shows of a task's disclosure (its due date, whether published); never writes."""
+    return _disclosure_as_it_stands(task)
+
+
 def _due_on(task: SpotCheckTask):
     return add_working_days(task.period_end, rules()["disclosure_working_days"], holiday_calendar())
 

@@ -15,6 +15,7 @@ from inspect_app.web import (
     public,
     session,
     tablet,
+    task_pages,  # noqa: F401
 )
 
 
