@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Flask
 
 from inspect_app.web import console, i18n, public, session
+from inspect_app.web import planner as _planner  # noqa: F401  (its pages join the console)
 
 
 def install(app: Flask) -> None:
