@@ -12,7 +12,7 @@ import pytest
 
 from inspect_app.clock import utcnow
 from inspect_app.db import database
-from inspect_app.models import Entity, RiskPoint
+from inspect_app.models import Entity, Inspection, RiskPoint, SpotCheckTask
 from inspect_app.services import complaints
 from tests.factories import (
     ADMIN,
@@ -422,4 +422,77 @@ def test_a_planner_of_another_department_reads_the_directory_as_the_api_does(cli
     assert client.get("/console/risk-points?industry=IC").status_code == 200  # not HC's: refused
     assert "未知的行业" in field_error(
         text(client.get("/console/risk-points?industry=IC")), "industry"
+    )
+
+
+# -- history by visibility; queries a page --
+
+
+def _submitted(task_code: str):
+    """One of the task's drawn inspections recorded as submitted, its outcome 未发现问题."""
+    inspection = (
+        Inspection.select().join(SpotCheckTask).where(SpotCheckTask.code == task_code).first()
+    )
+    Inspection.update(
+        status="SUBMITTED", outcome="OK", checked_on=date(2026, 12, 15), submitted_at=utcnow()
+    ).where(Inspection.id == inspection.id).execute()
+    return inspection.entity
+
+
+def test_an_entity_shows_the_results_of_tasks_i_may_see_only(client, tasks):
+    entity = _submitted(tasks["drawn"])
+    planner_of(client, "PS")  # a partner of the task
+    html = text(client.get(f"/console/entities/{entity.credit_code}"))
+    assert f'href="/console/tasks/{tasks["drawn"]}"' in html and "未发现问题" in html
+    other = client.application.test_client()
+    sign_in(other, make_user("planner", "HC"))  # no part in it: as the task API, it is hidden
+    html = text(other.get(f"/console/entities/{entity.credit_code}"))
+    assert tasks["drawn"] not in html and "没有您可查看的检查结果" in html
+
+
+@pytest.fixture
+def count_queries(monkeypatch):
+    counter = {"n": 0, "sql": []}
+    real = database.obj.execute_sql
+
+    def counting(sql, params=None, *args, **kwargs):
+        if not sql.startswith("PREPARE "):  # once per connection (PostgreSQL), not per request
+            counter["n"] += 1
+            counter["sql"].append(sql)
+        return real(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(database.obj, "execute_sql", counting)
+    return counter
+
+
+def _queries(client, counter, url: str) -> int:
+    counter["n"], counter["sql"] = 0, []
+    assert client.get(url).status_code == 200
+    return counter["n"]
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?street=BS01", "?industry=IC&grade=B", "?q=网络", "?grade=none"]
+)
+def test_a_directory_page_costs_the_same_queries_with_3_or_20_rows(client, count_queries, query):
+    planner_of(client)
+    for index in range(3):
+        make_licence(make_entity(index))
+    few = _queries(client, count_queries, f"/console/entities{query}")
+    for index in range(30):
+        make_licence(make_entity(index))
+    many = _queries(client, count_queries, f"/console/entities{query}")
+    assert many == few
+    statements = " ".join(count_queries["sql"]).upper()
+    assert "COUNT(" in statements and "LIMIT" in statements
+
+
+def test_an_entity_page_costs_the_same_queries_with_one_licence_or_three(client, count_queries):
+    planner_of(client)
+    one, three = make_entity(0), make_entity(1)
+    make_licence(one)
+    for _ in range(3):
+        make_licence(three)
+    assert _queries(client, count_queries, f"/console/entities/{one.credit_code}") == _queries(
+        client, count_queries, f"/console/entities/{three.credit_code}"
     )
