@@ -141,6 +141,17 @@ def test_the_directory_finds_by_name_credit_code_and_licence_number(client, dist
     assert rows_of(by_number) == [cafe.holder.credit_code]
 
 
+def test_a_search_takes_its_text_literally_and_latin_letters_in_any_case(client, district):
+    latin = make_entity(2, name="上海宝山KFC_餐厅有限公司")
+    planner_of(client)
+    assert rows_of(text(client.get("/console/entities?q=%25"))) == []  # a literal %
+    assert rows_of(text(client.get("/console/entities?q=C_餐"))) == [latin.credit_code]
+    assert rows_of(text(client.get("/console/entities?q=宝山_"))) == []  # _ is no wildcard
+    assert rows_of(text(client.get("/console/entities?q=kfc"))) == [latin.credit_code]
+    whole = latin.credit_code
+    assert rows_of(text(client.get(f"/console/entities?q={whole}"))) == [whole]
+
+
 def test_the_directory_filters_by_street_industry_and_grade(client, district):
     planner_of(client)
     in_bs02 = sorted(
@@ -183,6 +194,7 @@ def test_the_directory_pages_in_twenties(client):
         ("industry=ZZ", "industry", "未知的行业"),
         ("grade=E", "grade", "未知的风险等级"),
         ("q=" + "网" * 65, "q", "不超过 64 个字符"),
+        ("q=%20%20", "q", "不超过 64 个字符"),
     ],
 )
 def test_a_bad_filter_is_shown_beside_its_field(client, district, query, field, message):
@@ -323,6 +335,7 @@ def test_the_owner_edits_a_risk_point_into_a_new_version(client, restored_catalo
         ({"title": ""}, "title", "请输入名称"),
         ({"severity": "extreme"}, "severity", "请选择风险程度"),
         ({"content": "x" * 4001}, "content", "不超过 4000 个字符"),
+        ({"key_item": "maybe"}, "key_item", "此项的值无效"),
     ],
 )
 def test_a_bad_risk_point_edit_is_shown_beside_its_field(
