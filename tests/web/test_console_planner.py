@@ -100,7 +100,10 @@ def test_home_in_english(client, tasks):
     planner_of(client, "PS")
     html = text(client.get("/console/?lang=en"))
     assert "Waiting for me" in html
-    assert not re.search(r"[\u4e00-\u9fff]", chrome_without_data(html))
+    chrome = chrome_without_data(html)
+    assert not re.search(r"[\u4e00-\u9fff]", chrome), re.findall(
+        r".{80}[\u4e00-\u9fff].{40}", chrome, re.S
+    )[:3]
 
 
 # -- the entity directory --
@@ -215,7 +218,10 @@ def test_a_bad_filter_in_english(client, district):
     planner_of(client)
     html = text(client.get("/console/entities?street=XX99&lang=en"))
     assert "Unknown street" in field_error(html, "street")
-    assert not re.search(r"[\u4e00-\u9fff]", chrome_without_data(html))
+    chrome = chrome_without_data(html)
+    assert not re.search(r"[\u4e00-\u9fff]", chrome), re.findall(
+        r".{80}[\u4e00-\u9fff].{40}", chrome, re.S
+    )[:3]
 
 
 def test_htmx_gets_the_same_finder_to_swap(client, district):
@@ -388,7 +394,10 @@ def test_risk_points_in_english(client):
     planner_of(client, "CT")
     html = text(client.get("/console/risk-points?industry=IC&lang=en"))
     assert "Edit" in html
-    assert not re.search(r"[\u4e00-\u9fff]", chrome_without_data(html))
+    chrome = chrome_without_data(html)
+    assert not re.search(r"[\u4e00-\u9fff]", chrome), re.findall(
+        r".{80}[\u4e00-\u9fff].{40}", chrome, re.S
+    )[:3]
 
 
 # -- access, menu --
@@ -509,3 +518,34 @@ def test_an_entity_page_costs_the_same_queries_with_one_licence_or_three(client,
     assert _queries(client, count_queries, f"/console/entities/{one.credit_code}") == _queries(
         client, count_queries, f"/console/entities/{three.credit_code}"
     )
+
+
+def _without(html: str, *data: str) -> str:
+    for value in data:
+        html = html.replace(value, "")
+    return html
+
+
+def test_an_entity_page_in_english(client, district):
+    planner_of(client)
+    licence = district["cafes"][0]
+    html = text(client.get(f"/console/entities/{licence.holder.credit_code}?lang=en"))
+    assert "Registration" in html and "The factors of the score" in html
+    html = _without(html, licence.holder.address, licence.industry.name)
+    chrome = chrome_without_data(html)
+    assert not re.search(r"[\u4e00-\u9fff]", chrome), re.findall(
+        r".{80}[\u4e00-\u9fff].{40}", chrome, re.S
+    )[:3]
+
+
+def test_a_risk_point_form_in_english(client):
+    planner_of(client, "CT")
+    point = _point("CT")
+    html = text(client.get(f"/console/risk-points/{point.code}?lang=en"))
+    assert "Save as a new version" in html
+    data = (point.title, point.content, point.method, point.industry.name, point.department.name)
+    html = _without(html, *(b["citation"] for b in point.legal_basis), *data)
+    chrome = chrome_without_data(html)
+    assert not re.search(r"[\u4e00-\u9fff]", chrome), re.findall(
+        r".{80}[\u4e00-\u9fff].{40}", chrome, re.S
+    )[:3]
