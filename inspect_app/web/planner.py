@@ -12,8 +12,9 @@ from flask_babel import lazy_gettext as _l
 from inspect_app.access import Action, allows
 from inspect_app.api.fields import Text
 from inspect_app.clock import utcnow
+from inspect_app.domain.task import PartnerAnswer
 from inspect_app.errors import AppError
-from inspect_app.services import awaiting, catalogue_reads, directory
+from inspect_app.services import awaiting, catalogue_reads, directory, tasks
 from inspect_app.services import risk_points as points
 from inspect_app.web import forms, session
 from inspect_app.web.console import bp, menu_item
@@ -132,6 +133,28 @@ def _home_panels() -> dict[str, Any]:
         "partnership_requests": awaiting.partnership_requests(who),
         "overdue_draws": awaiting.overdue_draws(who, utcnow()),
     }
+
+
+class PartnershipForm(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE  # csrf_token
+
+    answer = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf([PartnerAnswer.ACCEPTED.value, PartnerAnswer.DECLINED.value]),
+    )
+
+
+@bp.post("/partnerships/<string:code>/<string:department>")
+@session.signed_in(*PLANNERS)
+def partnership_answer(code: str, department: str):
+    """A partner department's answer to a joint task, from the home page (then back to it)."""
+    values, errors = forms.parse(PartnershipForm(), request.form)
+    if errors:
+        raise AppError("VALIDATION_FAILED", zh="请选择同意参加或不参加", en="Accept or decline")
+    answer = PartnerAnswer(values["answer"])
+    tasks.answer_partnership(session.actor(), code, department, answer, utcnow())
+    return redirect(url_for(".home", answered=code, answer=answer.value), code=303)
 
 
 # -- the entity directory --

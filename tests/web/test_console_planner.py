@@ -14,6 +14,7 @@ from inspect_app.clock import utcnow
 from inspect_app.db import database
 from inspect_app.models import Entity, Inspection, RiskPoint, SpotCheckTask
 from inspect_app.services import complaints
+from inspect_app.services import tasks as service_tasks
 from tests.factories import (
     ADMIN,
     credit_code,
@@ -94,6 +95,72 @@ def test_a_planner_of_another_department_sees_no_overdue_draw_of_others(client, 
     monkeypatch.setattr("inspect_app.web.planner.utcnow", lambda: later)
     html = text(client.get("/console/"))
     assert tasks["frozen"] not in html and "没有逾期未抽取的任务" in html
+
+
+def _waiting(html: str) -> str:
+    return html.split('id="partners-title"')[1].split('id="overdue-title"')[0]
+
+
+def test_a_partner_accepts_a_joint_task_from_the_home_page(client, tasks):
+    planner_of(client, "PS")
+    home = text(client.get("/console/"))
+    url = f"/console/partnerships/{tasks['draft']}/PS"
+    assert (
+        f'action="{url}"' in home
+        and f'action="/console/partnerships/{tasks["draft"]}/FR"' not in home
+    )
+    token = csrf_of(home)
+    response = client.post(url, data={"csrf_token": token, "answer": "ACCEPTED"})
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/console/?answered=")
+    task = SpotCheckTask.get(SpotCheckTask.code == tasks["draft"])
+    assert service_tasks.partner_answers(task) == {"PS": "ACCEPTED", "FR": "AWAITED"}
+    after = text(client.get(response.headers["Location"]))
+    assert "已同意参加" in after and tasks["draft"] not in _waiting(after)
+
+
+def test_a_partner_may_decline(client, tasks):
+    planner_of(client, "FR")
+    token = csrf_of(text(client.get("/console/")))
+    url = f"/console/partnerships/{tasks['draft']}/FR"
+    assert client.post(url, data={"csrf_token": token, "answer": "DECLINED"}).status_code == 303
+    task = SpotCheckTask.get(SpotCheckTask.code == tasks["draft"])
+    assert service_tasks.partner_answers(task)["FR"] == "DECLINED"
+
+
+@pytest.mark.parametrize(
+    ("department", "who", "answer", "status"),
+    [
+        ("FR", "PS", "ACCEPTED", 403),  # another partner's answer
+        ("PS", "HC", "ACCEPTED", 404),  # not a department of the task: as if there were none
+        ("PS", "PS", "MAYBE", 422),  # no such answer
+    ],
+)
+def test_a_partnership_answer_that_is_not_mine_to_give_is_refused(
+    client, tasks, department, who, answer, status
+):
+    planner_of(client, who)
+    token = csrf_of(text(client.get("/console/")))
+    url = f"/console/partnerships/{tasks['draft']}/{department}"
+    response = client.post(url, data={"csrf_token": token, "answer": answer})
+    assert response.status_code == status
+    task = SpotCheckTask.get(SpotCheckTask.code == tasks["draft"])
+    assert set(service_tasks.partner_answers(task).values()) == {"AWAITED"}
+
+
+def test_a_partnership_answer_needs_the_csrf_token(client, tasks):
+    planner_of(client, "PS")
+    response = client.post(
+        f"/console/partnerships/{tasks['draft']}/PS", data={"answer": "ACCEPTED"}
+    )
+    assert response.status_code == 400
+
+
+def test_an_admin_sees_every_awaited_partner(client, tasks):
+    sign_in(client, make_user("admin"))
+    waiting = _waiting(text(client.get("/console/")))
+    for partner in ("PS", "FR"):
+        assert f'action="/console/partnerships/{tasks["draft"]}/{partner}"' in waiting
 
 
 def test_home_in_english(client, tasks):
