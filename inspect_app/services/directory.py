@@ -87,13 +87,17 @@ def _conditions(args: dict[str, Any]) -> list:
 
 
 CODE_LIKE = re.compile(r"[0-9A-Za-z-]{2,32}")
+# Six or more code characters, a digit among them: a credit code or licence number, not a name
+# (names are Chinese; their Latin words carry no run of digits that long in a code's shape).
+CODE_ONLY = re.compile(r"(?=.*[0-9])[0-9A-Za-z-]{6,32}")
 CREDIT_CODE_CHARS = 18
 HIGHEST = "Z"  # above every character of a credit code (digits and capitals, GB 32100)
 
 
 def _search(text: str):
     """Name contains `text`; a text that may be a code (Latin letters, digits, dashes) also finds
-    credit codes and licence numbers starting with it. LIKE throughout, never ILIKE: Chinese has
+    credit codes and licence numbers starting with it, and one that can only be a code (CODE_ONLY)
+    finds those alone. LIKE throughout, never ILIKE: Chinese has
     no case, and ILIKE costs five times as much on PostgreSQL (Latin letters in names are found
     as typed or in capitals). A credit code prefix is a range on its unique index (codes are
     digits and capitals of one length, so the range holds in any collation), not a scan."""
@@ -103,14 +107,16 @@ def _search(text: str):
     prefix = text.upper()
     if prefix != text:
         found = found | _like(Entity.name, "%{}%", prefix)
-    named = Entity.select(Entity.id).where(found)
     coded = Entity.select(Entity.id).where(
         Entity.credit_code.between(prefix, prefix.ljust(CREDIT_CODE_CHARS, HIGHEST))
     )
     numbered = Licence.select(Licence.holder).where(_like(Licence.number, "{}%", prefix))
+    ids = coded | numbered
+    if not CODE_ONLY.fullmatch(text):  # a short text or letters only may be part of a name
+        ids = ids | Entity.select(Entity.id).where(found)
     # One set of ids (a few, for a code): the page sorts those, rather than walking every
     # entity in credit code order looking for them.
-    return Entity.id.in_(named | coded | numbered)
+    return Entity.id.in_(ids)
 
 
 def _like(column, template: str, text: str) -> peewee.NodeList:

@@ -484,6 +484,15 @@ def test_a_licensing_user_cannot_open_an_entity_page(client, district):
     assert client.get(f"/console/entities/{code}").status_code == 403
 
 
+def test_an_admin_opens_every_planner_page(client, district):
+    sign_in(client, make_user("admin"))
+    code = district["cafes"][0].holder.credit_code
+    for url in (*PAGES, f"/console/entities/{code}", "/console/risk-points/IC-01"):
+        assert client.get(url).status_code == 200, url
+    html = text(client.get("/console/"))
+    assert 'href="/console/entities"' in html and 'href="/console/risk-points"' in html
+
+
 @pytest.mark.parametrize("url", PAGES)
 def test_a_stranger_is_sent_to_sign_in(client, url):
     response = client.get(url)
