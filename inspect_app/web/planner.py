@@ -204,6 +204,7 @@ def risk_points():
     values, errors = parse(RiskPointsQuery([i.code for i in mine]), request.args)
     chosen = values.get("industry") or (mine[0].code if mine else None)
     riskmap = points.industry_risk_map(chosen) if chosen else None
+    names = {d.code: d.name for d in catalogue_reads.departments()}
     editable = {
         point.code
         for group in (riskmap.departments if riskmap else [])
@@ -215,6 +216,8 @@ def risk_points():
         industries=mine,
         chosen=chosen,
         riskmap=riskmap,
+        department_names=names,
+        partner_names="、".join(names.get(p, p) for p in (riskmap.partners if riskmap else [])),
         editable=editable,
         values=values,
         errors=errors,
