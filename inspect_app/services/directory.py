@@ -43,7 +43,7 @@ UNGRADED = "none"  # the grade filter's value for entities without a stored grad
 class Directory(Listing):
     """The page's rows (street joined) and a count of the same entities without the join."""
 
-    counted: peewee.ModelSelect = None
+    counted: peewee.ModelSelect | None = None
 
     def count(self) -> int:
         return self.counted.count()
