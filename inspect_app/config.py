@@ -125,7 +125,7 @@ def from_environment() -> dict[str, Any]:
         ),
         "TOKEN_TTL_HOURS": int(os.environ.get("LIANJIAN_TOKEN_TTL_HOURS", 12)),
         "DEVICE_TOKEN_TTL_DAYS": int(os.environ.get("LIANJIAN_DEVICE_TOKEN_TTL_DAYS", 30)),
-        "MAP_TILES": os.environ.get("LIANJIAN_MAP_TILES", "openstreetmap"),
+        "MAP_TILES": os.environ.get("LIANJIAN_MAP_TILES", "none"),  # none: the vendored outline
         "CHECKIN_FAR_METRES": float(os.environ.get("LIANJIAN_CHECKIN_FAR_METRES", 300)),
         "EVIDENCE_DIR": os.environ.get("LIANJIAN_EVIDENCE_DIR", str(home / "evidence")),
         "EVIDENCE_MAX_BYTES": int(os.environ.get("LIANJIAN_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)),

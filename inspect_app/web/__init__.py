@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from inspect_app.web import console, i18n, public, session
+from inspect_app.web import console, i18n, map_pages, public, session  # noqa: F401 (map_pages adds routes)
 
 
 def install(app: Flask) -> None:
