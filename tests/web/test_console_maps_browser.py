@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the browser fixtures are imported from test_portal_browser)
 """The console's maps in headless Chromium against a really served app: a planner signs in, the
 entity map draws every holder on the vendored outline under its hash-only CSP (no script refused,
 no error), points at district zoom are big enough to see, and a map framed by a page of this site
@@ -33,7 +34,7 @@ def _drawn(driver) -> int:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_a_planner_sees_the_maps_in_the_console(chromium, served, tasks, tmp_path):  # noqa: F811
+def test_a_planner_sees_the_maps_in_the_console(chromium, served, tasks, tmp_path):
     screens = Path(os.environ.get("LIANJIAN_TEST_SCREENSHOTS") or tmp_path)
     screens.mkdir(parents=True, exist_ok=True)
     wait = WebDriverWait(chromium, 20)
