@@ -3,7 +3,8 @@
 // draw without trusting the server. The commitment to compare with is the one announced at
 // freeze: the ledger's, filled in, which the visitor may replace with the hash they saw
 // announced elsewhere. Labels come from the page (data-*, in the page's language).
-// After a run the section carries data-verified ("passed" / "failed") and data-ms.
+// After a run the section carries data-verified ("passed" / "failed") and data-ms (of which
+// data-fetch-ms getting the record, data-verify-ms parsing and re-deriving it).
 import { verifyText } from "../verify/verify.js";
 
 const section = document.getElementById("verify");
@@ -50,9 +51,13 @@ if (section) {
       const answer = await fetch(labels.record, { headers: { Accept: "application/json" } });
       if (!answer.ok) throw new Error(`${labels.record}: HTTP ${answer.status}`);
       const text = await answer.text();
+      const fetched = performance.now();
       const announced = form.elements.announced.value.trim() || null;
       const report = await verifyText(text, { announced });
-      show(report, performance.now() - started);
+      const done = performance.now();
+      show(report, done - started);
+      section.dataset.fetchMs = String(Math.round(fetched - started));
+      section.dataset.verifyMs = String(Math.round(done - fetched));
     } catch (error) {
       status.textContent = `${labels.failed}: ${error.message}`;
       section.dataset.verified = "failed";
