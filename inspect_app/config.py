@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+# Where `lianjian demo --serve` (and a console command, with no request) says the portal is.
+DEFAULT_PUBLIC_URL = "http://localhost:8000"
 SWAGGER_UI_VERSION = "5.35.0"
 SWAGGER_UI_URL = f"/static/swagger-ui-{SWAGGER_UI_VERSION}/"
 # Found by path, so reading the setting imports nothing of the seeds package.
@@ -125,7 +127,10 @@ def from_environment() -> dict[str, Any]:
         ),
         "TOKEN_TTL_HOURS": int(os.environ.get("LIANJIAN_TOKEN_TTL_HOURS", 12)),
         "DEVICE_TOKEN_TTL_DAYS": int(os.environ.get("LIANJIAN_DEVICE_TOKEN_TTL_DAYS", 30)),
-        "MAP_TILES": os.environ.get("LIANJIAN_MAP_TILES", "openstreetmap"),
+        "MAP_TILES": os.environ.get("LIANJIAN_MAP_TILES", "none"),  # none: the vendored outline
+        # The portal's address in the links printed on licences' QR codes; empty: the host the
+        # request came to (the CLI, with no request, uses DEFAULT_PUBLIC_URL).
+        "PUBLIC_URL": os.environ.get("LIANJIAN_PUBLIC_URL", ""),
         "CHECKIN_FAR_METRES": float(os.environ.get("LIANJIAN_CHECKIN_FAR_METRES", 300)),
         "EVIDENCE_DIR": os.environ.get("LIANJIAN_EVIDENCE_DIR", str(home / "evidence")),
         "EVIDENCE_MAX_BYTES": int(os.environ.get("LIANJIAN_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)),

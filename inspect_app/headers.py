@@ -18,7 +18,7 @@ ALWAYS = {
 NOT_A_PAGE = "default-src 'none'; frame-ancestors 'none'"
 
 
-def _tile_source(url: str) -> str:
+def tile_source(url: str) -> str:
     """A tile URL template's origin as a CSP source: a templated subdomain becomes a wildcard."""
     parts = urlsplit(url.replace("{s}", "x"))
     labels = parts.hostname.split(".")
@@ -30,7 +30,7 @@ def _tile_source(url: str) -> str:
 def content_security_policy() -> str:
     """The pages' policy. Folium's map pages and Swagger UI's page start with inline scripts, and
     folium styles inline; every script and style file is ours; images may be map tiles."""
-    tiles = sorted({_tile_source(p.url) for p in maps.PROVIDERS.values() if p.url})
+    tiles = sorted({tile_source(p.url) for p in maps.PROVIDERS.values() if p.url})
     directives = {
         "default-src": "'self'",
         "script-src": "'self' 'unsafe-inline'",

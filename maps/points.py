@@ -142,6 +142,13 @@ class Legend(MacroElement):
                     swatch.style.background = e.c;
                     row.appendChild(document.createTextNode(e.l));
                 });
+                if (data.gradient) {
+                    var bar = L.DomUtil.create('div', 'lj-gradient', box);
+                    bar.style.background = 'linear-gradient(to right,' + data.gradient.join(',') + ')';
+                    var ends = L.DomUtil.create('div', 'lj-gradient-ends', box);
+                    L.DomUtil.create('span', '', ends).textContent = data.ends[0];
+                    L.DomUtil.create('span', '', ends).textContent = data.ends[1];
+                }
                 (data.notes || []).forEach(function (text) {
                     var note = L.DomUtil.create('div', 'lj-legend-note', box);
                     note.textContent = text;
@@ -158,6 +165,8 @@ class Legend(MacroElement):
                          line-height: 18px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3); }
             .lj-legend-title { font-weight: bold; margin-bottom: 2px; }
             .lj-legend-note { color: #555; max-width: 260px; }
+            .lj-gradient { width: 160px; height: 10px; border-radius: 2px; margin-top: 2px; }
+            .lj-gradient-ends { display: flex; justify-content: space-between; width: 160px; }
             .lj-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
                          border-radius: 50%; vertical-align: middle; }
             </style>
@@ -166,9 +175,16 @@ class Legend(MacroElement):
     )
 
     def __init__(
-        self, title: str, entries: Sequence[tuple[str, str]], notes: Sequence[str] = ()
+        self,
+        title: str,
+        entries: Sequence[tuple[str, str]],
+        notes: Sequence[str] = (),
+        *,
+        gradient: Sequence[str] = (),
+        ends: tuple[str, str] = ("", ""),
     ) -> None:
-        """`entries` are (label, colour) pairs, shown in order; `notes` lines of text below."""
+        """`entries` are (label, colour) pairs, shown in order; `notes` lines of text below; a
+        `gradient` (colours, low to high) is drawn as a bar labelled with `ends`."""
         super().__init__()
         self._name = "Legend"
         self.payload = to_json(
@@ -176,6 +192,8 @@ class Legend(MacroElement):
                 "title": title,
                 "entries": [{"l": label, "c": colour} for label, colour in entries],
                 "notes": list(notes),
+                "gradient": list(gradient) or None,
+                "ends": list(ends),
             }
         )
 

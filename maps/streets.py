@@ -22,6 +22,7 @@ from maps.points import Legend
 from maps.rows import value
 from maps.style import (
     FAILURE_RAMP,
+    HEAT_GRADIENT,
     HEAT_RADIUS_PX,
     LARGEST_STREET_CIRCLE_M,
     NO_FAILURE_COLOUR,
@@ -30,6 +31,8 @@ from maps.style import (
 from maps.tiles import TileProvider, projector, tile_provider
 
 CIRCLE_FILL_OPACITY = 0.55
+HEAT_TITLE = "不合格主体热力"
+HEAT_ENDS = ("稀 sparse", "密 dense")
 
 
 def failures_by_street(
@@ -60,8 +63,9 @@ def failures_by_street(
         _street_circle(street, count, centre, largest, classes).add_to(circles)
     if failing_points is not None:
         heat = [project(value(p, "lat"), value(p, "lon")) for p in failing_points]
-        HeatMap(heat, name="不合格主体热力", radius=HEAT_RADIUS_PX).add_to(m)
+        HeatMap(heat, name=HEAT_TITLE, radius=HEAT_RADIUS_PX, gradient=HEAT_GRADIENT).add_to(m)
         folium.LayerControl(collapsed=False).add_to(m)
+        Legend(HEAT_TITLE, [], gradient=list(HEAT_GRADIENT.values()), ends=HEAT_ENDS).add_to(m)
     entries = [("0", NO_FAILURE_COLOUR)]
     entries += [
         (_range_label(lo, hi), class_colour(k, len(classes))) for k, (lo, hi) in enumerate(classes)

@@ -20,9 +20,11 @@ COORDINATE_DECIMALS = 5
 # Points keep their full radius from this zoom in (streets and buildings) and shrink by
 # POINT_SHRINK_PER_ZOOM for each level further out, down to MIN_POINT_RADIUS_PX, so a
 # district-wide view shows density and the high-risk points on top instead of a blot.
-FULL_SIZE_ZOOM = 15
-POINT_SHRINK_PER_ZOOM = 0.65
-MIN_POINT_RADIUS_PX = 1.0
+# (At 0.65 and 1 px a district view at zoom 11 showed specks nobody could see or click:
+# now a D point is still ~4 px across the whole district.)
+FULL_SIZE_ZOOM = 14
+POINT_SHRINK_PER_ZOOM = 0.85
+MIN_POINT_RADIUS_PX = 2.5
 
 
 @dataclass(frozen=True)
@@ -38,27 +40,27 @@ class PointStyle:
 
 # Risk/credit grade (风险分类): D is the highest risk and the most visible.
 GRADE_STYLES: dict[str, PointStyle] = {
-    "A": PointStyle("A 低", "#2e7d32", radius=3.5),
-    "B": PointStyle("B 一般", "#1e88e5", radius=3.5),
-    "C": PointStyle("C 较高", "#fb8c00", radius=4.5),
-    "D": PointStyle("D 高", "#d32f2f", radius=5.5),
+    "A": PointStyle("A 低", "#2e7d32", radius=4.5),
+    "B": PointStyle("B 一般", "#1e88e5", radius=4.5),
+    "C": PointStyle("C 较高", "#fb8c00", radius=5.5),
+    "D": PointStyle("D 高", "#d32f2f", radius=7.0),
 }
-UNGRADED_STYLE = PointStyle("未分类", "#9e9e9e", radius=3.0, fill_opacity=0.6)
+UNGRADED_STYLE = PointStyle("未分类", "#9e9e9e", radius=4.0, fill_opacity=0.6)
 
 # A task's draw (抽取结果): who was picked and whether the team could be staffed.
 DRAW_STYLES: dict[str, PointStyle] = {
-    "unpicked": PointStyle("未抽中", "#9e9e9e", radius=2.5, fill_opacity=0.4, weight=0.5),
-    "picked": PointStyle("已抽中", "#3949ab", radius=6.0, fill_opacity=0.9),
+    "unpicked": PointStyle("未抽中", "#9e9e9e", radius=3.5, fill_opacity=0.4, weight=0.5),
+    "picked": PointStyle("已抽中", "#3949ab", radius=7.0, fill_opacity=0.9),
     "shortfall": PointStyle(
-        "已抽中·检查人员不足", "#d32f2f", radius=7.0, fill_opacity=0.9, weight=2.5
+        "已抽中·检查人员不足", "#d32f2f", radius=8.0, fill_opacity=0.9, weight=2.5
     ),
 }
 
 # A task's progress (检查进度).
 PROGRESS_STYLES: dict[str, PointStyle] = {
-    "todo": PointStyle("待检查", "#1e88e5", radius=5.0),
-    "checked": PointStyle("已检查", "#2e7d32", radius=4.0, fill_opacity=0.6),
-    "overdue": PointStyle("已逾期", "#d32f2f", radius=6.0, fill_opacity=0.9, weight=2.0),
+    "todo": PointStyle("待检查", "#1e88e5", radius=6.5),
+    "checked": PointStyle("已检查", "#2e7d32", radius=5.5, fill_opacity=0.6),
+    "overdue": PointStyle("已逾期", "#d32f2f", radius=7.5, fill_opacity=0.9, weight=2.0),
 }
 
 # Failures by street: proportional circles (area ∝ count) on a sequential colour ramp.
@@ -67,3 +69,5 @@ NO_FAILURE_COLOUR = "#bdbdbd"
 LARGEST_STREET_CIRCLE_M = 2500.0
 SMALLEST_STREET_CIRCLE_M = 250.0
 HEAT_RADIUS_PX = 14
+# The heat layer's colours from sparse to dense (Leaflet.heat's gradient), for it and its legend.
+HEAT_GRADIENT = {0.4: "#0000ff", 0.6: "#00ffff", 0.7: "#00ff00", 0.8: "#ffff00", 1.0: "#ff0000"}

@@ -67,16 +67,33 @@ ALIASES = {"osm": "openstreetmap", "gaode": "autonavi", "amap": "autonavi", "高
            "腾讯": "tencent", "qq": "tencent", "blank": "none"}  # fmt: skip
 
 
+DISTRICT_TILES = "district"
+DISTRICT_ATTRIBUTION = "区级瓦片服务 (district tile server)"
+
+
 def tile_provider(spec: str | TileProvider) -> TileProvider:
-    """The provider named `spec` (case-insensitive, aliases allowed), or `spec` itself."""
+    """The provider named `spec` (case-insensitive, aliases allowed), or `spec` itself.
+
+    A URL template (``http(s)://…{z}/{x}/{y}…``) is the district's own tile server, taken to be
+    WGS-84 like our data."""
     if isinstance(spec, TileProvider):
         return spec
+    if is_tile_url(spec):
+        return TileProvider(DISTRICT_TILES, spec.strip(), DISTRICT_ATTRIBUTION)
     key = spec.strip().lower()
     key = ALIASES.get(key, key)
     if key not in PROVIDERS:
         known = ", ".join(sorted(PROVIDERS))
         raise ValueError(f"unknown tile provider {spec!r}; known: {known}")
     return PROVIDERS[key]
+
+
+def is_tile_url(spec: str) -> bool:
+    """True for a Leaflet tile URL template with its {z}, {x} and {y}."""
+    text = spec.strip()
+    return text.startswith(("http://", "https://")) and all(
+        part in text for part in ("{z}", "{x}", "{y}")
+    )
 
 
 def projector(provider: TileProvider) -> Callable[[float, float], tuple[float, float]]:

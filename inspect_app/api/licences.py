@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import marshmallow as ma
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 from marshmallow import validate
 
@@ -145,7 +145,10 @@ class LicenceSchema(LicenceSummarySchema):
 
 class QrSchema(ma.Schema):
     number = ma.fields.String()
-    payload = ma.fields.String()
+    payload = ma.fields.String(metadata={"description": "the signed text (verifiable offline)"})
+    url = ma.fields.String(
+        metadata={"description": "what the printed QR code holds: the verification page's link"}
+    )
 
 
 class LicenceFilterSchema(Strict):
@@ -213,7 +216,7 @@ class LicenceQr(MethodView):
     @blp.response(200, QrSchema)
     def get(self, number):
         """The licence's signed QR text (what is printed on the certificate)."""
-        return licence_codes.qr_for_number(number, _keys())
+        return licence_codes.qr_for_number(number, _keys(), public_url())
 
 
 @blp.route("/<string:number>/qr.png")
@@ -222,7 +225,13 @@ class LicenceQrPng(MethodView):
     @blp.response(200, {"type": "string", "format": "binary"}, content_type="image/png")
     def get(self, number):
         """The QR code as a PNG image."""
-        return Response(licence_codes.qr_png_for_number(number, _keys()), mimetype="image/png")
+        png = licence_codes.qr_png_for_number(number, _keys(), public_url())
+        return Response(png, mimetype="image/png")
+
+
+def public_url() -> str:
+    """The portal's address for links printed on licences: LIANJIAN_PUBLIC_URL, else this host."""
+    return current_app.config.get("PUBLIC_URL") or request.host_url
 
 
 def _keys() -> Path:

@@ -19,7 +19,7 @@ from inspect_app.api.draw_schemas import (
 )
 from inspect_app.api.fields import Day
 from inspect_app.clock import local, utcnow
-from inspect_app.domain.licence_qr import MAX_TEXT_CHARS
+from inspect_app.domain.licence_qr import MAX_SCAN_CHARS
 from inspect_app.domain.task import LedgerState
 from inspect_app.services import disclosure, ledger, licence_codes
 
@@ -30,7 +30,7 @@ blp = Blueprint(
 
 class VerifyArgs(ma.Schema):
     payload = ma.fields.String(
-        required=True, validate=ma.validate.Length(min=1, max=MAX_TEXT_CHARS)
+        required=True, validate=ma.validate.Length(min=1, max=MAX_SCAN_CHARS)
     )
 
 

@@ -15,6 +15,7 @@ from inspect_app.api.base import Blueprint
 from inspect_app.api.fields import Moment, Strict, Text, integer
 from inspect_app.auth import current_actor, require
 from inspect_app.clock import utcnow
+from inspect_app.domain.licence_qr import MAX_SCAN_CHARS
 from inspect_app.errors import AppError
 from inspect_app.schemas.tablet import InspectionSchema, SyncPageSchema
 from inspect_app.services import fieldwork, idempotency, inspections, tablet_writes
@@ -86,7 +87,9 @@ class PartVersioned(Operation):
 
 
 class CheckInSchema(PartVersioned):
-    qr_payload = ma.fields.String(required=True, validate=validate.Length(min=1, max=4296))
+    qr_payload = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=MAX_SCAN_CHARS)
+    )
     lat = ma.fields.Float(required=True, allow_nan=False, validate=validate.Range(-90, 90))
     lon = ma.fields.Float(required=True, allow_nan=False, validate=validate.Range(-180, 180))
 

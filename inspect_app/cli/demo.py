@@ -23,6 +23,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from werkzeug.serving import make_server
 
 import maps
 from inspect_app import audit, config, migrate
@@ -41,8 +42,8 @@ from inspect_app.domain import signing_keys
 from inspect_app.domain.inspection import InspectionStatus
 from inspect_app.domain.lifecycle import Status
 from inspect_app.domain.task import PartnerAnswer
-from inspect_app.models import Draw, Entity, Inspection, Licence, User
-from inspect_app.services import disclosure, draws, map_rows, seeding, tasks
+from inspect_app.models import Department, Draw, Entity, Inspection, Inspector, Licence, User
+from inspect_app.services import disclosure, draws, map_rows, people, seeding, tasks
 from inspect_app.services.fieldwork import FieldSettings
 from scheduler.beacon import TestChain
 from scheduler.beacon import first_round_at_or_after as _first_round
@@ -85,11 +86,18 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 )
 @click.option("--seed", "seed_value", type=int, default=2021, show_default=True)
 @click.option("--verbose", is_flag=True, help="also show the log on stderr (always in demo.log)")
-def demo_command(entities: int, seed_value: int, verbose: bool) -> None:
+@click.option("--serve", is_flag=True, help="then serve the console and portal on the demo's data")
+@click.option("--host", default="127.0.0.1", show_default=True, help="with --serve")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def demo_command(
+    entities: int, seed_value: int, verbose: bool, serve: bool, host: str, port: int
+) -> None:
     """Run the whole loop: registry, draw, inspections, feedback, licensing, publication, redraw, maps.
 
     Each run is a fresh instance in a new folder under the instance folder's demos/ (on
-    DATABASE_URL, when set, only if that database is empty)."""
+    DATABASE_URL, when set, only if that database is empty). It ends with one-time passwords
+    for a demo planner, clerk, admin and inspector; with --serve it then serves the app on the
+    demo's data until Ctrl-C."""
     started = time.monotonic()
     home = _new_folder(config.instance_dir() / "demos")
     _log_to(home / "demo.log", verbose)
@@ -104,6 +112,10 @@ def demo_command(entities: int, seed_value: int, verbose: bool) -> None:
     with app.app_context(), _demo_chain(home):
         _refuse_a_used_database(app.config["DATABASE_URL"], home)
         _run(app.config, home, entities, seed_value, started)
+        with database.connection_context():
+            _console_users(home, f"http://{host}:{port}", serve)
+    if serve:
+        _serve(app, host, port)
 
 
 _CHAIN: list[TestChain] = []
@@ -328,15 +340,73 @@ def _summary(first, second, before, outcomes, chain, home: Path, written, second
     click.echo(f"地图 maps: {', '.join(str(p) for p in written)}")
     click.echo(f"文件 files: {home} (database, signing keys, evidence, maps)")
     click.echo(
-        f"下一步 next: `LIANJIAN_HOME={home} lianjian serve`; sign in as CT-user-01 (planner) "
-        f"or ASC-user-01 (licensing) with the staff password kept in {home / STAFF_PASSWORD_FILE}"
-    )
-    click.echo(
-        "平板 tablet app: http://127.0.0.1:8000/tablet/ (after serve) for an inspector of the second "
-        "draw with an account: `lianjian users create u-<code> --role inspector --department <dept>"
-        " --name <name>`, `lianjian users link u-<code> <code>` (docs/tablet-app.md)"
+        f"其他职员 other staff: CT-user-01 (planner), ASC-user-01 (licensing) … with the staff "
+        f"password kept in {home / STAFF_PASSWORD_FILE}"
     )
     click.echo(f"用时 took {seconds:.1f} s")
+
+
+# The newcomer's accounts (issue 15): one per role, each with a one-time password, so the first
+# sign-in asks for a password of their own. (username, role, department, label)
+DEMO_USERS = (
+    ("demo-planner", "planner", "CT", "计划人员 planner, 区文化旅游局"),
+    ("demo-clerk", "licensing", "ASC", "许可审批 licensing clerk"),
+    ("demo-admin", "admin", None, "系统管理员 admin"),
+    ("demo-inspector", "inspector", "CT", "检查人员 inspector (tablet app)"),
+)
+
+
+def _console_users(home: Path, url: str, serving: bool) -> None:
+    """Create the demo's four accounts and tell how to open the console on the demo's data."""
+    now = utcnow()
+    admin = actor_for(User.get((User.role == "admin") & User.active))
+    made = []
+    for username, role, department, label in DEMO_USERS:
+        data = {"username": username, "name": "演示用户", "role": role, "department": department}
+        created = people.create_user(admin, data, now)
+        if role == "inspector":
+            _link_to_an_inspector(admin, created.user, department, now)
+        made.append((username, label, created.temporary_password))
+    click.echo("\n⑪ 管理端 the console")
+    if serving:
+        click.echo(f"   打开 open {url}/console/ (门户 portal: {url}/) — serving until Ctrl-C")
+    else:
+        click.echo(
+            f"   打开 open {url}/console/ after `lianjian demo --serve` (a new demo, served), or "
+            f"serve this one: `LIANJIAN_HOME={home} lianjian serve`"
+        )
+    click.echo("   一次性密码 one-time passwords (the first sign-in asks for a new one):")
+    for username, label, password in made:
+        click.echo(f"   {username:<16}{password}   {label}")
+    click.echo(
+        f"   平板 tablet app: {url}/tablet/ — demo-inspector sets a password at {url}/console/password"
+        " first, then signs in on the tablet (docs/tablet-app.md)"
+    )
+
+
+def _link_to_an_inspector(admin, user: User, department: str, now) -> None:
+    inspector = (
+        Inspector.select()
+        .join(Department)
+        .where((Department.code == department) & Inspector.user.is_null())
+        .order_by(Inspector.code)
+        .first()
+    )
+    if inspector is not None:
+        people.link_inspector(admin, user.id, inspector.code, user.version, now)
+
+
+def _serve(app, host: str, port: int) -> None:
+    """The demo's app on a threaded development server, until Ctrl-C."""
+    server = make_server(host, port, app, threaded=True)
+    click.echo(f"   serving http://{host}:{server.server_port}/ (Ctrl-C stops)", nl=True)
+    try:
+        server.serve_forever()  # werkzeug's returns on Ctrl-C
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    click.echo("\n   stopped")
 
 
 def _cancelled() -> set[str]:

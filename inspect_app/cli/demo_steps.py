@@ -19,6 +19,7 @@ from rq import Queue, SimpleWorker
 from inspect_app import outbox
 from inspect_app.auth import actor_for
 from inspect_app.cli.base import system_actor
+from inspect_app.config import DEFAULT_PUBLIC_URL
 from inspect_app.db import database
 from inspect_app.domain.inspection import (
     NO_ACCESS,
@@ -112,7 +113,8 @@ def _record(inspection, members, points, outcome, now, settings, rng) -> None:
             .order_by(Licence.issued_at.desc())
             .first()
         )
-        qr = licence_codes.qr_text(licence, settings.keys_dir)
+        # what the inspector's camera reads off the certificate: the link holding the signed text
+        qr = licence_codes.qr_link(licence, settings.keys_dir, DEFAULT_PUBLIC_URL)
         inspection = fieldwork.check_in(
             lead,
             inspection,

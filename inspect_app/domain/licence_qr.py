@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal, NamedTuple
+from urllib.parse import parse_qs, quote, urlsplit
 
 import segno
 from cryptography.exceptions import InvalidSignature
@@ -34,6 +35,12 @@ SEPARATOR = "."
 SIGNATURE_BYTES = 64  # Ed25519
 # No QR symbol holds more (version 40, level L, alphanumeric): longer text is not ours.
 MAX_TEXT_CHARS = 4296
+# The printed code is a link to the portal's verification page carrying the signed text (so a
+# phone's camera opens the answer); the text inside stays checkable offline (docs/licence-qr.md §1).
+VERIFY_PATH = "/licences/verify"
+PAYLOAD_PARAMETER = "payload"
+# A scan may be the link: the signed text plus a base URL of reasonable length.
+MAX_SCAN_CHARS = MAX_TEXT_CHARS + 512
 QR_ERROR_LEVEL = "m"
 QR_SCALE = 4
 
@@ -161,15 +168,31 @@ def encode_payload(payload: LicencePayload, private_key: Ed25519PrivateKey) -> s
     return SEPARATOR.join((VERSION, body, _b32encode(signature)))
 
 
+def verification_url(text: str, base_url: str) -> str:
+    """The link a printed licence's QR code holds: the portal's verification page with the text."""
+    query = quote(text, safe="")
+    return f"{base_url.rstrip('/')}{VERIFY_PATH}?{PAYLOAD_PARAMETER}={query}"
+
+
+def scanned_text(scan: object) -> object:
+    """The signed text inside a scan: the link's `payload` parameter, or the scan itself when it
+    is the bare text (codes printed before the link, or typed in)."""
+    if not isinstance(scan, str) or "://" not in scan[:16] or len(scan) > MAX_SCAN_CHARS:
+        return scan
+    values = parse_qs(urlsplit(scan.strip()).query).get(PAYLOAD_PARAMETER, [])
+    return values[0] if len(values) == 1 else scan
+
+
 def verify_payload(text: object, keys: PublicKeyLike | Mapping[str, PublicKeyLike]) -> Verification:
-    """Check a scanned QR text against one public key (or a key ring after rotations).
+    """Check a scanned QR text (bare, or the link holding it) against one public key (or a key
+    ring after rotations).
 
     Never raises on the text, whatever it is; a bad key argument is a configuration
     error and does raise. Cancellation and expiry are the caller's business
     (registry and today's date; see `validity_status`).
     """
     ring = public_keys(keys)
-    parts = _split(text)
+    parts = _split(scanned_text(text))
     if isinstance(parts, Reason):
         return Verification("malformed", reason=parts)
     body, body_bytes, signature = parts

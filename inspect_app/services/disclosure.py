@@ -199,7 +199,10 @@ def verify_public_draw(code: str, now: datetime) -> dict[str, Any]:
 def public_record(task: SpotCheckTask) -> dict[str, Any]:
     """What the public sees: the plan, the commitment, the seed and the result's hash; once
     published, the picks with teams by department (not by person) and each entity's result."""
-    row = Draw.get_or_none(Draw.task == task)
+    # Not the frame and pool snapshots: on a whole district they are megabytes of JSON to parse on
+    # every view of the page, and the record's public view shows neither.
+    columns = [f for f in Draw._meta.sorted_fields if f.name not in ("frame", "pool")]
+    row = Draw.select(*columns).where(Draw.task == task).first()
     disclosure = _disclosure_as_it_stands(task) if task.status in HAS_RESULTS else None
     published = bool(disclosure and disclosure.published_at)
     plan = tasks.task_snapshot(task)

@@ -44,20 +44,27 @@ def qr_text(licence: Licence, keys_dir: Path) -> str:
     )
 
 
+def qr_link(licence: Licence, keys_dir: Path, public_url: str) -> str:
+    """What the printed QR code holds: the portal's verification page for the signed text."""
+    return licence_qr.verification_url(qr_text(licence, keys_dir), public_url)
+
+
 @dataclass(frozen=True)
 class LicenceQr:
     number: str
     payload: str
+    url: str
 
 
-def qr_for_number(number: str, keys_dir: Path) -> LicenceQr:
-    """The signed QR text of a licence, by number."""
-    return LicenceQr(number, qr_text(get_licence(number), keys_dir))
+def qr_for_number(number: str, keys_dir: Path, public_url: str) -> LicenceQr:
+    """The signed QR text of a licence, by number, and the link its printed code holds."""
+    text = qr_text(get_licence(number), keys_dir)
+    return LicenceQr(number, text, licence_qr.verification_url(text, public_url))
 
 
-def qr_png_for_number(number: str, keys_dir: Path) -> bytes:
-    """The licence's QR code as a PNG image."""
-    return licence_qr.qr_png(qr_text(get_licence(number), keys_dir))
+def qr_png_for_number(number: str, keys_dir: Path, public_url: str) -> bytes:
+    """The licence's QR code as a PNG image: the link to its verification page."""
+    return licence_qr.qr_png(qr_link(get_licence(number), keys_dir, public_url))
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,9 @@ def public_keys(keys_dir: Path) -> PublicKeys:
 
 
 def answer_scan(text: str, keys_dir: Path, today: date) -> dict[str, Any]:
-    """genuine / tampered / malformed / unknown / cancelled / revoked / suspended / expired / superseded."""
+    """genuine / tampered / malformed / unknown / cancelled / revoked / suspended / expired / superseded.
+
+    `text` is what was scanned: the link a printed code holds, or the bare signed text."""
     verification = licence_qr.verify_payload(text, signing_keys.load_public_keys(keys_dir))
     if verification.status != "genuine":
         return _answer(

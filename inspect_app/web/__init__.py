@@ -12,6 +12,7 @@ from inspect_app.web import (
     console,
     i18n,
     licensing_pages,  # noqa: F401
+    map_pages,  # noqa: F401
     planner,  # noqa: F401
     public,
     session,

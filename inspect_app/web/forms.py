@@ -9,7 +9,7 @@ import marshmallow as ma
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from inspect_app.domain.licence_qr import MAX_TEXT_CHARS
+from inspect_app.domain.licence_qr import MAX_SCAN_CHARS
 from inspect_app.domain.task import LedgerState
 from inspect_app.errors import AppError
 from inspect_app.services import ledger
@@ -26,7 +26,7 @@ STATE_LABELS = {
 FIELD_ERRORS = {
     "state": _l("未知的状态，请从列表中选择。"),
     "page": _l("页码须为正整数。"),
-    "payload": _l("请粘贴许可证二维码的内容（不超过 %(n)s 个字符）。", n=MAX_TEXT_CHARS),
+    "payload": _l("请粘贴许可证二维码的内容（不超过 %(n)s 个字符）。", n=MAX_SCAN_CHARS),
     "username": _l("请输入用户名（不超过 32 个字符）。"),
     "password": _l("请输入密码。"),
     "new_password": _l("请输入新密码。"),
@@ -54,7 +54,7 @@ class VerifyQuery(ma.Schema):
         unknown = ma.EXCLUDE
 
     payload = ma.fields.String(
-        required=True, validate=ma.validate.Length(min=1, max=MAX_TEXT_CHARS)
+        required=True, validate=ma.validate.Length(min=1, max=MAX_SCAN_CHARS)
     )
 
 

@@ -6,6 +6,7 @@ import base64
 
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from inspect_app.domain.licence_qr import qr_png
 from tests.factories import if_match, login, make_licence
 
 
@@ -91,3 +92,30 @@ def test_qr_png_is_an_image(client):
     assert response.status_code == 200
     assert response.mimetype == "image/png"
     assert response.data.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_the_printed_code_is_a_link_to_the_portals_verification_page(app, client):
+    licence = make_licence()
+    headers = login("licensing", "ASC")
+    answer = client.get(f"/api/v1/licences/{licence.number}/qr", headers=headers).get_json()
+    assert answer["url"] == f"http://localhost/licences/verify?payload={answer['payload']}"
+    app.config["PUBLIC_URL"] = "https://www.shbsq.gov.cn/"
+    answer = client.get(f"/api/v1/licences/{licence.number}/qr", headers=headers).get_json()
+    assert answer["url"].startswith("https://www.shbsq.gov.cn/licences/verify?payload=LJ1.")
+    page = client.get(answer["url"].removeprefix("https://www.shbsq.gov.cn"))
+    assert page.status_code == 200 and "真实有效" in page.get_data(as_text=True)
+
+
+def test_the_link_scanned_whole_verifies_as_the_bare_text_does(client):
+    licence = make_licence()
+    headers = login("licensing", "ASC")
+    url = client.get(f"/api/v1/licences/{licence.number}/qr", headers=headers).get_json()["url"]
+    assert _verify(client, url).get_json()["status"] == "genuine"
+
+
+def test_the_png_is_the_links_code(client):
+    licence = make_licence()
+    headers = login("licensing", "ASC")
+    url = client.get(f"/api/v1/licences/{licence.number}/qr", headers=headers).get_json()["url"]
+    png = client.get(f"/api/v1/licences/{licence.number}/qr.png", headers=headers).data
+    assert png == qr_png(url)

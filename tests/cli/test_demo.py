@@ -103,3 +103,18 @@ def test_a_demo_on_a_database_that_holds_data_refuses_and_says_how_to_start_over
     [line] = result.stderr.strip().splitlines()
     assert "已有数据" in line and "empty database" in line and "unset it" in line
     assert not any((other / "demos").iterdir())
+
+
+@pytest.mark.slow  # the whole loop, in a process of its own
+def test_the_demo_ends_with_the_console_and_a_one_time_password_per_role(two_demos):
+    _, first, second = two_demos
+    assert "http://127.0.0.1:8000/console/" in first.stdout
+    assert "http://127.0.0.1:8000/tablet/" in first.stdout  # the inspectors' app (issue 16)
+    assert "lianjian demo --serve" in first.stdout
+    passwords = {}
+    for user in ("demo-planner", "demo-clerk", "demo-admin", "demo-inspector"):
+        (line,) = [x for x in first.stdout.splitlines() if x.strip().startswith(user + " ")]
+        passwords[user] = line.split()[1]
+        assert len(passwords[user]) >= 12
+        assert passwords[user] not in second.stdout  # made afresh for each demo
+    assert len(set(passwords.values())) == 4

@@ -32,6 +32,7 @@ from inspect_app.domain.licence_qr import (
     qr_png,
     utc_stamp,
     validity_status,
+    verification_url,
     verify_payload,
 )
 from inspect_app.domain.signing_keys import (
@@ -479,3 +480,27 @@ def test_qr_png_is_a_valid_png_of_the_symbol(genuine_text: str) -> None:
     row_bytes = (width * samples * depth + 7) // 8
     assert interlace == 0
     assert len(pixels) == height * (1 + row_bytes)  # one filter byte per row
+
+
+def test_the_link_a_printed_code_holds_verifies_offline_like_the_bare_text(
+    genuine_text: str, public_pem: bytes
+) -> None:
+    link = verification_url(genuine_text, "https://www.shbsq.gov.cn/lianjian/")
+    assert link == f"https://www.shbsq.gov.cn/lianjian/licences/verify?payload={genuine_text}"
+    assert verify_payload(link, public_pem).status == "genuine"
+    assert verify_payload(genuine_text, public_pem).status == "genuine"
+
+
+def test_a_link_without_exactly_one_payload_is_malformed(
+    genuine_text: str, public_pem: bytes
+) -> None:
+    base = "http://localhost:8000/licences/verify"
+    for link in (base, f"{base}?payload={genuine_text}&payload={genuine_text}", f"{base}?x=1"):
+        assert verify_payload(link, public_pem).status == "malformed", link
+
+
+def test_documented_snippet_reads_the_link_too(genuine_text: str, public_pem: bytes) -> None:
+    claims = _documented_reader()(
+        verification_url(genuine_text, "http://localhost:8000"), public_pem
+    )
+    assert claims["n"] == "BS-IC-2021-000123"

@@ -262,8 +262,9 @@ def test_each_entity_is_one_row_of_the_embedded_array_not_a_marker():
 def test_street_and_industry_names_are_written_once_however_many_entities():
     rows = [entity(n, street="BS04", industry="IC") for n in range(60)]
     html = render_html(entities_map(rows, tiles="none", labels=LABELS))
-    assert html.count("罗店镇") == 1
-    assert html.count("互联网上网服务营业场所") == 1
+    data = json.dumps(payload(html), ensure_ascii=False)  # the base outline names towns too
+    assert data.count("罗店镇") == 1
+    assert data.count("互联网上网服务营业场所") == 1
 
 
 def test_coordinates_are_rounded_to_about_a_metre():
@@ -462,3 +463,28 @@ def test_the_legend_counts_each_grade_and_says_why_entities_are_unclassified():
 def test_a_map_with_every_entity_graded_has_no_unclassified_note():
     data = legend(render_html(entities_map([entity(n) for n in range(4)], tiles="none")))
     assert data["notes"] == [] and data["entries"][-1]["l"] == "未分类 0"
+
+
+def test_the_heat_layer_has_a_legend_from_sparse_to_dense():
+    streets = [{"code": "BS04", "name": "罗店镇", "lat": 31.418, "lon": 121.338}]
+    html = render_html(
+        failures_by_street(streets, {"BS04": 3}, failing_points=[{"lat": 31.42, "lon": 121.34}])
+    )
+    assert '"title":"不合格主体热力"' in html and '"gradient":["#0000ff"' in html
+    assert "稀 sparse" in html and "密 dense" in html
+
+
+def test_a_url_template_is_the_districts_own_wgs84_tile_server():
+    provider = tile_provider("https://tiles.bsq.sh.gov.cn/{z}/{x}/{y}.png")
+    assert provider.url == "https://tiles.bsq.sh.gov.cn/{z}/{x}/{y}.png"
+    assert not provider.shifts_coordinates
+    with pytest.raises(ValueError):
+        tile_provider("https://tiles.bsq.sh.gov.cn/no-placeholders.png")
+
+
+def test_every_map_has_its_title_on_the_map_and_a_blank_one_the_approximate_outline():
+    html = render_html(entities_map([entity(1)], tiles="none", title="宝山区网吧分布"))
+    assert '{"title":"宝山区网吧分布"' in html
+    assert "非官方行政区划边界" in html and "淞南镇" in html
+    with_tiles = render_html(entities_map([entity(1)], tiles="openstreetmap"))
+    assert "非官方行政区划边界" not in with_tiles and '"title":"宝山区一业一证' in with_tiles
