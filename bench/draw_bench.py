@@ -188,6 +188,8 @@ def main() -> None:
     print(f"{'END TO END (read included)':<30}{total:>10.2f}{total / base:>12.2f}")
     verdict = "met" if total / base <= 1.5 else "NOT met"
     print(f"\ntarget: end to end <= 1.5x the bare read -> {verdict} ({total / base:.2f}x)")
+    load = " / ".join(f"{n:.2f}" for n in os.getloadavg())
+    print(f"load average at the end (1 / 5 / 15 min): {load} on {os.cpu_count()} cores")
     db.close()
 
 
