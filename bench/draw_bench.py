@@ -21,6 +21,7 @@ import argparse
 import gc
 import os
 import random
+import shutil
 import tempfile
 import time
 import tracemalloc
@@ -195,6 +196,7 @@ def main() -> None:
     load = " / ".join(f"{n:.2f}" for n in os.getloadavg())
     print(f"load average at the end (1 / 5 / 15 min): {load} on {os.cpu_count()} cores")
     db.close()
+    shutil.rmtree(folder)  # the SQLite file of the frame: ~65 MB a run
 
 
 if __name__ == "__main__":
