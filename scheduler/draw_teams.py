@@ -72,52 +72,73 @@ class TeamFormer:
         """Staff one entity: lead slots, then one member per partner department."""
         blocked_recusal = self._recused.get(entity_id, _NONE)
         blocked_last = last_inspectors  # a handful at most: a tuple is as fast as a set
-        stream = TeamStream(self._mac, entity_id)
+        below = (stream := TeamStream(self._mac, entity_id)).below
+        available = self._available
         team, short = [], False
         for department, needed in self._slots:
+            candidates = available[department]
+            if not candidates:  # an exhausted department: nothing to walk, nothing to hash
+                self._report_shortfall(entity_id, department, needed, 0, 0)
+                team.append((department, ()))
+                short = True
+                continue
+            first = below(len(candidates))
+            inspector_id = candidates[first]
+            if needed == 1 and not (
+                inspector_id in blocked_recusal or inspector_id in blocked_last
+            ):
+                team.append((department, (inspector_id,)))  # the common walk: one step staffs
+                continue
             chosen = self._walk(
-                stream, entity_id, department, needed, blocked_recusal, blocked_last
+                stream, first, entity_id, department, needed, blocked_recusal, blocked_last
             )
             team.append((department, chosen))
             short = short or len(chosen) < needed
+        workload, cap = self._workload, self._cap
         for _, chosen in team:
-            self._count_assignments(entity_id, chosen)
+            for inspector_id in chosen:
+                workload[inspector_id] += 1
+                if workload[inspector_id] >= cap:
+                    self._reach_cap(entity_id, inspector_id)
         return Assignment(sequence, entity_id, grade, tuple(team), short)
 
     def _walk(
         self,
         stream: TeamStream,
+        position: int,
         entity_id: str,
         department: str,
         needed: int,
         blocked_recusal: frozenset[str] | set[str],
         blocked_last: Collection[str],
     ) -> tuple[str, ...]:
+        """The department's walk from its first position (drawn by form) on."""
         candidates = self._available[department]
-        if not candidates:  # an exhausted department: nothing to walk, nothing to hash
-            self._report_shortfall(entity_id, department, needed, 0, 0)
-            return ()
         moved: dict[int, int] = {}  # sparse Fisher–Yates: position -> index it now holds
         get = moved.get
         below = stream.below
         chosen: list[str] = []
         remaining = len(candidates)
         missing = needed
-        while missing and remaining:
-            position = below(remaining)
+        while True:
             index = get(position, position)
             remaining -= 1
             moved[position] = get(remaining, remaining)
             inspector_id = candidates[index]
             if inspector_id in blocked_recusal:  # the published order: recusal first
-                reason = Reason.RECUSAL_APPLIED
+                self.exclusions.append(
+                    Exclusion(Reason.RECUSAL_APPLIED, entity_id, inspector_id, department)
+                )
             elif inspector_id in blocked_last:
-                reason = Reason.CONSECUTIVE_INSPECTION
+                self.exclusions.append(
+                    Exclusion(Reason.CONSECUTIVE_INSPECTION, entity_id, inspector_id, department)
+                )
             else:
                 chosen.append(inspector_id)
                 missing -= 1
-                continue
-            self.exclusions.append(Exclusion(reason, entity_id, inspector_id, department))
+            if not (missing and remaining):
+                break
+            position = below(remaining)
         if missing:
             self._report_shortfall(entity_id, department, needed, len(chosen), len(candidates))
         return tuple(chosen)
@@ -136,15 +157,12 @@ class TeamFormer:
         )
         self.exclusions.append(Exclusion(Reason.SHORTFALL, entity_id, None, department, detail))
 
-    def _count_assignments(self, entity_id: str, chosen: tuple[str, ...]) -> None:
-        for inspector_id in chosen:
-            self._workload[inspector_id] += 1
-            if self._workload[inspector_id] < self._cap:
-                continue
-            department = self._department_of[inspector_id]
-            available = self._available[department]
-            del available[bisect.bisect_left(available, inspector_id)]
-            self.exclusions.append(Exclusion(
-                Reason.WORKLOAD_CAP, entity_id, inspector_id, department,
-                (("workload", self._workload[inspector_id]),),
-            ))  # fmt: skip
+    def _reach_cap(self, entity_id: str, inspector_id: str) -> None:
+        """The assignment just counted filled the inspector's workload: no more walks reach it."""
+        department = self._department_of[inspector_id]
+        available = self._available[department]
+        del available[bisect.bisect_left(available, inspector_id)]
+        self.exclusions.append(Exclusion(
+            Reason.WORKLOAD_CAP, entity_id, inspector_id, department,
+            (("workload", self._workload[inspector_id]),),
+        ))  # fmt: skip

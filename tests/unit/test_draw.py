@@ -187,6 +187,28 @@ def test_streamed_frame_hash_equals_hash_of_canonical_rows():
     assert frame_hash(frame) == hashlib.sha256(document).hexdigest()
 
 
+def test_streamed_frame_hash_is_the_canonical_one_for_any_order_and_spelling():
+    # over several hashing chunks; ids and streets that JSON must escape, in order and not
+    odd = [
+        FrameEntity('91310113"A', "D", '罗店镇"东', 1, ("CT0001",)),
+        FrameEntity("91310113\\B", "C", "月浦镇\t", 0),
+        FrameEntity("E-0001", "A", "", 2),
+    ]
+    frame = [entity(n, "ABCD"[n % 4], n % 3, ("PS0001",) if n % 7 else ()) for n in range(2500)]
+    frame += odd
+    document = canonical_json({"kind": "frame", "rows": frame_to_dicts(frame)})
+    expected = hashlib.sha256(document).hexdigest()
+    in_order = sorted(frame, key=lambda e: e.entity_id)
+    assert frame_hash(in_order) == frame_hash(frame[::-1]) == frame_hash(frame) == expected
+    assert commitment(in_order, joint_pool(), params()).frame_hash == expected
+
+
+def test_duplicate_entity_in_a_frame_in_id_order_is_rejected():
+    frame = sorted([entity(n) for n in range(3000)] + [entity(1500)], key=lambda e: e.entity_id)
+    with pytest.raises(InvalidSnapshot):
+        commitment(frame, joint_pool(), params())
+
+
 def test_canonical_json_keeps_chinese_as_utf8():
     assert canonical_json({"street": "罗店镇"}) == '{"street":"罗店镇"}'.encode()
 
