@@ -26,7 +26,7 @@ from inspect_app.models import (
     Recusal,
     SpotCheckTask,
 )
-from inspect_app.services import inspections, notifications, tasks
+from inspect_app.services import inspections, notifications, task_progress, tasks
 
 
 def _not_eligible(zh: str, en: str) -> AppError:
@@ -35,19 +35,20 @@ def _not_eligible(zh: str, en: str) -> AppError:
     )
 
 
-def drawn_members(row: Draw, entity_code: str) -> set[str]:
-    """The inspector codes the draw put on this entity's team."""
-    for assignment in (row.result or {}).get("assignments", []):
-        if assignment["entity_id"] == entity_code:
-            return {code for codes in assignment["team"].values() for code in codes}
-    return set()
+def drawn_teams(row: Draw) -> dict[str, set[str]]:
+    """The inspector codes the draw put on each entity's team, by credit code."""
+    return {
+        assignment["entity_id"]: {code for codes in assignment["team"].values() for code in codes}
+        for assignment in (row.result or {}).get("assignments", [])
+    }
 
 
 def added_by_hand(task: SpotCheckTask) -> dict[int, set[str]]:
     """For each drawn inspection of the task, the members not drawn: those staffed by hand."""
-    row = Draw.get_or_none(Draw.task == task)
+    row = task_progress.light_draw(task)  # not the frame and pool snapshots: megabytes
     if row is None or not row.result:
         return {}
+    drawn = drawn_teams(row)
     teams: dict[int, tuple[str, set[str]]] = {}
     for inspection_id, entity_code, inspector in (
         InspectionMember.select(InspectionMember.inspection, Entity.credit_code, Inspector.code)
@@ -60,7 +61,7 @@ def added_by_hand(task: SpotCheckTask) -> dict[int, set[str]]:
     ):
         teams.setdefault(inspection_id, (entity_code, set()))[1].add(inspector)
     return {
-        inspection_id: codes - drawn_members(row, entity_code)
+        inspection_id: codes - drawn.get(entity_code, set())
         for inspection_id, (entity_code, codes) in teams.items()
     }
 
