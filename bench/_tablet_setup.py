@@ -28,7 +28,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 
-from inspect_app import migrate
+from inspect_app import audit, migrate
 from inspect_app.actor import Actor
 from inspect_app.auth import issue_token
 from inspect_app.clock import utcnow
@@ -141,9 +141,11 @@ def build_world(tablets: int, cafes: int, workload_cap: int, seed: int, cold: bo
     url, drop = _database_url(home)
     keys = home / "keys"
     signing_keys.generate_key_pair(keys)
+    signing_keys.generate_audit_key_pair(keys)  # the audit head is signed, as in production
     world = World(home, url, keys, [], {}, 0.0, drop)
     try:
         db = bind(url)
+        audit.use_keys(keys)
         migrate.migrate(db)
         with db.connection_context():
             now = utcnow()
