@@ -448,6 +448,25 @@ def state_check(world: World, submitted_expected: int) -> str:
             f"(expected {len(world.visits) * sum(map(len, ITEMS.values()))}, versions "
             f"{dict(versions)}), {Signature.select().count()} signatures, "
             f"{ClientOperation.select().count()} client operations recorded"
+            f" ({ClientOperation.select().where(ClientOperation.response.is_null()).count()}"
+            " without their answer kept)"
         )
+        line += "\n" + _audit_check()
     db.close()
     return line
+
+
+def _audit_check() -> str:
+    """The audit chain after the run: entries left unsealed by the writers, then the whole check
+    (which seals them first): every write's entry is in a chain that verifies."""
+    from inspect_app.clock import utcnow
+    from inspect_app.models import AuditEntry
+    from inspect_app.services import audit_chain
+
+    unsealed = AuditEntry.select().where(AuditEntry.seq.is_null()).count()
+    report = audit_chain.check_chain(utcnow(), keep=False)
+    verdict = "intact" if report.ok else f"BROKEN at {report.first_bad_seq}: {report.reason}"
+    return (
+        f"audit chain: {AuditEntry.select().count()} entries, {unsealed} left unsealed by the "
+        f"writers at the end; whole check: {verdict} ({report.checked} checked)"
+    )

@@ -3,6 +3,9 @@ write-time authenticator (uid, mac) and no place in the chain yet; the sealer gi
 prev_hash and hash after the change commits (docs/audit-chain.md). Entries written before stay
 as they are (no uid, no mac: the chain alone protects them).
 
+A client operation's response may be null for a moment: a tablet write commits its change and
+operation first and keeps the answer's body just after (services/idempotency.py).
+
 Written by hand in playhouse.migrations' form.
 """
 
@@ -17,6 +20,7 @@ def up(migrator, db):
         migrator.add_column("audit_entry", "uid", CharField(max_length=32, null=True)),
         migrator.add_column("audit_entry", "mac", CharField(max_length=96, null=True)),
         migrator.add_index("audit_entry", ("uid",), unique=True),
+        migrator.drop_not_null("client_operation", "response"),
     )
 
 
