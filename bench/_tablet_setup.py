@@ -28,7 +28,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 
-from inspect_app import migrate
+from inspect_app import audit, migrate
 from inspect_app.actor import Actor
 from inspect_app.auth import issue_token
 from inspect_app.clock import utcnow
@@ -141,9 +141,11 @@ def build_world(tablets: int, cafes: int, workload_cap: int, seed: int, cold: bo
     url, drop = _database_url(home)
     keys = home / "keys"
     signing_keys.generate_key_pair(keys)
+    signing_keys.generate_audit_key_pair(keys)  # the audit head is signed, as in production
     world = World(home, url, keys, [], {}, 0.0, drop)
     try:
         db = bind(url)
+        audit.use_keys(keys)
         migrate.migrate(db)
         with db.connection_context():
             now = utcnow()
@@ -446,6 +448,25 @@ def state_check(world: World, submitted_expected: int) -> str:
             f"(expected {len(world.visits) * sum(map(len, ITEMS.values()))}, versions "
             f"{dict(versions)}), {Signature.select().count()} signatures, "
             f"{ClientOperation.select().count()} client operations recorded"
+            f" ({ClientOperation.select().where(ClientOperation.response.is_null()).count()}"
+            " without their answer kept)"
         )
+        line += "\n" + _audit_check()
     db.close()
     return line
+
+
+def _audit_check() -> str:
+    """The audit chain after the run: entries left unsealed by the writers, then the whole check
+    (which seals them first): every write's entry is in a chain that verifies."""
+    from inspect_app.clock import utcnow
+    from inspect_app.models import AuditEntry
+    from inspect_app.services import audit_chain
+
+    unsealed = AuditEntry.select().where(AuditEntry.seq.is_null()).count()
+    report = audit_chain.check_chain(utcnow(), keep=False)
+    verdict = "intact" if report.ok else f"BROKEN at {report.first_bad_seq}: {report.reason}"
+    return (
+        f"audit chain: {AuditEntry.select().count()} entries, {unsealed} left unsealed by the "
+        f"writers at the end; whole check: {verdict} ({report.checked} checked)"
+    )

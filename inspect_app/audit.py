@@ -1,37 +1,54 @@
 """The append-only, hash-chained audit log: every write says who, what, when, before and after.
 
-Each entry's hash covers its own fields and the previous entry's hash, so an edited,
-inserted or deleted row breaks the chain at that row. Writers first bump the single
-AuditHead row, which serialises them on SQLite and PostgreSQL alike.
+An entry is written in the transaction that makes its change, with a random uid and a
+write-time authenticator (HMAC-SHA256 under a key derived from the audit key) over its
+content, but with no place in the chain yet. The sealer (`seal`) gives the unsealed entries,
+in id order, their seq and a hash covering their fields and the previous entry's hash, and
+moves the head. So an edited, inserted or deleted sealed row breaks the chain at that row, and
+an entry edited or forged before it was sealed fails its authenticator.
+
+No change's transaction holds the head: on PostgreSQL the writer seals after its commit
+(never waiting: a sealer already at work, the hourly check or the next write seals it), on
+SQLite inside its own transaction, which holds the database's one write lock anyway.
 
 The head (seq, hash, at) is signed with an Ed25519 key kept in the keys folder, outside the
 database: whoever can write the database can cut or recompute the chain, but cannot sign the
-head that would go with it (docs/audit-chain.md).
+head that would go with it, nor authenticate an entry (docs/audit-chain.md).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import json
 import logging
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import peewee
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from inspect_app import config
 from inspect_app.clock import as_utc
+from inspect_app.db import database
 from inspect_app.domain import signing_keys
 from inspect_app.models import AuditCheck, AuditEntry, AuditHead
 
 GENESIS = "0" * 64
 SYSTEM_ACTOR = "system:jobs"  # who a job's writes are by
 HEAD_DOMAIN = "lianjian-audit-head-v1"  # what a signature is for, so it is never reused elsewhere
+MAC_DOMAIN = (
+    b"lianjian-audit-entry-mac-v1"  # the entries' authenticator key, derived from the head's
+)
+SEAL_BATCH = 2000  # entries chained per sealing transaction
 
 log = logging.getLogger(__name__)
 _keys: dict[str, Path] = {}  # the keys folder this process was configured with (not state)
@@ -121,6 +138,104 @@ def _fields(
     }
 
 
+def chain_fields(row: AuditEntry) -> dict[str, Any]:
+    """What a sealed entry's hash covers: its fields and, for an entry the sealer chained, its
+    uid and authenticator too (entries from before the sealer: the fields only)."""
+    return _legacy_fields(row) if _is_legacy(row) else sealed_fields(row, row.seq)
+
+
+def sealed_fields(row: AuditEntry, seq: int) -> dict[str, Any]:
+    """What the sealer hashes, whatever the row holds (a missing uid or mac is hashed as such)."""
+    fields = _fields(
+        seq,
+        row.at,
+        row.actor,
+        row.action,
+        row.object_type,
+        row.object_id,
+        row.before,
+        row.after,
+    )
+    return fields | {"uid": row.uid, "mac": row.mac}
+
+
+def _is_legacy(row: AuditEntry) -> bool:
+    """Chained before the sealer (no uid): its hash covers the fields alone. Checked by the
+    hash itself, so stripping a new entry's uid does not make it pass as one."""
+    return row.uid is None and row.hash == entry_hash(row.prev_hash or "", _legacy_fields(row))
+
+
+def _legacy_fields(row: AuditEntry) -> dict[str, Any]:
+    return _fields(
+        row.seq,
+        row.at,
+        row.actor,
+        row.action,
+        row.object_type,
+        row.object_id,
+        row.before,
+        row.after,
+    )
+
+
+# -- the entries' write-time authenticator ----------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4)
+def _derived_mac_key(key: Ed25519PrivateKey) -> tuple[str, bytes]:
+    raw = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=MAC_DOMAIN).derive(raw)
+    return signing_keys.key_id(key.public_key()), derived
+
+
+def mac_keys() -> dict[str, bytes]:
+    """The entries' authenticator keys at hand, by audit key id (empty without the key)."""
+    key = _private_key()
+    if key is None:
+        return {}
+    key_id, derived = _derived_mac_key(key)
+    return {key_id: derived}
+
+
+def _mac_body(row: AuditEntry) -> bytes:
+    content = {
+        "uid": row.uid,
+        "at": stamp(row.at),
+        "actor": row.actor,
+        "action": row.action,
+        "object_type": row.object_type,
+        "object_id": str(row.object_id),
+        "before": row.before,
+        "after": row.after,
+    }
+    return MAC_DOMAIN + b"\n" + canonical(content).encode()
+
+
+def _mac(row: AuditEntry, key_id: str, derived: bytes) -> str:
+    return f"{key_id}:{hmac.new(derived, _mac_body(row), hashlib.sha256).hexdigest()}"
+
+
+def mac_problem(row: AuditEntry, keys: Mapping[str, bytes]) -> str:
+    """What is wrong with an entry's write-time authenticator ("" when it holds, or when the
+    entry is from before the sealer)."""
+    if row.seq is not None and _is_legacy(row):
+        return ""
+    if not row.uid or not row.mac:
+        return "entry has no write-time authenticator: it was not written by the platform"
+    key_id, _, _ = row.mac.partition(":")
+    derived = keys.get(key_id)
+    if derived is None:
+        return "" if row.seq is not None else f"entry is authenticated by an unknown key ({key_id})"
+    if not hmac.compare_digest(_mac(row, key_id, derived), row.mac):
+        return "entry was changed before it was sealed: its authenticator does not hold"
+    return ""
+
+
+# -- writing and sealing ------------------------------------------------------------------------
+
+
 def record(
     actor: str,
     action: str,
@@ -131,16 +246,11 @@ def record(
     after: Any = None,
     at: datetime,
 ) -> AuditEntry:
-    """Append one entry; call inside the transaction that makes the change."""
-    AuditHead.update(seq=AuditHead.seq + 1).execute()
-    head = AuditHead.get()
-    seq = head.seq
-    # Round-trip through JSON so what is hashed is exactly what is stored.
+    """Write one entry; call inside the transaction that makes the change. It is chained by
+    the sealer: on SQLite before this transaction ends, elsewhere right after it commits."""
+    # Round-trip through JSON so what is authenticated and hashed is exactly what is stored.
     before, after = json.loads(canonical(before)), json.loads(canonical(after))
-    fields = _fields(seq, at, actor, action, object_type, str(object_id), before, after)
-    digest = entry_hash(head.hash, fields)
-    entry = AuditEntry.create(
-        seq=seq,
+    entry = AuditEntry(
         at=at,
         actor=actor,
         action=action,
@@ -148,13 +258,90 @@ def record(
         object_id=str(object_id),
         before=before,
         after=after,
-        prev_hash=head.hash,
-        hash=digest,
+        uid=secrets.token_hex(16),
     )
-    AuditHead.update(
-        hash=digest, at=fields["at"], **_signature(seq, digest, fields["at"])
-    ).execute()
+    keys = mac_keys()
+    if keys:
+        [(key_id, derived)] = keys.items()
+        entry.mac = _mac(entry, key_id, derived)
+    else:
+        _warn_unsigned(str(keys_dir()))
+    entry.save(force_insert=True)
+    if _seals_in_transaction():
+        with database.atomic():
+            _seal_held(_head_for_update(wait=True), SEAL_BATCH, mine=entry)
+    else:
+        _seal_after_commit()
     return entry
+
+
+def _seals_in_transaction() -> bool:
+    """SQLite: a write transaction already holds the database's single write lock, so chaining
+    in it adds no wait; PostgreSQL runs writers side by side and seals after they commit."""
+    return isinstance(database.obj, peewee.SqliteDatabase)
+
+
+def _seal_after_commit() -> None:
+    """Once per transaction (at once outside one): seal after the commit, never waiting."""
+    state = getattr(database.obj, "_state", None)  # peewee's per-connection commit callbacks
+    if _seal_soon in getattr(state, "commit_callbacks", ()):
+        return
+    database.after_commit(_seal_soon)
+
+
+def _seal_soon() -> None:
+    try:
+        seal(wait=False)
+    except peewee.DatabaseError as error:  # the change is committed; its entry waits for a sealer
+        log.warning("audit.seal deferred reason=%s", type(error).__name__)
+
+
+def seal(*, wait: bool = True, batch: int = SEAL_BATCH) -> int:
+    """Chain every unsealed entry this transaction can see, in id order, and move and sign the
+    head; how many were chained. `wait=False` gives up at once when another sealer holds the
+    head (it or a later one will chain them). Inside a transaction the entries it wrote itself
+    are chained too (a draw's signed head covers the draw's own entries)."""
+    sealed = 0
+    while True:
+        with database.atomic():
+            head = _head_for_update(wait)
+            if head is None:
+                return sealed
+            count = _seal_held(head, batch)
+        sealed += count
+        if count < batch:
+            return sealed
+
+
+def _head_for_update(wait: bool) -> AuditHead | None:
+    query = AuditHead.select()
+    if not isinstance(database.obj, peewee.SqliteDatabase):  # SQLite: the transaction holds it
+        query = query.for_update(skip_locked=not wait)
+    return query.first()
+
+
+def _seal_held(head: AuditHead, batch: int, mine: AuditEntry | None = None) -> int:
+    """Chain up to `batch` unsealed entries after the head, which this transaction holds."""
+    rows = list(
+        AuditEntry.select().where(AuditEntry.seq.is_null()).order_by(AuditEntry.id).limit(batch)
+    )
+    if not rows:
+        return 0
+    seq, prev = head.seq, head.hash
+    p = database.param
+    sql = f"UPDATE audit_entry SET seq = {p}, prev_hash = {p}, hash = {p} WHERE id = {p}"
+    for row in rows:
+        seq += 1
+        digest = entry_hash(prev, sealed_fields(row, seq))
+        database.execute_sql(sql, (seq, prev, digest, row.id))
+        row.seq, row.prev_hash, row.hash, prev = seq, prev, digest, digest
+        if mine is not None and row.id == mine.id:
+            mine.seq, mine.prev_hash, mine.hash = row.seq, row.prev_hash, row.hash
+    at = stamp(rows[-1].at)
+    AuditHead.update(seq=seq, hash=prev, at=at, **_signature(seq, prev, at)).where(
+        AuditHead.id == head.id
+    ).execute()
+    return len(rows)
 
 
 def ensure_head() -> None:
@@ -164,8 +351,10 @@ def ensure_head() -> None:
 
 
 def signed_head() -> dict[str, Any]:
-    """The chain's head as it stands, with its signature: what draw records and disclosures
-    carry, so a head published once can never quietly be moved back."""
+    """The chain's head once every entry this transaction sees is sealed, with its signature:
+    what draw records and disclosures carry, so a head published once can never quietly be
+    moved back."""
+    seal()
     return as_head(AuditHead.get())
 
 
@@ -246,12 +435,19 @@ class AuditReport:
     reason: str = ""
 
 
-def verify(batch: int = 5000) -> AuditReport:
-    """Walk the chain in order; report the first entry whose hash or link does not hold."""
-    return _walk(0, GENESIS, AuditHead.get_or_none(), batch)
+def verify(batch: int = 5000, macs: Mapping[str, bytes] | None = None) -> AuditReport:
+    """Walk the sealed chain in order; report the first entry whose hash or link does not hold
+    (and, given the authenticator keys `macs`, whose write-time authenticator does not)."""
+    return _walk(0, GENESIS, AuditHead.get_or_none(), batch, macs)
 
 
-def _walk(after_seq: int, prev: str, head: AuditHead | None, batch: int) -> AuditReport:
+def _walk(
+    after_seq: int,
+    prev: str,
+    head: AuditHead | None,
+    batch: int,
+    macs: Mapping[str, bytes] | None = None,
+) -> AuditReport:
     """Check the entries after `after_seq` (whose hash was `prev`) up to the head given."""
     expected_seq, checked, last_seq = after_seq + 1, after_seq, after_seq
     while True:
@@ -263,6 +459,8 @@ def _walk(after_seq: int, prev: str, head: AuditHead | None, batch: int) -> Audi
             break
         for row in rows:
             problem = _check(row, prev, expected_seq)
+            if not problem and macs is not None:
+                problem = mac_problem(row, macs)
             if problem:
                 return AuditReport(False, checked, row.seq, problem)
             prev, expected_seq, checked = row.hash, row.seq + 1, checked + 1
@@ -270,6 +468,47 @@ def _walk(after_seq: int, prev: str, head: AuditHead | None, batch: int) -> Audi
     if head is not None and (head.seq != checked or head.hash != prev):
         return AuditReport(False, checked, checked + 1, "chain ends before its head: rows deleted")
     return AuditReport(True, checked)
+
+
+def unsealed_problem(macs: Mapping[str, bytes], batch: int = 5000) -> str:
+    """The entries outside the sealed chain: none may claim a place beyond the head, and each
+    unsealed one must carry its write-time authenticator ("" when all hold). The head is read in
+    the same statement, so a sealer at work meanwhile raises no false alarm."""
+    beyond = (
+        AuditEntry.select(AuditEntry.seq)
+        .where(AuditEntry.seq > AuditHead.select(peewee.fn.MAX(AuditHead.seq)))
+        .order_by(AuditEntry.seq)
+        .first()
+    )
+    if beyond is not None:
+        return f"entry {beyond.seq} lies beyond the signed head: it was not chained by the sealer"
+    last_id = 0
+    while True:
+        rows = list(
+            AuditEntry.select()
+            .where(AuditEntry.seq.is_null() & (AuditEntry.id > last_id))
+            .order_by(AuditEntry.id)
+            .limit(batch)
+        )
+        for row in rows:
+            problem = mac_problem(row, macs)
+            if problem:
+                return f"unsealed entry (id {row.id}): {problem}"
+        if len(rows) < batch:
+            return ""
+        last_id = rows[-1].id
+
+
+def duplicate_problem() -> str:
+    """An entry's uid is once in the log: a copy of a real entry replayed into it is found."""
+    uid = (
+        AuditEntry.select(AuditEntry.uid)
+        .where(AuditEntry.uid.is_null(False))
+        .group_by(AuditEntry.uid)
+        .having(peewee.fn.COUNT(AuditEntry.id) > 1)
+        .scalar()
+    )
+    return f"entry {uid} is in the log more than once: a copy was replayed" if uid else ""
 
 
 def keep_check(report: AuditReport, head: AuditHead, now: datetime) -> None:
@@ -301,11 +540,15 @@ def latest_check() -> AuditCheck | None:
     return AuditCheck.select().order_by(AuditCheck.head_seq.desc()).first()
 
 
-def entry_problem(row: AuditEntry) -> str:
-    """What is wrong with one entry on its own: its hash, and its link to the entry before it."""
+def entry_problem(row: AuditEntry, macs: Mapping[str, bytes] | None = None) -> str:
+    """What is wrong with one entry on its own: its hash and its link to the entry before it
+    (once sealed), and its write-time authenticator (with the keys at hand by default)."""
+    macs = mac_keys() if macs is None else macs
+    if row.seq is None:
+        return mac_problem(row, macs)
     before = AuditEntry.get_or_none(AuditEntry.seq == row.seq - 1)
     prev = before.hash if before is not None else GENESIS
-    return _check(row, prev, row.seq)
+    return _check(row, prev, row.seq) or mac_problem(row, macs)
 
 
 def _check(row: AuditEntry, prev: str, expected_seq: int) -> str:
@@ -313,16 +556,6 @@ def _check(row: AuditEntry, prev: str, expected_seq: int) -> str:
         return f"entry {expected_seq} is missing"
     if row.prev_hash != prev:
         return "link to the previous entry is broken"
-    fields = _fields(
-        row.seq,
-        row.at,
-        row.actor,
-        row.action,
-        row.object_type,
-        row.object_id,
-        row.before,
-        row.after,
-    )
-    if entry_hash(prev, fields) != row.hash:
+    if entry_hash(prev, chain_fields(row)) != row.hash:
         return "entry was changed after it was written"
     return ""

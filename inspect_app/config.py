@@ -53,6 +53,8 @@ def job_settings() -> dict[str, Any]:
         "OVERDUE_CRON": os.environ.get("LIANJIAN_OVERDUE_CRON", "*/15 * * * *"),
         "FOLLOWUP_CRON": os.environ.get("LIANJIAN_FOLLOWUP_CRON", "5 * * * *"),
         "AUDIT_CHECK_CRON": os.environ.get("LIANJIAN_AUDIT_CHECK_CRON", "35 * * * *"),
+        # chains what a writer's own seal left behind (docs/audit-chain.md: the unsealed tail)
+        "AUDIT_SEAL_CRON": os.environ.get("LIANJIAN_AUDIT_SEAL_CRON", "* * * * *"),
         # Daily, 00:20 in the workers' TZ (cron fields are local): with TZ=Asia/Shanghai just
         # after the grading day turns and every grade goes stale.
         "REGRADE_CRON": os.environ.get("LIANJIAN_REGRADE_CRON", "20 0 * * *"),

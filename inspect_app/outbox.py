@@ -105,6 +105,12 @@ JOBS: dict[str, JobSpec] = {
         JobPolicy(timeout=1800, max_retries=0),
         cron="AUDIT_CHECK_CRON",
     ),
+    # issue 17: the sealer's backstop, so no entry stays unsealed longer than a minute
+    "seal_audit_chain": JobSpec(
+        "inspect_app.jobs.audit.seal_audit_chain",
+        JobPolicy(timeout=300, max_retries=0),
+        cron="AUDIT_SEAL_CRON",
+    ),
     # Grades decay with time: every stored grade is brought up to date once a day (~1 min/100,000).
     "regrade_stale": JobSpec(
         "inspect_app.jobs.grades.regrade_stale",

@@ -21,7 +21,7 @@ from pathlib import Path
 import peewee
 import pytest
 
-from inspect_app import migrate
+from inspect_app import audit, migrate
 from inspect_app.clock import utcnow
 from inspect_app.db import database, open_database, release
 from inspect_app.domain import signing_keys
@@ -114,8 +114,9 @@ def keys_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory) -> Path:
+def sqlite_template(tmp_path_factory, keys_dir) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
+    audit.use_keys(keys_dir)  # the catalogue's entry is authenticated, as `lianjian seed`'s is
     _prepare(f"sqlite:///{path}")
     database.obj.close()
     return path

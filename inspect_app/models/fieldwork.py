@@ -105,7 +105,7 @@ class ClientOperation(BaseModel):
     user = pw.ForeignKeyField(User, on_delete="CASCADE")
     request_hash = pw.CharField(max_length=64)
     status_code = pw.IntegerField()
-    response = JSONField()
+    response = JSONField(null=True)  # null from the change's commit until its body is kept
     created_at = UTCDateTimeField(default=utcnow)
 
 

@@ -219,9 +219,12 @@ class SignInThrottle(BaseModel):
 
 
 class AuditEntry(BaseModel):
-    """Append-only, hash-chained record of every write (全程留痕)."""
+    """Append-only, hash-chained record of every write (全程留痕). Written in the change's
+    transaction with its write-time authenticator (uid, mac); seq, prev_hash and hash are given
+    by the sealer (inspect_app/audit.py, docs/audit-chain.md). Entries from before the sealer
+    have no uid and no mac."""
 
-    seq = pw.IntegerField(unique=True)
+    seq = pw.IntegerField(unique=True, null=True)
     at = UTCDateTimeField()
     actor = pw.CharField(max_length=32)
     action = pw.CharField(max_length=48)
@@ -229,12 +232,15 @@ class AuditEntry(BaseModel):
     object_id = pw.CharField(max_length=64)
     before = JSONField(null=True)
     after = JSONField(null=True)
-    prev_hash = pw.CharField(max_length=64)
-    hash = pw.CharField(max_length=64, unique=True)
+    prev_hash = pw.CharField(max_length=64, null=True)
+    hash = pw.CharField(max_length=64, unique=True, null=True)
+    uid = pw.CharField(max_length=32, unique=True, null=True)
+    mac = pw.CharField(max_length=96, null=True)  # "{key_id}:{HMAC-SHA256 hex}"
 
 
 class AuditHead(BaseModel):
-    """The chain's head: one row, updated first in every audited transaction to serialise writers."""
+    """The chain's head: one row, moved by the sealer only (never held by a change's transaction
+    on PostgreSQL)."""
 
     seq = pw.IntegerField(default=0)
     hash = pw.CharField(max_length=64)

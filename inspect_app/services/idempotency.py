@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import peewee
 
@@ -21,6 +21,8 @@ from inspect_app.actor import Actor
 from inspect_app.db import database
 from inspect_app.errors import AppError
 from inspect_app.models import ClientOperation
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -84,3 +86,66 @@ def run_once(actor: Actor, op: Operation, now: datetime, write: Callable[[], Ans
         if replayed is None:
             raise
         return replayed
+
+
+def run_once_then_answer(
+    actor: Actor,
+    op: Operation,
+    now: datetime,
+    change: Callable[[], tuple[T, int]],
+    answer: Callable[[T | None], tuple[dict[str, Any], Callable[[], None]]],
+) -> Answer:
+    """Run `change` once per op_id, in one transaction with the operation's record (its status);
+        the body, `answer(result)`, is built after the commit and kept for replays (with
+    whatever else `answer` hands back to keep, in one short transaction). The change's
+        transaction is short: on SQLite it holds the one write lock, on PostgreSQL its row locks,
+        and building the body (a tablet's offline copy) is most of a write's work.
+
+        The body shows the state once the change committed (a teammate's write that committed
+        meanwhile shows too). A replay that finds no body kept yet (the first answer is still
+        being built, or its process died after the commit) is answered `answer(None)`, the state
+        as it stands, and that body is kept for the replays after it."""
+    replayed = _replay_or_pending(actor, op, answer)
+    if replayed is not None:
+        return replayed
+    try:
+        with database.atomic():
+            result, status = change()
+            ClientOperation.create(
+                op_id=op.op_id,
+                user=actor.user_id,
+                request_hash=op.request_hash,
+                status_code=status,
+                response=None,
+                created_at=now,
+            )
+    except peewee.IntegrityError:
+        replayed = _replay_or_pending(actor, op, answer)
+        if replayed is None:
+            raise
+        return replayed
+    return Answer(_keep_answer(op, *answer(result)), status)
+
+
+def _replay_or_pending(
+    actor: Actor, op: Operation, answer: Callable[[Any], tuple[dict[str, Any], Callable[[], None]]]
+) -> Answer | None:
+    replayed = _replay(actor, op)
+    if replayed is None or replayed.body is not None:
+        return replayed
+    return Answer(_keep_answer(op, *answer(None)), replayed.status)
+
+
+def _keep_answer(op: Operation, body: dict[str, Any], keep: Callable[[], None]) -> dict[str, Any]:
+    """Keep the body unless one is kept already (then that one is the answer, for every replay),
+    and what `keep` keeps beside it."""
+    with database.atomic():
+        keep()
+        kept = (
+            ClientOperation.update(response=body)
+            .where((ClientOperation.op_id == op.op_id) & ClientOperation.response.is_null())
+            .execute()
+        )
+        if kept:
+            return body
+        return ClientOperation.get(ClientOperation.op_id == op.op_id).response

@@ -66,11 +66,16 @@ def ensure_team_write(
     member = InspectionMember.get(
         (InspectionMember.inspection == inspection) & (InspectionMember.inspector == inspector)
     )
+    wanted = {member.department_id, inspection.task.lead_id}
+    wanted |= {point.department_id} if point is not None else set()
+    code_of = dict(
+        Department.select(Department.id, Department.code).where(Department.id.in_(wanted)).tuples()
+    )  # one query for the three departments (a write path hot spot, issue 17)
     write = TeamWrite(
-        member_department=Department.get_by_id(member.department_id).code,
-        lead_department=Department.get_by_id(inspection.task.lead_id).code,
+        member_department=code_of[member.department_id],
+        lead_department=code_of[inspection.task.lead_id],
         item=point.code if point is not None else None,
-        item_department=Department.get_by_id(point.department_id).code if point else None,
+        item_department=code_of[point.department_id] if point else None,
     )
     as_member = Actor(inspector.user_id, inspector.code, Role.INSPECTOR, write.member_department)
     ensure(as_member, action, write)

@@ -17,7 +17,7 @@ import gzip
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -114,9 +114,19 @@ def state_for(inspector_id: int, inspection_id: int, body: str = "none") -> Stat
 
 
 def render(inspection: Inspection) -> dict[str, Any]:
-    """The inspection's detail (InspectionSchema's dump), kept as its offline copy; inside the
-    write's transaction."""
+    """The inspection's detail (InspectionSchema's dump), kept as its offline copy (a tablet
+    write renders it just after its commit)."""
     return _render(inspection, _state(inspection.id, ANY.first(inspection_id=inspection.id)))
+
+
+def render_unkept(inspection: Inspection) -> tuple[dict[str, Any], Callable[[], None]]:
+    """The inspection's detail, and how to keep it as its offline copy: a tablet write renders
+    it after its commit, outside any transaction, and keeps it with its answer in one."""
+    state = _state(inspection.id, ANY.first(inspection_id=inspection.id))
+    body = DETAIL.dump(inspections.detail(inspection))  # read after the state: never older
+    text = _text(body)
+    packed = gzip.compress(text.encode(), compresslevel=9, mtime=0)
+    return body, lambda: _keep(inspection.id, state.etag, text, packed)
 
 
 def _render(inspection: Inspection, state: State) -> dict[str, Any]:
@@ -155,11 +165,14 @@ def _text(body: dict[str, Any]) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
-def _keep(inspection_id: int, tag: str, text: str) -> None:
+def _keep(inspection_id: int, tag: str, text: str, packed: bytes | None = None) -> None:
+    """Keep a copy (gzip it first, outside the caller's transaction, when it can: `packed`)."""
+    if packed is None:
+        packed = gzip.compress(text.encode(), compresslevel=9, mtime=0)
     values = {
         OfflineCopy.etag: tag,
         OfflineCopy.body: text,
-        OfflineCopy.body_gzip: gzip.compress(text.encode(), compresslevel=9, mtime=0),
+        OfflineCopy.body_gzip: packed,
         OfflineCopy.rendered_at: utcnow(),
     }
     OfflineCopy.insert({OfflineCopy.inspection: inspection_id, **values}).on_conflict(

@@ -1,8 +1,10 @@
 """The tablet's writes, one function per operation: once per op_id, on one of my inspections,
 answered with the inspection's offline copy as the write left it.
 
-Each runs the change (services.fieldwork) inside run_once's transaction, so the change, the
-operation's record and the kept copy commit together, and a replay is answered like the first time.
+Each runs the change (services.fieldwork) inside run_once_then_answer's transaction, so the
+change and the operation's record commit together; the answer (the offline copy, rendered and
+kept) is built just after the commit, outside the write lock, and kept with the operation, so a
+replay is answered like the first time.
 
 An offline team (docs/concurrency.md, "An offline team"): each write names the version of the part
 it changes (the check-in's, the outcome's, the item's), carries the device's time (checked here,
@@ -18,11 +20,12 @@ from typing import Any
 
 from inspect_app.actor import Actor
 from inspect_app.clock import as_utc
+from inspect_app.db import database
 from inspect_app.domain.inspection import InspectionStatus
 from inspect_app.models import Inspection, Inspector
 from inspect_app.services import amendments, fieldwork, inspections, offline_copies
 from inspect_app.services.fieldwork import FieldSettings
-from inspect_app.services.idempotency import Answer, Operation, run_once
+from inspect_app.services.idempotency import Answer, Operation, run_once_then_answer
 
 Change = Callable[[Inspector, Inspection], Inspection]
 
@@ -40,16 +43,20 @@ def _once(
 ) -> Answer:
     inspector = inspections.inspector_of(actor)
 
-    def write() -> Answer:
+    def write() -> tuple[Inspection, int]:
         if settings is not None:  # a replay of a done operation is answered, however old
             fieldwork.device_time(device_at, now, settings)
         inspection = inspections.get_for(inspector, inspection_id)
         updated = fieldwork.submit_if_requested(change(inspector, inspection), now)
-        return Answer(
-            offline_copies.render(updated), status(updated) if callable(status) else status
-        )
+        return updated, status(updated) if callable(status) else status
 
-    return run_once(actor, op, now, write)
+    def answer(updated: Inspection | None):
+        """After the commit, outside the write lock: the copy of the inspection as it stands."""
+        if updated is None:
+            updated = inspections.get_for(inspector, inspection_id)
+        return offline_copies.render_unkept(updated)
+
+    return run_once_then_answer(actor, op, now, write, answer)
 
 
 def _utc(device_at: datetime | None) -> datetime | None:
@@ -154,20 +161,19 @@ def add_evidence(
         updated, _, photo_file = fieldwork.add_evidence(
             inspector, inspection, photo, risk_point, now, settings, at
         )
-        staged.extend([photo_file] if photo_file else [])
+        if photo_file:
+            staged.append(photo_file)
+            database.after_commit(photo_file.publish)  # named before the answer is built
         return updated
 
     try:
-        answer = _once(
+        return _once(
             actor, op, inspection_id, now, change, status=201, device_at=at, settings=settings
         )
     except BaseException:
         for photo_file in staged:
-            photo_file.discard()
+            photo_file.discard()  # nothing left to do once published
         raise
-    for photo_file in staged:
-        photo_file.publish()
-    return answer
 
 
 def set_outcome(

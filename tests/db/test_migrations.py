@@ -57,6 +57,7 @@ SHIPPED = [
     "0015_desks_and_inboxes",
     "0017_offline_team",
     "0019_commitment_ledger",
+    "0020_sealed_audit_chain",
 ]
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from inspect_app.clock import utcnow
 from inspect_app.models import Evidence, Inspection, ItemResult, User
-from inspect_app.services import offline_copies, tablet_writes
+from inspect_app.services import fieldwork, offline_copies, tablet_writes
 from inspect_app.services.fieldwork import FieldSettings
 from inspect_app.services.idempotency import Operation
 from tests.factories import PNG_1PX
@@ -104,10 +104,10 @@ def test_evidence_of_a_submitted_inspection_leaves_no_file(client, joint, app):
 
 
 def test_a_failed_evidence_transaction_leaves_no_file(joint, app, monkeypatch):
-    def broken(inspection):
-        raise RuntimeError("disk full while rendering the offline copy")
+    def broken(inspection, now):
+        raise RuntimeError("disk full while writing the evidence's transaction")
 
-    monkeypatch.setattr(offline_copies, "render", broken)
+    monkeypatch.setattr(fieldwork, "submit_if_requested", broken)
     user = User.get(User.username == "u-CT0001")
     from inspect_app.auth import actor_for
 
@@ -130,3 +130,40 @@ def test_a_stored_photo_has_its_content_addressed_name(client, joint, app):
     assert _photo(client, joint, joint.ct, risk_point="IC-01").status_code == 201
     digest = hashlib.sha256(PNG_1PX).hexdigest()
     assert [p.name for p in _files(app)] == [digest]
+
+
+def test_a_write_whose_answer_failed_after_its_commit_is_answered_on_replay(
+    client, joint, app, monkeypatch
+):
+    """The answer (the offline copy) is built after the change commits: if building it fails,
+    the change and its photo stand, once, and the replay is answered with the state as it
+    stands, kept for every later replay."""
+    real_render = offline_copies.render_unkept
+
+    def broken(inspection):
+        raise RuntimeError("the worker died while rendering the answer")
+
+    body = {"op_id": op()}
+    monkeypatch.setattr(offline_copies, "render_unkept", broken)
+    with pytest.raises(RuntimeError):
+        client.post(
+            _url(joint, "/evidence"),
+            headers=joint.ct,
+            content_type="multipart/form-data",
+            data=body | {"photo": (io.BytesIO(PNG_1PX), "现场.png")},
+        )
+    assert Evidence.select().count() == 1 and len(_files(app)) == 1  # committed and named
+    monkeypatch.setattr(offline_copies, "render_unkept", real_render)
+    answers = [
+        client.post(
+            _url(joint, "/evidence"),
+            headers=joint.ct,
+            content_type="multipart/form-data",
+            data=body | {"photo": (io.BytesIO(PNG_1PX), "现场.png")},
+        )
+        for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[0].get_json() == answers[1].get_json()
+    assert len(answers[0].get_json()["evidence"]) == 1
+    assert Evidence.select().count() == 1
