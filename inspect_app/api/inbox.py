@@ -68,6 +68,10 @@ class NoticeDetailSchema(NoticeSchema):
 
 class NoticeFilterSchema(Strict):
     kind = ma.fields.String(validate=ma.validate.Length(min=1, max=24))
+    desk = ma.fields.String(
+        validate=ma.validate.Length(min=1, max=32),
+        metadata={"description": "only the notices of this desk (one of mine, by code)"},
+    )
     acknowledged = ma.fields.Boolean()
     since = Day()
     until = Day()
@@ -81,7 +85,8 @@ class Inbox(MethodView):
     @blp.response(200, NoticeSchema(many=True))
     @blp.paginate(QueryPage)
     def get(self, args):
-        """My notices, newest first; filter by kind, acknowledged or not, created since/until."""
+        """My notices, newest first; filter by kind, desk, acknowledged or not, created
+        since/until."""
         return notifications.inbox(current_actor(), args)
 
 

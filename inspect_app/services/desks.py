@@ -140,6 +140,13 @@ def desk_ids_of(user_id: int) -> list[int]:
     ]
 
 
+def desks_of(user_id: int) -> list[Desk]:
+    """The desks a user works at, by code: what their inbox can be filtered by."""
+    return list(
+        Desk.select(Desk).join(DeskMember).where(DeskMember.user == user_id).order_by(Desk.code)
+    )
+
+
 def reroute_open(now: datetime) -> int:
     """After a change of desks or scopes: open follow-ups (and their unsettled notices) move to
     the desk the rule now names. Returns how many moved."""

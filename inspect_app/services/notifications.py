@@ -125,10 +125,12 @@ def _with_recipient():
 
 
 def inbox(actor: Actor, filters: dict[str, Any]):
-    """The actor's notices, newest first; by kind, acknowledged or not, created from/until
-    (Shanghai dates)."""
+    """The actor's notices, newest first; by kind, desk (one of the actor's desks, by code),
+    acknowledged or not, created from/until (Shanghai dates)."""
     ensure(actor, Action.READ_NOTICE)
     query = _with_recipient().where(_addressed_to(actor))
+    if filters.get("desk"):
+        query = query.where(Desk.code == filters["desk"])
     if filters.get("kind"):
         query = query.where(Notification.kind == filters["kind"])
     if filters.get("acknowledged") is not None:

@@ -24,7 +24,14 @@ from inspect_app.clock import utcnow
 from inspect_app.domain import licence_qr
 from inspect_app.domain.lifecycle import EventKind, IllegalTransition
 from inspect_app.errors import AppError
-from inspect_app.services import feedback, importing, licence_codes, licences, notifications
+from inspect_app.services import (
+    desks,
+    feedback,
+    importing,
+    licence_codes,
+    licences,
+    notifications,
+)
 from inspect_app.web import forms, session
 from inspect_app.web.console import STAFF, bp, menu_item
 
@@ -68,6 +75,7 @@ LICENCE_STATUS = {
 ACKNOWLEDGED = {"no": False, "yes": True}
 MESSAGES = {
     "kind": _l("请从列表中选择通知类型。"),
+    "desk": _l("请从列表中选择您所在的审批窗口。"),
     "acknowledged": _l("请选择“未确认”或“已确认”。"),
     "since": _l("请输入有效日期（年-月-日）。"),
     "until": _l("请输入有效日期（年-月-日），且不早于起始日期。"),
@@ -100,6 +108,7 @@ def parse(schema: ma.Schema, data) -> tuple[dict[str, Any], dict[str, Any]]:
 
 class InboxQuery(PageForm):
     kind = ma.fields.String(validate=ma.validate.OneOf(list(NOTICE_KINDS)))
+    desk = Text(max_length=32)
     acknowledged = ma.fields.String(validate=ma.validate.OneOf(list(ACKNOWLEDGED)))
     since = Day()
     until = Day()
@@ -136,6 +145,7 @@ menu_item(_l("导入许可证"), "console.imports", *LICENSING_ROLES, active=("c
 def _inbox_filters(values: dict[str, Any]) -> dict[str, Any]:
     return {
         "kind": values.get("kind"),
+        "desk": values.get("desk"),
         "acknowledged": ACKNOWLEDGED.get(values.get("acknowledged")),
         "since": values.get("since"),
         "until": values.get("until"),
@@ -146,12 +156,16 @@ def _inbox_filters(values: dict[str, Any]) -> dict[str, Any]:
 @session.signed_in(*STAFF)
 def inbox():
     values, errors = parse(InboxQuery(), request.args)
+    my_desks = desks.desks_of(session.actor().user_id)
+    if values.get("desk") and values["desk"] not in {desk.code for desk in my_desks}:
+        errors["desk"] = MESSAGES["desk"]
+        values.pop("desk")
     query = notifications.inbox(session.actor(), _inbox_filters(values))
     pager = forms.Pager(values["page"], forms.PAGE_SIZE, query.count())
     rows = list(query.paginate(pager.number, pager.size))
     return render_template(
         "console/inbox_list.html", values=values, errors=errors, rows=rows, pager=pager,
-        kinds=NOTICE_KINDS, now=utcnow(),
+        kinds=NOTICE_KINDS, now=utcnow(), desks=my_desks,
     ), (422 if errors else 200)  # fmt: skip
 
 

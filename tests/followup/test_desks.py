@@ -176,6 +176,18 @@ def test_a_clerk_of_two_desks_filters_the_inbox_by_desk(client, submit):
     assert client.get(FEEDBACK, headers=headers, query_string={"desk": "FS-LIC"}).get_json() == []
 
 
+def test_a_clerk_of_two_desks_filters_the_inbox_notices_by_desk(client, submit):
+    clerk = make_user("licensing", "ASC")
+    make_desk("IC-LIC", scope=[("IC", None)], members=[clerk])
+    make_desk("FS-LIC", scope=[("FS", None)], members=[clerk])
+    submit("NOBIZ")
+    headers = auth_header(clerk)
+    mine = client.get("/api/v1/inbox", headers=headers, query_string={"desk": "IC-LIC"})
+    assert [row["desk"] for row in mine.get_json()] == ["IC-LIC"]
+    other = client.get("/api/v1/inbox", headers=headers, query_string={"desk": "FS-LIC"})
+    assert other.get_json() == []
+
+
 def test_a_scope_that_no_longer_matches_hands_open_feedback_on(client, submit):
     from inspect_app.models import Notification
     from inspect_app.services import desks

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from inspect_app.clock import utcnow
 from inspect_app.models import Feedback, LicenceEvent, Notification
 from inspect_app.services import notifications
 from tests.factories import desk_clerk, make_desk, make_user
@@ -56,6 +57,30 @@ def test_the_filters_are_applied_in_the_database(client, delivered, clerk):
     assert f"notice-{delivered.id}" not in text(client.get("/console/inbox?kind=REFERRAL"))
     assert f"notice-{delivered.id}" not in text(client.get("/console/inbox?acknowledged=yes"))
     assert f"notice-{delivered.id}" not in text(client.get("/console/inbox?until=2025-01-01"))
+
+
+def test_a_clerk_at_two_desks_filters_the_inbox_by_desk(client, delivered, clerk):
+    """SPEC §11: the inbox by desk — a clerk working at two desks picks one of them."""
+    from inspect_app.services import desks as desk_service
+    from tests.factories import ADMIN
+
+    make_desk("BS02-LIC", scope=[(None, "BS02")], name="吴淞街道许可窗口")
+    desk_service.add_member(ADMIN, "BS02-LIC", clerk.username, utcnow())
+    sign_in(client, clerk)
+    html = text(client.get("/console/inbox"))
+    assert 'id="desk"' in html and "吴淞街道许可窗口" in html
+    assert f"notice-{delivered.id}" in text(client.get("/console/inbox?desk=ASC-LIC"))
+    assert f"notice-{delivered.id}" not in text(client.get("/console/inbox?desk=BS02-LIC"))
+    response = client.get("/console/inbox?desk=ASC-LIC", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+
+
+def test_a_desk_not_ones_own_is_shown_beside_the_desk_field(client, delivered, clerk):
+    make_desk("BS02-LIC", scope=[(None, "BS02")])
+    sign_in(client, clerk)
+    response = client.get("/console/inbox?desk=BS02-LIC")
+    assert response.status_code == 422 and 'id="desk-error"' in text(response)
+    assert "审批窗口" in text(response)
 
 
 @pytest.mark.parametrize(
