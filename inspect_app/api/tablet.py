@@ -88,10 +88,26 @@ class PartVersioned(Operation):
 
 class CheckInSchema(PartVersioned):
     qr_payload = ma.fields.String(
-        required=True, validate=validate.Length(min=1, max=MAX_SCAN_CHARS)
+        validate=validate.Length(min=1, max=MAX_SCAN_CHARS),
+        metadata={"description": "the licence QR code's text, as scanned"},
+    )
+    licence_number = ma.fields.String(
+        validate=validate.Length(min=1, max=32),
+        metadata={
+            "description": "where the code cannot be read: the licence number typed instead "
+            "(recorded as a typed check-in); give exactly one of the two"
+        },
     )
     lat = ma.fields.Float(required=True, allow_nan=False, validate=validate.Range(-90, 90))
     lon = ma.fields.Float(required=True, allow_nan=False, validate=validate.Range(-180, 180))
+
+    @ma.validates_schema
+    def _one_way(self, data, **kwargs):
+        if ("qr_payload" in data) == ("licence_number" in data):
+            raise ma.ValidationError(
+                "Give the scanned qr_payload or a typed licence_number (exactly one)",
+                "qr_payload",
+            )
 
 
 class ItemSchema(Operation):
@@ -290,7 +306,8 @@ class CheckIn(MethodView):
             _op(body),
             inspection_id,
             body.get("base_version"),
-            qr_payload=body["qr_payload"],
+            qr_payload=body.get("qr_payload"),
+            licence_number=body.get("licence_number"),
             lat=body["lat"],
             lon=body["lon"],
             now=utcnow(),

@@ -151,6 +151,8 @@ class Inspection(BaseModel):
     check_in_lon = pw.DoubleField(null=True)
     check_in_distance_m = pw.DoubleField(null=True)
     far_check_in = pw.BooleanField(default=False)
+    # "qr": the licence's signed QR code was scanned; "typed": its number was typed instead.
+    check_in_method = pw.CharField(max_length=8, default="qr")
     submitted_at = UTCDateTimeField(null=True)
     # An offline team (docs/concurrency.md): the check-in and the outcome are versioned on their
     # own; every write keeps the device's time beside the server's receipt time; a submission may

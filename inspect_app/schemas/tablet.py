@@ -87,6 +87,10 @@ class CheckInStateSchema(ma.Schema):
     )
     distance_m = ma.fields.Float(attribute="check_in_distance_m", allow_none=True)
     far = ma.fields.Boolean(attribute="far_check_in")
+    method = ma.fields.String(
+        attribute="check_in_method",
+        metadata={"description": "qr (the signed code scanned) or typed (the licence number)"},
+    )
     version = ma.fields.Integer(
         attribute="check_in_version",
         metadata={

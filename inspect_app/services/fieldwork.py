@@ -20,6 +20,7 @@ from inspect_app.access import Action
 from inspect_app.clock import as_utc, local
 from inspect_app.domain import inspection as inspection_lifecycle
 from inspect_app.domain.inspection import NO_ACCESS, NO_ITEMS, InspectionStep
+from inspect_app.domain.lifecycle import Status
 from inspect_app.errors import AppError
 from inspect_app.models import (
     Entity,
@@ -27,6 +28,7 @@ from inspect_app.models import (
     Inspection,
     Inspector,
     ItemResult,
+    Licence,
     RiskPoint,
     Signature,
     TaskRiskPoint,
@@ -111,7 +113,7 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def check_in(
     inspector: Inspector,
     inspection: Inspection,
-    qr_payload: str,
+    qr_payload: str | None,
     lat: float,
     lon: float,
     now: datetime,
@@ -119,26 +121,36 @@ def check_in(
     *,
     part_version: int | None = None,
     device_at: datetime | None = None,
+    licence_number: str | None = None,
 ) -> Inspection:
-    """At the premises: the licence's QR code must be genuine and this entity's; the GPS distance
-    to the registered location is kept, and a far check-in is flagged. Written on the check-in's
-    own version (`part_version`; None: the caller checked the inspection's version)."""
+    """At the premises: the licence's QR code must be genuine and this entity's — or, where the
+    code cannot be read, its number typed (`licence_number`: a live licence of this entity,
+    recorded as a typed check-in, weaker evidence); the GPS distance to the registered location
+    is kept, and a far check-in is flagged. Written on the check-in's own version (`part_version`;
+    None: the caller checked the inspection's version)."""
     views.ensure_open(inspection)
     entity = Entity.get_by_id(inspection.entity_id)
-    answer = answer_scan(qr_payload, settings.keys_dir, local(now).date())
-    claimed = answer["licence"] or {}
-    if (
-        answer["status"] not in ("genuine", "expired", "suspended")
-        or claimed.get("holder_code") != entity.credit_code
-    ):
-        raise AppError(
-            "QR_REJECTED",
-            errors={
-                "qr_payload": [answer["message"]]
-                if answer["status"] != "genuine"
-                else [{"zh": "二维码属于其他市场主体", "en": "The code belongs to another entity"}]
-            },
-        )
+    if qr_payload is not None:
+        answer = answer_scan(qr_payload, settings.keys_dir, local(now).date())
+        claimed = answer["licence"] or {}
+        if (
+            answer["status"] not in ("genuine", "expired", "suspended")
+            or claimed.get("holder_code") != entity.credit_code
+        ):
+            raise AppError(
+                "QR_REJECTED",
+                errors={
+                    "qr_payload": [answer["message"]]
+                    if answer["status"] != "genuine"
+                    else [
+                        {"zh": "二维码属于其他市场主体", "en": "The code belongs to another entity"}
+                    ]
+                },
+            )
+        method, shown, number = "qr", answer["status"], claimed.get("licence_number")
+    else:
+        number = _typed_licence(entity, licence_number)
+        method, shown = "typed", "typed"
     distance = distance_m(lat, lon, entity.lat, entity.lon)
     updated = views.bump_part(
         inspection,
@@ -153,6 +165,7 @@ def check_in(
         check_in_lon=lon,
         check_in_distance_m=round(distance, 1),
         far_check_in=distance > settings.far_check_in_m,
+        check_in_method=method,
     )
     audit.record(
         inspector.code,
@@ -162,13 +175,31 @@ def check_in(
         after={
             "distance_m": round(distance, 1),
             "far": updated.far_check_in,
-            "qr": answer["status"],
-            "licence": claimed.get("licence_number"),
+            "qr": shown,
+            "method": method,
+            "licence": number,
             "device_at": device_at.isoformat() if device_at else None,
         },
         at=now,
     )
     return updated
+
+
+def _typed_licence(entity: Entity, number: str | None) -> str:
+    """The typed number of a live (active or suspended) licence of this entity, or QR_REJECTED
+    beside `licence_number`."""
+    licence = Licence.get_or_none(Licence.number == (number or "").strip())
+    if (
+        licence is None
+        or licence.holder_id != entity.id
+        or licence.status not in (Status.ACTIVE, Status.SUSPENDED)
+    ):
+        message = {
+            "zh": "许可证编号与该市场主体的有效许可证不符",
+            "en": "The number is not a live licence of this entity",
+        }
+        raise AppError("QR_REJECTED", errors={"licence_number": [message]})
+    return licence.number
 
 
 def record_item(

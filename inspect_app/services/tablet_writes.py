@@ -81,16 +81,18 @@ def check_in(
     inspection_id: int,
     base_version: int | None,
     *,
-    qr_payload: str,
+    qr_payload: str | None,
     lat: float,
     lon: float,
     now: datetime,
     settings: FieldSettings,
     part_version: int | None = None,
     device_at: datetime | None = None,
+    licence_number: str | None = None,
 ) -> Answer:
-    """Scan the licence's QR code at the premises, with GPS: on the check-in's own version
-    (part_version) or, as before, on the inspection's (base_version)."""
+    """Scan the licence's QR code at the premises (or type its number where the code cannot be
+    read), with GPS: on the check-in's own version (part_version) or, as before, on the
+    inspection's (base_version)."""
     at = _utc(device_at)
 
     def change(inspector: Inspector, inspection: Inspection) -> Inspection:
@@ -104,6 +106,7 @@ def check_in(
             settings,
             part_version=part_version,
             device_at=at,
+            licence_number=licence_number,
         )
 
     return _once(

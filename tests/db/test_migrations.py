@@ -58,6 +58,7 @@ SHIPPED = [
     "0017_offline_team",
     "0019_commitment_ledger",
     "0020_sealed_audit_chain",
+    "0021_typed_check_in",
 ]
 
 

@@ -423,8 +423,9 @@ async function checkIn(view, lead, how, text = "") {
     key: `${app.session.username}:${view.id}`,
     value: { inspection: view.id, how, number, ...where, distance_m: distance, device_at: isoWithOffset(new Date()) },
   };
-  if (lead && qr) {
-    if (await keep(view.id, (v) => model.checkInOp(app.session, v, { qr, ...where, distance_m: distance }), [arrival])) {
+  if (lead && (qr || number)) {
+    const scanned = qr ? { qr } : { number };
+    if (await keep(view.id, (v) => model.checkInOp(app.session, v, { ...scanned, ...where, distance_m: distance }), [arrival])) {
       notice(t("checkin.distance", { m: Math.round(distance ?? 0) }));
     }
   } else {

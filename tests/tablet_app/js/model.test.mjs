@@ -78,3 +78,13 @@ test("a licence QR text shows the licence it claims; anything else claims nothin
   assert.equal(claimed(`LJ1.${body}`), null);
   assert.equal(claimed("LJ1.abc!.AAAA"), null);
 });
+
+test("a typed licence number goes as licence_number, a scanned code as qr_payload, never both", () => {
+  const view = model.overlay(copy(), []);
+  const typed = model.checkInOp(lead, view, { number: "BS-IC-2024-000004", lat: 31.405, lon: 121.489, distance_m: 3 });
+  assert.equal(typed.body.licence_number, "BS-IC-2024-000004");
+  assert.ok(!("qr_payload" in typed.body));
+  const scanned = model.checkInOp(lead, view, { qr: "LJ1.x", lat: 31.405, lon: 121.489, distance_m: 3 });
+  assert.equal(scanned.body.qr_payload, "LJ1.x");
+  assert.ok(!("licence_number" in scanned.body));
+});

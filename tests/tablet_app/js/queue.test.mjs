@@ -220,7 +220,11 @@ test("a change made during a slow sync is kept at once, and sent at the end of t
   assert.equal(server.state.effects.at(-1)[0], (await adding).op_id);
 });
 
-test("a request that never answers is given up; the op stays at the head and goes once later", async () => {
+test("a request that never answers is given up; the op stays at the head and goes once later", async (t) => {
+  // The give-up timer is unref'd (a hung request must not keep a test run alive), so while it is
+  // the only thing pending, Node could end the event loop before it fires: keep it alive here.
+  const alive = setInterval(() => {}, 1000);
+  t.after(() => clearInterval(alive));
   const server = fakeServer();
   const store = memoryStore();
   const queue = createQueue({ store, newId: ids() });

@@ -77,8 +77,11 @@ const op = (session, copy, kind, part, method, tail, body, extra = {}) => ({
 });
 
 // Each write, built on the view (overlay of the copy and my queued ops).
-export function checkInOp(session, view, { qr, lat, lon, distance_m }) {
-  const body = { part_version: view.check_in.version, qr_payload: qr, lat, lon };
+// The lead's check-in: the scanned code (qr), or the licence number typed where the code cannot
+// be read (number; the server records it as a typed check-in).
+export function checkInOp(session, view, { qr, number, lat, lon, distance_m }) {
+  const how = qr ? { qr_payload: qr } : { licence_number: number };
+  const body = { part_version: view.check_in.version, ...how, lat, lon };
   return op(session, view, "check-in", "check_in", "POST", "/check-in", body, { distance_m });
 }
 
