@@ -285,16 +285,22 @@ def _inspector_page(code: str, form: str | None, values: dict, errors: dict, sta
     )  # fmt: skip
 
 
-def _inspector_change(code: str, form: str, schema: ma.Schema, change, default_field: str):
+def _change(page, endpoint: str, code: str, form: str, schema: ma.Schema, change, default: str):
+    """One of a record page's forms: parse it, `change(values)`, then back to the page at the
+    form (`endpoint`'s anchor), or the page again (`page`) with the refusal beside the fields."""
     values, errors = forms.parse(schema, request.form, MESSAGES)
     if not errors:
         try:
             change(values)
         except AppError as error:
-            errors = refused(error, default_field)
+            errors = refused(error, default)
     if errors:
-        return _inspector_page(code, form, values, errors, 422)
-    return redirect(url_for(".admin_inspector", code=code, _anchor=form), 303)
+        return page(code, form, values, errors, 422)
+    return redirect(url_for(endpoint, code=code, _anchor=form), 303)
+
+
+def _inspector_change(code: str, form: str, schema: ma.Schema, change, default_field: str):
+    return _change(_inspector_page, ".admin_inspector", code, form, schema, change, default_field)
 
 
 @bp.post("/admin/inspectors/<string:code>/qualifications")
@@ -413,15 +419,7 @@ def _desk_page(code: str, form: str | None, values: dict, errors: dict, status: 
 
 
 def _desk_change(code: str, form: str, schema: ma.Schema, change, default_field: str):
-    values, errors = forms.parse(schema, request.form, MESSAGES)
-    if not errors:
-        try:
-            change(values)
-        except AppError as error:
-            errors = refused(error, default_field)
-    if errors:
-        return _desk_page(code, form, values, errors, 422)
-    return redirect(url_for(".admin_desk", code=code, _anchor=form), 303)
+    return _change(_desk_page, ".admin_desk", code, form, schema, change, default_field)
 
 
 @bp.post("/admin/desks/<string:code>/scope")
