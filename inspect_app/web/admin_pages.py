@@ -26,7 +26,7 @@ from inspect_app.errors import AppError
 from inspect_app.services import audit_chain, auth, catalogue_reads, desks, people, roster
 from inspect_app.web import forms, session
 from inspect_app.web.console import bp, menu_item
-from inspect_app.web.licensing_pages import PageForm
+from inspect_app.web.forms import PageForm
 
 ADMIN = "admin"
 SECTIONS = (
@@ -61,11 +61,6 @@ menu_item(
     active=(*(endpoint for endpoint, _label in SECTIONS[1:]), "console.admin_user",
             "console.admin_inspector", "console.admin_desk"),
 )  # fmt: skip
-
-
-def parse(schema: ma.Schema, data) -> tuple[dict[str, Any], dict[str, Any]]:
-    values, errors = forms.parse(schema, data)
-    return values, {k: MESSAGES.get(k, v) for k, v in errors.items()}
 
 
 def refused(error: AppError, default_field: str) -> dict[str, str]:
@@ -148,7 +143,7 @@ def _render(template: str, status: int = 200, **context):
 
 
 def _users_page(values: dict, errors: dict, status: int = 200):
-    query, _ = parse(ListQuery(), request.args)
+    query, _ = forms.parse(ListQuery(), request.args, MESSAGES)
     filters = {"q": query["q"]} if query.get("q") else {}
     pager, rows = _page(people.user_list(session.actor(), filters), query["page"])
     return _render(
@@ -166,7 +161,7 @@ def admin_users():
 @bp.post("/admin/users")
 @session.signed_in(ADMIN)
 def admin_users_post():
-    values, errors = parse(UserForm(), request.form)
+    values, errors = forms.parse(UserForm(), request.form, MESSAGES)
     values.pop("password", None)
     if not errors:
         try:
@@ -198,7 +193,7 @@ def _user_page(user_id: int, values: dict, errors: dict, status: int = 200):
 @bp.post("/admin/users/<int:user_id>/password-reset")
 @session.signed_in(ADMIN)
 def admin_user_reset(user_id: int):
-    values, errors = parse(VersionForm(), request.form)
+    values, errors = forms.parse(VersionForm(), request.form, MESSAGES)
     if not errors:
         try:
             reset = people.reset_password(session.actor(), user_id, values["version"], utcnow())
@@ -212,7 +207,7 @@ def admin_user_reset(user_id: int):
 @bp.post("/admin/users/<int:user_id>/active")
 @session.signed_in(ADMIN)
 def admin_user_active(user_id: int):
-    values, errors = parse(VersionForm(), request.form)
+    values, errors = forms.parse(VersionForm(), request.form, MESSAGES)
     active = request.form.get("active") == "1"
     if not errors:
         try:
@@ -227,7 +222,7 @@ def admin_user_active(user_id: int):
 @bp.post("/admin/users/<int:user_id>/inspector")
 @session.signed_in(ADMIN)
 def admin_user_link(user_id: int):
-    values, errors = parse(LinkForm(), request.form)
+    values, errors = forms.parse(LinkForm(), request.form, MESSAGES)
     if not errors:
         try:
             people.link_inspector(
@@ -244,7 +239,7 @@ def admin_user_link(user_id: int):
 
 
 def _inspectors_page(values: dict, errors: dict, status: int = 200):
-    query, _ = parse(ListQuery(), request.args)
+    query, _ = forms.parse(ListQuery(), request.args, MESSAGES)
     filters = {"q": query["q"]} if query.get("q") else {}
     pager, rows = _page(roster.inspector_list(session.actor(), filters), query["page"])
     return _render(
@@ -262,7 +257,7 @@ def admin_inspectors():
 @bp.post("/admin/inspectors")
 @session.signed_in(ADMIN)
 def admin_inspectors_post():
-    values, errors = parse(InspectorForm(), request.form)
+    values, errors = forms.parse(InspectorForm(), request.form, MESSAGES)
     if not errors:
         try:
             inspector = roster.create_inspector(session.actor(), values, utcnow())
@@ -290,16 +285,22 @@ def _inspector_page(code: str, form: str | None, values: dict, errors: dict, sta
     )  # fmt: skip
 
 
-def _inspector_change(code: str, form: str, schema: ma.Schema, change, default_field: str):
-    values, errors = parse(schema, request.form)
+def _change(page, endpoint: str, code: str, form: str, schema: ma.Schema, change, default: str):
+    """One of a record page's forms: parse it, `change(values)`, then back to the page at the
+    form (`endpoint`'s anchor), or the page again (`page`) with the refusal beside the fields."""
+    values, errors = forms.parse(schema, request.form, MESSAGES)
     if not errors:
         try:
             change(values)
         except AppError as error:
-            errors = refused(error, default_field)
+            errors = refused(error, default)
     if errors:
-        return _inspector_page(code, form, values, errors, 422)
-    return redirect(url_for(".admin_inspector", code=code, _anchor=form), 303)
+        return page(code, form, values, errors, 422)
+    return redirect(url_for(endpoint, code=code, _anchor=form), 303)
+
+
+def _inspector_change(code: str, form: str, schema: ma.Schema, change, default_field: str):
+    return _change(_inspector_page, ".admin_inspector", code, form, schema, change, default_field)
 
 
 @bp.post("/admin/inspectors/<string:code>/qualifications")
@@ -359,7 +360,7 @@ def admin_inspector_link(code: str):
 @bp.get("/admin/devices")
 @session.signed_in(ADMIN)
 def admin_devices():
-    query, errors = parse(ListQuery(), request.args)
+    query, errors = forms.parse(ListQuery(), request.args, MESSAGES)
     pager, rows = _page(auth.signed_in_devices(session.actor()), query["page"])
     return _render("admin_devices.html", rows=rows, pager=pager, errors=errors)
 
@@ -375,7 +376,7 @@ def admin_device_revoke(token_id: int):
 
 
 def _desks_page(values: dict, errors: dict, status: int = 200):
-    query, _ = parse(ListQuery(), request.args)
+    query, _ = forms.parse(ListQuery(), request.args, MESSAGES)
     pager, rows = _page(desks.list_desks(session.actor()), query["page"])
     return _render(
         "admin_desks.html", status, rows=rows, pager=pager, values=values, errors=errors,
@@ -392,7 +393,7 @@ def admin_desks():
 @bp.post("/admin/desks")
 @session.signed_in(ADMIN)
 def admin_desks_post():
-    values, errors = parse(DeskForm(), request.form)
+    values, errors = forms.parse(DeskForm(), request.form, MESSAGES)
     if not errors:
         try:
             desk = desks.create_desk(session.actor(), values, utcnow())
@@ -418,15 +419,7 @@ def _desk_page(code: str, form: str | None, values: dict, errors: dict, status: 
 
 
 def _desk_change(code: str, form: str, schema: ma.Schema, change, default_field: str):
-    values, errors = parse(schema, request.form)
-    if not errors:
-        try:
-            change(values)
-        except AppError as error:
-            errors = refused(error, default_field)
-    if errors:
-        return _desk_page(code, form, values, errors, 422)
-    return redirect(url_for(".admin_desk", code=code, _anchor=form), 303)
+    return _change(_desk_page, ".admin_desk", code, form, schema, change, default_field)
 
 
 @bp.post("/admin/desks/<string:code>/scope")

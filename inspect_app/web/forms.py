@@ -37,16 +37,21 @@ FIELD_ERRORS = {
 INVALID = _l("此项的值无效。")
 
 
-class LedgerQuery(ma.Schema):
-    class Meta:
-        unknown = ma.EXCLUDE  # lang
+class PageForm(ma.Schema):
+    """A page's query or form: the CSRF token and the language are not fields; a blank field is
+    an absent one."""
 
-    state = ma.fields.String(validate=ma.validate.OneOf(STATES), load_default=None)
-    page = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100_000), load_default=1)
+    class Meta:
+        unknown = ma.EXCLUDE
 
     @ma.pre_load
-    def _blank_is_none(self, data, **kwargs):
+    def _blank_is_absent(self, data, **kwargs):
         return {k: v for k, v in data.items() if v != ""}
+
+
+class LedgerQuery(PageForm):
+    state = ma.fields.String(validate=ma.validate.OneOf(STATES), load_default=None)
+    page = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100_000), load_default=1)
 
 
 class VerifyQuery(ma.Schema):
@@ -96,8 +101,12 @@ def get_locale_code() -> str:
     return str(get_locale() or "zh")[:2]
 
 
-def parse(schema: ma.Schema, args) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(values, errors by field); values hold the defaults where a field was bad."""
+def parse(
+    schema: ma.Schema, args, messages: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(values, errors by field); values hold the defaults where a field was bad. The message
+    beside a bad field is the page's own (`messages`), else the portal's, else INVALID."""
+    mine = messages or {}
     try:
         return schema.load(args), {}
     except ma.ValidationError as error:
@@ -109,7 +118,7 @@ def parse(schema: ma.Schema, args) -> tuple[dict[str, Any], dict[str, Any]]:
             if name in bad and field.load_default is not ma.missing
         }
         return defaults | schema.load(good, partial=bad), {
-            k: FIELD_ERRORS.get(k, INVALID) for k in bad
+            k: mine.get(k, FIELD_ERRORS.get(k, INVALID)) for k in bad
         }
 
 

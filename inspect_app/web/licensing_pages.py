@@ -34,6 +34,7 @@ from inspect_app.services import (
 )
 from inspect_app.web import forms, session
 from inspect_app.web.console import STAFF, bp, menu_item
+from inspect_app.web.labels import EVENT_LABELS, LICENCE_STATUS_LABELS
 
 LICENSING_ROLES = ("licensing", "admin")
 NOTICE_KINDS = {
@@ -55,23 +56,6 @@ FEEDBACK_STATUS = {
     "ESCALATED": _l("已升级"),
     "ACTED": _l("已处理"),
 }
-EVENT_KIND_LABELS = {
-    "NEW": _l("新办"),
-    "CHANGE": _l("变更"),
-    "RENEW": _l("延续"),
-    "REPLACE": _l("补证"),
-    "SUSPEND": _l("暂停"),
-    "RESUME": _l("恢复"),
-    "CANCEL": _l("注销"),
-    "REVOKE": _l("撤销"),
-    "NOTE": _l("备注"),
-}
-LICENCE_STATUS = {
-    "ACTIVE": _l("有效"),
-    "SUSPENDED": _l("暂停"),
-    "CANCELLED": _l("注销"),
-    "REVOKED": _l("撤销"),
-}
 ACKNOWLEDGED = {"no": False, "yes": True}
 MESSAGES = {
     "kind": _l("请从列表中选择通知类型。"),
@@ -88,25 +72,7 @@ MESSAGES = {
 }
 
 
-class PageForm(ma.Schema):
-    """A page's query or form: the CSRF token and the language are not fields; a blank field is
-    an absent one."""
-
-    class Meta:
-        unknown = ma.EXCLUDE
-
-    @ma.pre_load
-    def _blank_is_absent(self, data, **kwargs):
-        return {k: v for k, v in data.items() if v != ""}
-
-
-def parse(schema: ma.Schema, data) -> tuple[dict[str, Any], dict[str, Any]]:
-    """forms.parse, with this area's messages beside its fields."""
-    values, errors = forms.parse(schema, data)
-    return values, {k: MESSAGES.get(k, v) for k, v in errors.items()}
-
-
-class InboxQuery(PageForm):
+class InboxQuery(forms.PageForm):
     kind = ma.fields.String(validate=ma.validate.OneOf(list(NOTICE_KINDS)))
     desk = Text(max_length=32)
     acknowledged = ma.fields.String(validate=ma.validate.OneOf(list(ACKNOWLEDGED)))
@@ -120,13 +86,13 @@ class InboxQuery(PageForm):
             raise ma.ValidationError("until before since", "until")
 
 
-class ActForm(PageForm):
+class ActForm(forms.PageForm):
     action = ma.fields.String(required=True, validate=ma.validate.OneOf(feedback.LICENSING_ACTIONS))
     reason = Text(max_length=256, required=True)
     version = ma.fields.Integer(required=True)
 
 
-class EventForm(PageForm):
+class EventForm(forms.PageForm):
     kind = ma.fields.String(
         required=True, validate=ma.validate.OneOf([k.value for k in EventKind if k != "NEW"])
     )
@@ -155,7 +121,7 @@ def _inbox_filters(values: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/inbox")
 @session.signed_in(*STAFF)
 def inbox():
-    values, errors = parse(InboxQuery(), request.args)
+    values, errors = forms.parse(InboxQuery(), request.args, MESSAGES)
     my_desks = desks.desks_of(session.actor().user_id)
     if values.get("desk") and values["desk"] not in {desk.code for desk in my_desks}:
         errors["desk"] = MESSAGES["desk"]
@@ -208,7 +174,7 @@ def acknowledge(notice_id: int):
 def act(notice_id: int):
     who = session.actor()
     row = notifications.get_notice(who, notice_id)
-    values, errors = parse(ActForm(), request.form)
+    values, errors = forms.parse(ActForm(), request.form, MESSAGES)
     if not errors:
         if row.feedback_id is None:
             raise AppError("NOT_FOUND")
@@ -250,8 +216,8 @@ def _licence_page(number: str, values: dict, errors: dict, status: int = 200):
     licence = licences.licence_detail(number)
     return render_template(
         "console/licensing_licence.html", licence=licence, qr=_qr_svg(number),
-        kinds=_event_kinds(licence), labels=EVENT_KIND_LABELS, values=values, errors=errors,
-        statuses=LICENCE_STATUS,
+        kinds=_event_kinds(licence), labels=EVENT_LABELS, values=values, errors=errors,
+        statuses=LICENCE_STATUS_LABELS,
     ), status  # fmt: skip
 
 
@@ -265,7 +231,7 @@ def licence(number: str):
 @session.signed_in(*STAFF)
 def licence_event(number: str):
     who = session.actor()
-    values, errors = parse(EventForm(), request.form)
+    values, errors = forms.parse(EventForm(), request.form, MESSAGES)
     if not errors:
         changes = {"valid_until": values["valid_until"]} if values.get("valid_until") else {}
         data = {"kind": values["kind"], "reason": values["reason"], "changes": changes}

@@ -18,38 +18,12 @@ from inspect_app.services import awaiting, catalogue_reads, directory, tasks
 from inspect_app.services import risk_points as points
 from inspect_app.web import forms, session
 from inspect_app.web.console import bp, menu_item
+from inspect_app.web.labels import EVENT_LABELS, LICENCE_STATUS_LABELS, OUTCOME_LABELS, PLANNERS
 from risk.grading_config import GRADES
 from risk.points import SEVERITIES
 
-PLANNERS = ("planner", "admin")
 GRADE_CHOICES = (*GRADES, directory.UNGRADED)
 SEVERITY_LABELS = {"high": _l("高"), "medium": _l("中"), "low": _l("低")}
-OUTCOME_LABELS = {
-    "OK": _l("未发现问题"),
-    "FIXED": _l("发现问题已责令改正"),
-    "CASE": _l("发现问题待后续处理"),
-    "NOBIZ": _l("未发现开展本次抽查涉及的经营活动"),
-    "NOADDR": _l("通过登记的住所（经营场所）无法联系"),
-    "REFUSE": _l("不配合检查，情节严重"),
-    "CLOSED": _l("已关闭停业或正在组织清算"),
-}
-LICENCE_STATUS_LABELS = {
-    "ACTIVE": _l("有效"),
-    "SUSPENDED": _l("暂停"),
-    "CANCELLED": _l("注销"),
-    "REVOKED": _l("撤销"),
-}
-EVENT_LABELS = {
-    "NEW": _l("新办"),
-    "CHANGE": _l("变更"),
-    "RENEW": _l("延续"),
-    "REPLACE": _l("补证"),
-    "SUSPEND": _l("暂停"),
-    "RESUME": _l("恢复"),
-    "CANCEL": _l("注销"),
-    "REVOKE": _l("撤销"),
-    "NOTE": _l("备注"),
-}
 # What the pages say beside a bad field, in the page's language.
 FIELD_ERRORS = {
     "q": _l("请输入不超过 64 个字符的名称、信用代码或许可证编号。"),
@@ -68,16 +42,7 @@ menu_item(_l("主体名录"), "console.entities", *PLANNERS, active=("console.en
 menu_item(_l("风险点"), "console.risk_points", *PLANNERS, active=("console.risk_point",))
 
 
-class _Query(ma.Schema):
-    class Meta:
-        unknown = ma.EXCLUDE  # lang
-
-    @ma.pre_load
-    def _blank_is_none(self, data, **kwargs):
-        return {k: v for k, v in data.items() if v != ""}
-
-
-class DirectoryQuery(_Query):
+class DirectoryQuery(forms.PageForm):
     """The directory's filters; street and industry must be the district's own codes."""
 
     q = Text(max_length=64)
@@ -92,7 +57,7 @@ class DirectoryQuery(_Query):
         self.fields["industry"].validators.append(ma.validate.OneOf(industries))
 
 
-class RiskPointsQuery(_Query):
+class RiskPointsQuery(forms.PageForm):
     industry = ma.fields.String()
 
     def __init__(self, industries: list[str], **kwargs):
@@ -112,12 +77,6 @@ class RiskPointForm(ma.Schema):
     severity = ma.fields.String(required=True, validate=ma.validate.OneOf(SEVERITIES))
     key_item = ma.fields.Boolean(load_default=False, truthy={"on", "1", "true"})
     version = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
-
-
-def parse(schema: ma.Schema, args) -> tuple[dict[str, Any], dict[str, Any]]:
-    """forms.parse, with these pages' own messages beside the bad fields."""
-    values, errors = forms.parse(schema, args)
-    return values, {k: FIELD_ERRORS.get(k, v) for k, v in errors.items()}
 
 
 # -- home ("what needs me"), rendered by console.home --
@@ -165,7 +124,7 @@ def partnership_answer(code: str, department: str):
 def entities():
     streets, industries = list(catalogue_reads.streets()), catalogue_reads.industries()
     schema = DirectoryQuery([s.code for s in streets], [i.code for i in industries])
-    values, errors = parse(schema, request.args)
+    values, errors = forms.parse(schema, request.args, FIELD_ERRORS)
     listing = directory.directory(values)
     pager = forms.Pager(values["page"], forms.PAGE_SIZE, listing.count())
     return render_template(
@@ -201,7 +160,9 @@ def entity(credit_code: str):
 def risk_points():
     who = session.actor()
     mine = my_industries(who)
-    values, errors = parse(RiskPointsQuery([i.code for i in mine]), request.args)
+    values, errors = forms.parse(
+        RiskPointsQuery([i.code for i in mine]), request.args, FIELD_ERRORS
+    )
     chosen = values.get("industry") or (mine[0].code if mine else None)
     riskmap = points.industry_risk_map(chosen) if chosen else None
     names = {d.code: d.name for d in catalogue_reads.departments()}
@@ -253,7 +214,7 @@ def risk_point(code: str):
 def risk_point_post(code: str):
     who = session.actor()
     row = points.point_to_edit(who, code)
-    values, errors = parse(RiskPointForm(), request.form)
+    values, errors = forms.parse(RiskPointForm(), request.form, FIELD_ERRORS)
     if not errors:
         changes = {k: v for k, v in values.items() if k != "version"}
         try:

@@ -19,10 +19,10 @@ from inspect_app.errors import AppError
 from inspect_app.services import beacons, draws, ledger, staffing, task_progress, tasks
 from inspect_app.web import forms, session
 from inspect_app.web.console import bp
+from inspect_app.web.labels import PLANNERS
 from inspect_app.web.task_forms import (
     EXCLUSION_LABELS,
     FIELD_ERRORS,
-    PLANNERS,
     field_errors,
     now,
     refusal,

@@ -12,7 +12,6 @@ from inspect_app.clock import utcnow
 from inspect_app.errors import AppError
 from inspect_app.web import forms
 
-PLANNERS = ("planner", "admin")
 GRADES = ("A", "B", "C", "D")
 LICENCE_STATUSES = {"ACTIVE": _l("有效"), "SUSPENDED": _l("暂停")}
 ANSWER_LABELS = {"ACCEPTED": _l("已同意"), "DECLINED": _l("已拒绝"), "AWAITED": _l("待答复")}
@@ -22,15 +21,6 @@ INSPECTION_STATUS_LABELS = {
     "RECORDING": _l("检查中"),
     "OVERDUE": _l("已逾期"),
     "SUBMITTED": _l("已提交"),
-}
-OUTCOME_LABELS = {
-    "OK": _l("未发现问题"),
-    "FIXED": _l("发现问题已责令改正"),
-    "CASE": _l("发现问题待后续处理"),
-    "NOBIZ": _l("未发现开展本次抽查涉及的经营活动"),
-    "NOADDR": _l("通过登记的住所（经营场所）无法联系"),
-    "REFUSE": _l("不配合检查，情节严重"),
-    "CLOSED": _l("已关闭停业或正在组织清算"),
 }
 EXCLUSION_LABELS = {
     "frequency_cap": _l("超过频次上限"),

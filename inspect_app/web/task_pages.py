@@ -27,12 +27,12 @@ from inspect_app.services import (
 from inspect_app.services.grades import grading_config
 from inspect_app.web import forms, session
 from inspect_app.web.console import bp, menu_item
+from inspect_app.web.labels import PLANNERS
 from inspect_app.web.task_forms import (
     ANSWER_LABELS,
     FIELD_ERRORS,
     GRADES,
     LICENCE_STATUSES,
-    PLANNERS,
     field_errors,
     now,
     refusal,

@@ -11,10 +11,9 @@ from inspect_app.clock import local
 from inspect_app.services import photos, task_progress
 from inspect_app.web import session
 from inspect_app.web.console import bp
+from inspect_app.web.labels import OUTCOME_LABELS, PLANNERS
 from inspect_app.web.task_forms import (
     INSPECTION_STATUS_LABELS,
-    OUTCOME_LABELS,
-    PLANNERS,
     RESULT_LABELS,
     now,
 )

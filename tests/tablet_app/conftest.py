@@ -3,20 +3,17 @@ camera that films the licence's QR code, and the district the team inspects."""
 
 from __future__ import annotations
 
-import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import segno
-from werkzeug.serving import make_server
 
+from tests.browser import IN_CI, serving
 from tests.factories import PASSWORD, inspector_with_login, internet_cafes, login
 from tests.tablet.conftest import draw_joint_check
 
 CHROMIUM = "/usr/bin/chromium"
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def write_y4m(path: Path, text: str, width: int = 960, height: int = 720, frames: int = 2) -> None:
@@ -69,12 +66,8 @@ def team(client) -> Team:
 
 @pytest.fixture
 def served(app, team):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(10)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from inspect_app.clock import local, utcnow
+from tests.browser import chromium  # noqa: F401 (the Selenium browser of tests/web)
 from tests.factories import (
     accept_partners,
     draw,

@@ -12,16 +12,16 @@ import pytest
 from inspect_app.auth import issue_token
 from inspect_app.clock import utcnow
 from inspect_app.models import Inspector, Recusal, Token
+from tests.browser import problems, screens_dir
 from tests.factories import make_entity, make_user
 from tests.web import test_console_licensing_browser as walk
-from tests.web import test_portal_browser as portal
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-chromium, served = portal.chromium, walk.served
+served = walk.served
 
 
 def fill(driver, **fields) -> None:
@@ -38,7 +38,7 @@ def test_an_admin_keeps_the_inspector_directory_and_revokes_a_device(chromium, s
     account = make_user("inspector", "CT", username="lina-ct")
     issue_token(account, "平板-07", utcnow(), timedelta(hours=8))
     cafe = make_entity(0, name="上海宝山区星际网络科技有限公司")
-    screens = walk.screens_dir(tmp_path)
+    screens = screens_dir(tmp_path)
     wait = WebDriverWait(chromium, 15, ignored_exceptions=[StaleElementReferenceException])
     chromium.set_window_size(1366, 768)
     walk.sign_in(chromium, served, admin.username, wait)
@@ -86,4 +86,4 @@ def test_an_admin_keeps_the_inspector_directory_and_revokes_a_device(chromium, s
     chromium.save_screenshot(str(screens / "console-admin-audit.png"))
     width = chromium.execute_script("return document.documentElement.scrollWidth")
     assert width <= 1366, "an admin page scrolls sideways"
-    assert [p for p in portal._problems(chromium) if "status of 422" not in p] == []
+    assert [p for p in problems(chromium) if "status of 422" not in p] == []

@@ -5,27 +5,17 @@ LIANJIAN_TEST_SCREENSHOTS (docs/screens/ to renew them) or a temporary folder.""
 
 from __future__ import annotations
 
-import os
-import threading
-from pathlib import Path
-
 import pytest
-from werkzeug.serving import make_server
 
+from tests.browser import problems, screens_dir, serving
 from tests.factories import PASSWORD
 from tests.tablet import conftest as tablet
 from tests.web import test_console_licensing as licensing
-from tests.web import test_portal_browser as portal
 
 # The fixtures this walk shares: the drawn joint inspection, its delivered feedback, the clerk
-# of the desk it reached, and the browser.
-joint, delivered, clerk, chromium = (
-    tablet.joint,
-    licensing.delivered,
-    licensing.clerk,
-    portal.chromium,
-)
-_problems = portal._problems
+# of the desk it reached.
+joint, delivered, clerk = tablet.joint, licensing.delivered, licensing.clerk
+_problems = problems
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
@@ -35,18 +25,8 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 @pytest.fixture
 def served(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(10)
-
-
-def screens_dir(tmp_path) -> Path:
-    screens = Path(os.environ.get("LIANJIAN_TEST_SCREENSHOTS") or tmp_path)
-    screens.mkdir(parents=True, exist_ok=True)
-    return screens
+    with serving(app) as url:
+        yield url
 
 
 def sign_in(driver, served: str, username: str, wait) -> None:

@@ -6,14 +6,13 @@ renders. Screenshots go where LIANJIAN_TEST_SCREENSHOTS says (docs/screens/ to r
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from inspect_app.models import Entity
+from tests.browser import problems as _problems
+from tests.browser import screens_dir
 from tests.factories import PASSWORD, make_user
-from tests.web.test_portal_browser import _problems, chromium, served  # noqa: F401 (fixtures)
+from tests.web.test_portal_browser import served  # noqa: F401 (a fixture)
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -35,8 +34,7 @@ def _drawn(driver) -> int:
 @pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_planner_sees_the_maps_in_the_console(chromium, served, tasks, tmp_path):
-    screens = Path(os.environ.get("LIANJIAN_TEST_SCREENSHOTS") or tmp_path)
-    screens.mkdir(parents=True, exist_ok=True)
+    screens = screens_dir(tmp_path)
     wait = WebDriverWait(chromium, 20)
     chromium.set_window_size(1366, 768)
     browser_sign_in(chromium, served, make_user("planner", "CT").username)

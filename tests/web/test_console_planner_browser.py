@@ -8,14 +8,9 @@ Needs Debian's chromium and chromium-driver and the selenium package; skipped wi
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
-from pathlib import Path
-
 import pytest
-from werkzeug.serving import make_server
 
+from tests.browser import screens_dir, serving
 from tests.factories import PASSWORD, make_user
 
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -23,38 +18,11 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-DRIVER = "/usr/bin/chromedriver"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-@pytest.fixture
-def chromium(tmp_path):
-    browser = shutil.which("chromium")
-    if not (browser and Path(DRIVER).exists()):
-        reason = "headless Chromium or chromedriver not installed (apt-get install chromium-driver)"
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=webdriver.ChromeService(DRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
-
 
 @pytest.fixture
 def served(app, tasks):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(10)
+    with serving(app) as url:
+        yield url
 
 
 def _problems(driver) -> list[str]:
@@ -73,8 +41,7 @@ def _active(driver):
 @pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_planner_walks_home_directory_entity_and_risk_points(chromium, served, tasks, tmp_path):
-    screens = Path(os.environ.get("LIANJIAN_TEST_SCREENSHOTS") or tmp_path)
-    screens.mkdir(parents=True, exist_ok=True)
+    screens = screens_dir(tmp_path)
     wait = WebDriverWait(chromium, 15)
     chromium.set_window_size(1366, 768)
     planner = make_user("planner", "PS", username="ps-planner")

@@ -10,18 +10,15 @@ to a temporary folder. Needs Debian's chromium and chromium-driver; skipped with
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from inspect_app.clock import local, utcnow
 from inspect_app.models import Draw, Inspection, SpotCheckTask
 from inspect_app.services import dispatch
+from tests.browser import open_chromium, screens_dir, serving
 from tests.factories import (
     PASSWORD,
     TEST_CHAIN,
@@ -39,27 +36,6 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
-DRIVER = "/usr/bin/chromedriver"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _chromium(profile: Path):
-    browser = shutil.which("chromium")
-    if not (browser and Path(DRIVER).exists()):
-        reason = "headless Chromium or chromedriver not installed (apt-get install chromium-driver)"
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={profile}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=webdriver.ChromeService(DRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    return driver
-
 
 @pytest.fixture
 def browsers(tmp_path):
@@ -67,7 +43,7 @@ def browsers(tmp_path):
     opened = []
 
     def open_one(name: str):
-        opened.append(_chromium(tmp_path / name))
+        opened.append(open_chromium(tmp_path / name))
         return opened[-1]
 
     yield open_one
@@ -91,12 +67,8 @@ def district(app):
 
 @pytest.fixture
 def served(app, district):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(10)
+    with serving(app) as url:
+        yield url
 
 
 # What a frame of a page not yet served logs: the 404, its refusal to be framed, Chromium's own.
@@ -167,8 +139,7 @@ def _day(n: int) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_planners_path_in_a_browser(app, browsers, served, district, tmp_path):
-    screens = Path(os.environ.get("LIANJIAN_TEST_SCREENSHOTS") or tmp_path / "screens")
-    screens.mkdir(parents=True, exist_ok=True)
+    screens = screens_dir(tmp_path / "screens")
     lead = browsers("lead")
     wait = WebDriverWait(lead, 15)
     lead.set_window_size(1366, 768)

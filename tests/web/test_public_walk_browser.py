@@ -5,16 +5,16 @@ shown), the results' CSV link, and a licence's QR code opening its verification 
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from inspect_app.clock import local, utcnow
 from inspect_app.models import Licence
+from tests.browser import problems as _problems
+from tests.browser import screens_dir
 from tests.factories import accept_partners, draw, freeze, joint_ic_task_body, login
-from tests.web.test_portal_browser import _problems, chromium, served  # noqa: F401 (fixtures)
+from tests.web.test_portal_browser import served  # noqa: F401 (a fixture)
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -52,8 +52,7 @@ def _steps(driver) -> list[tuple[str, str]]:
 def test_a_citizen_verifies_a_draw_in_the_browser(chromium, served, tasks, tmp_path):
     """A drawn task, results not yet published: what can be checked is checked, and a wrong
     announced commitment fails the check."""
-    screens = Path(os.environ.get("LIANJIAN_TEST_SCREENSHOTS") or tmp_path)
-    screens.mkdir(parents=True, exist_ok=True)
+    screens = screens_dir(tmp_path)
     wait = WebDriverWait(chromium, 30)
     chromium.set_window_size(1366, 768)
 
