@@ -163,6 +163,7 @@ def test_lianjian_worker_starts_the_cron_beside_it_and_stops_it_with_it(redis, w
             "inspect_app.jobs.followup.escalate_notices",
             "inspect_app.jobs.followup.flag_late_disclosures",
             "inspect_app.jobs.audit.check_audit_chain",
+            "inspect_app.jobs.audit.seal_audit_chain",  # issue 17: the backstop seal
             "inspect_app.jobs.grades.regrade_stale",
             "inspect_app.jobs.ledger.flag_overdue_draws",
         ]
