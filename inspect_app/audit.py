@@ -38,9 +38,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from inspect_app import config
 from inspect_app.clock import as_utc
-from inspect_app.db import database
+from inspect_app.db import database, rebuildable
 from inspect_app.domain import signing_keys
 from inspect_app.models import AuditCheck, AuditEntry, AuditHead
+from inspect_app.prepared import Prepared
 
 GENESIS = "0" * 64
 SYSTEM_ACTOR = "system:jobs"  # who a job's writes are by
@@ -291,19 +292,23 @@ def _seal_after_commit() -> None:
 
 def _seal_soon() -> None:
     try:
-        seal(wait=False)
+        seal(wait=False, rebuild=True)
     except peewee.DatabaseError as error:  # the change is committed; its entry waits for a sealer
         log.warning("audit.seal deferred reason=%s", type(error).__name__)
 
 
-def seal(*, wait: bool = True, batch: int = SEAL_BATCH) -> int:
+def seal(*, wait: bool = True, batch: int = SEAL_BATCH, rebuild: bool = False) -> int:
     """Chain every unsealed entry this transaction can see, in id order, and move and sign the
     head; how many were chained. `wait=False` gives up at once when another sealer holds the
     head (it or a later one will chain them). Inside a transaction the entries it wrote itself
-    are chained too (a draw's signed head covers the draw's own entries)."""
+    are chained too (a draw's signed head covers the draw's own entries). `rebuild`: a seal
+    nobody has seen yet (the one after a write's commit) is committed without waiting for the
+    disk; lost in a crash, its entries are simply chained again, the same way, by the next."""
     sealed = 0
     while True:
         with database.atomic():
+            if rebuild:
+                rebuildable()
             head = _head_for_update(wait)
             if head is None:
                 return sealed
@@ -313,18 +318,33 @@ def seal(*, wait: bool = True, batch: int = SEAL_BATCH) -> int:
             return sealed
 
 
-def _head_for_update(wait: bool) -> AuditHead | None:
-    query = AuditHead.select()
+def _head_query(skip_locked: bool):
+    query = AuditHead.select().limit(1)
     if not isinstance(database.obj, peewee.SqliteDatabase):  # SQLite: the transaction holds it
-        query = query.for_update(skip_locked=not wait)
-    return query.first()
+        query = query.for_update(skip_locked=skip_locked)
+    return query
+
+
+# A write seals after it (inspect_app/prepared.py: built once; the database's kind is read when
+# the query is first compiled for it, and each kind gets its own compilation).
+HEAD = {
+    wait: Prepared(lambda skip_locked=not wait: _head_query(skip_locked)) for wait in (True, False)
+}
+UNSEALED = Prepared(
+    lambda batch: (
+        AuditEntry.select().where(AuditEntry.seq.is_null()).order_by(AuditEntry.id).limit(batch)
+    ),
+    batch=int,
+)
+
+
+def _head_for_update(wait: bool) -> AuditHead | None:
+    return HEAD[wait].one()
 
 
 def _seal_held(head: AuditHead, batch: int, mine: AuditEntry | None = None) -> int:
     """Chain up to `batch` unsealed entries after the head, which this transaction holds."""
-    rows = list(
-        AuditEntry.select().where(AuditEntry.seq.is_null()).order_by(AuditEntry.id).limit(batch)
-    )
+    rows = list(UNSEALED.rows(batch=batch))
     if not rows:
         return 0
     seq, prev = head.seq, head.hash

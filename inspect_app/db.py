@@ -51,6 +51,17 @@ def bind(url: str, *, pooled: bool = False) -> peewee.Database:
     return db
 
 
+def rebuildable() -> None:
+    """Call first in a transaction whose loss in a crash costs nothing but redoing it (a kept
+    answer, a seal): on PostgreSQL its commit then does not wait for the WAL to reach the disk
+    (synchronous_commit off, for this transaction only). What it commits may be lost in a crash
+    of the database server, never half of it; and once any later transaction that read it
+    commits the usual way, it is on disk too (the WAL is flushed in order, up to that commit).
+    SQLite already commits every transaction this way (synchronous=normal in WAL mode)."""
+    if isinstance(database.obj, peewee.PostgresqlDatabase):
+        database.execute_sql("SET LOCAL synchronous_commit TO OFF")
+
+
 def release(db: peewee.Database | None) -> None:
     """Close a database's connections, pooled ones included (app shutdown, tests)."""
     if db is None:

@@ -95,6 +95,10 @@ class Prepared:
         compiled, cursor = self._execute(values)
         return cursor_wrapper(compiled.query, cursor)
 
+    def one(self, **values: Any) -> Any:
+        """The first row as rows() gives it (a model, tuple or dict), or None."""
+        return next(iter(self.rows(**values)), None)
+
     def first(self, **values: Any) -> tuple | None:
         """The first row as the database driver gives it, unconverted: for values that are only
         compared or hashed, on the hottest paths (convert others with their field's python_value)."""

@@ -33,6 +33,7 @@ from inspect_app.models import (
     Signature,
     TaskRiskPoint,
 )
+from inspect_app.prepared import Prepared
 from inspect_app.services import feedback
 from inspect_app.services import inspections as views
 from inspect_app.services.grades import refresh_grades
@@ -202,6 +203,15 @@ def _typed_licence(entity: Entity, number: str | None) -> str:
     return licence.number
 
 
+ITEM_RESULT = Prepared(
+    lambda inspection_id, risk_point_id: ItemResult.select().where(
+        (ItemResult.inspection == inspection_id) & (ItemResult.risk_point == risk_point_id)
+    ),
+    inspection_id=int,
+    risk_point_id=int,
+)
+
+
 def record_item(
     inspector: Inspector,
     inspection: Inspection,
@@ -217,9 +227,7 @@ def record_item(
     views.ensure_open(inspection)
     point = views.task_point(inspection, code)
     views.ensure_team_write(inspector, inspection, Action.RECORD_ITEM, point)
-    existing = ItemResult.get_or_none(
-        (ItemResult.inspection == inspection) & (ItemResult.risk_point == point)
-    )
+    existing = ITEM_RESULT.one(inspection_id=inspection.id, risk_point_id=point.id)
     current = existing.version if existing else 0
     yours = {"code": code, "version": base_version, "result": result, "notes": notes}
     if base_version != current:

@@ -18,9 +18,10 @@ from typing import Any, TypeVar
 import peewee
 
 from inspect_app.actor import Actor
-from inspect_app.db import database
+from inspect_app.db import database, rebuildable
 from inspect_app.errors import AppError
 from inspect_app.models import ClientOperation
+from inspect_app.prepared import Prepared
 
 T = TypeVar("T")
 
@@ -54,8 +55,13 @@ def fingerprint(method: str, path: str, body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+DONE = Prepared(
+    lambda op_id: ClientOperation.select().where(ClientOperation.op_id == op_id), op_id=str
+)
+
+
 def _replay(actor: Actor, op: Operation) -> Answer | None:
-    done = ClientOperation.get_or_none(ClientOperation.op_id == op.op_id)
+    done = DONE.one(op_id=op.op_id)
     if done is None:
         return None
     if done.user_id != actor.user_id or done.request_hash != op.request_hash:
@@ -140,6 +146,7 @@ def _keep_answer(op: Operation, body: dict[str, Any], keep: Callable[[], None]) 
     """Keep the body unless one is kept already (then that one is the answer, for every replay),
     and what `keep` keeps beside it."""
     with database.atomic():
+        rebuildable()  # a lost answer is rebuilt by the next replay (_replay_or_pending)
         keep()
         kept = (
             ClientOperation.update(response=body)

@@ -41,6 +41,7 @@ from inspect_app.models import (
     Street,
     TaskRiskPoint,
 )
+from inspect_app.prepared import Prepared
 from inspect_app.schemas.tablet import SUMMARY
 
 # The choices the tablet's schemas offer (as plain strings, so the OpenAPI document lists them).
@@ -54,8 +55,42 @@ def inspector_id_of(actor: Actor) -> int:
     return actor.inspector_id
 
 
+INSPECTOR = Prepared(
+    lambda inspector_id: Inspector.select().where(Inspector.id == inspector_id), inspector_id=int
+)
+MEMBER = Prepared(
+    lambda inspection_id, inspector_id: InspectionMember.select().where(
+        (InspectionMember.inspection == inspection_id)
+        & (InspectionMember.inspector == inspector_id)
+    ),
+    inspection_id=int,
+    inspector_id=int,
+)
+DEPARTMENT_CODES = Prepared(  # three departments' codes in one query (some may be the same)
+    lambda a, b, c: (
+        Department.select(Department.id, Department.code).where(Department.id.in_([a, b, c]))
+    ).tuples(),
+    a=int,
+    b=int,
+    c=int,
+)
+TASK_POINT = Prepared(
+    lambda task_id, code: (
+        RiskPoint.select()
+        .join(TaskRiskPoint)
+        .where((TaskRiskPoint.task == task_id) & (RiskPoint.code == code))
+        .limit(1)
+    ),
+    task_id=int,
+    code=str,
+)
+
+
 def inspector_of(actor: Actor) -> Inspector:
-    return Inspector.get_by_id(inspector_id_of(actor))
+    inspector = INSPECTOR.one(inspector_id=inspector_id_of(actor))
+    if inspector is None:
+        raise Inspector.DoesNotExist(f"inspector {actor.inspector_id}")
+    return inspector
 
 
 def ensure_team_write(
@@ -63,14 +98,12 @@ def ensure_team_write(
 ) -> None:
     """Ask the policy whether this member may write this part of the record (an item of
     `point`'s department, or the outcome): the member acts as their place on the team."""
-    member = InspectionMember.get(
-        (InspectionMember.inspection == inspection) & (InspectionMember.inspector == inspector)
-    )
-    wanted = {member.department_id, inspection.task.lead_id}
-    wanted |= {point.department_id} if point is not None else set()
-    code_of = dict(
-        Department.select(Department.id, Department.code).where(Department.id.in_(wanted)).tuples()
-    )  # one query for the three departments (a write path hot spot, issue 17)
+    member = MEMBER.one(inspection_id=inspection.id, inspector_id=inspector.id)
+    if member is None:
+        raise InspectionMember.DoesNotExist(f"inspector {inspector.id} on {inspection.id}")
+    lead = inspection.task.lead_id
+    wanted = (member.department_id, lead, point.department_id if point is not None else lead)
+    code_of = dict(DEPARTMENT_CODES.rows(a=wanted[0], b=wanted[1], c=wanted[2]))
     write = TeamWrite(
         member_department=code_of[member.department_id],
         lead_department=code_of[inspection.task.lead_id],
@@ -105,9 +138,23 @@ def not_found() -> AppError:
     return AppError("NOT_FOUND", zh="未找到该检查任务", en="No such inspection")
 
 
+MINE = Prepared(
+    lambda inspector_id, inspection_id: (
+        my_inspections(inspector_id).where(Inspection.id == inspection_id).limit(1)
+    ),
+    inspector_id=int,
+    inspection_id=int,
+)
+ONE = Prepared(
+    lambda inspection_id: _with_entity_and_task().where(Inspection.id == inspection_id),
+    inspection_id=int,
+)
+
+
 def get_for(inspector: Inspector | int, inspection_id: int) -> Inspection:
     """One of my inspections, or 404."""
-    inspection = my_inspections(inspector).where(Inspection.id == inspection_id).first()
+    inspector_id = inspector if isinstance(inspector, int) else inspector.id
+    inspection = MINE.one(inspector_id=inspector_id, inspection_id=inspection_id)
     if inspection is None:
         raise not_found()
     return inspection
@@ -115,17 +162,15 @@ def get_for(inspector: Inspector | int, inspection_id: int) -> Inspection:
 
 def get(inspection_id: int) -> Inspection:
     """An inspection with its entity and task (for jobs, which act for no inspector)."""
-    return _with_entity_and_task().where(Inspection.id == inspection_id).get()
+    inspection = ONE.one(inspection_id=inspection_id)
+    if inspection is None:
+        raise Inspection.DoesNotExist(f"inspection {inspection_id}")
+    return inspection
 
 
 def task_point(inspection: Inspection, code: str) -> RiskPoint:
     """The task's check item of this code (404 when the task has none)."""
-    point = (
-        RiskPoint.select()
-        .join(TaskRiskPoint)
-        .where((TaskRiskPoint.task == inspection.task_id) & (RiskPoint.code == code))
-        .first()
-    )
+    point = TASK_POINT.one(task_id=inspection.task_id, code=code)
     if point is None:
         raise AppError(
             "NOT_FOUND", zh="该检查事项不在本任务中", en="This check item is not in the task"
@@ -154,7 +199,7 @@ def bump(inspection: Inspection, now: datetime, **values) -> Inspection:
     )
     if not updated:
         raise stale_write(Inspection.get_by_id(inspection.id))
-    return Inspection.get_by_id(inspection.id)
+    return get(inspection.id)
 
 
 def bump_any(inspection: Inspection, now: datetime, **values) -> Inspection:
@@ -162,7 +207,7 @@ def bump_any(inspection: Inspection, now: datetime, **values) -> Inspection:
     Inspection.update(**values, version=Inspection.version + 1, updated_at=now).where(
         Inspection.id == inspection.id
     ).execute()
-    return Inspection.get_by_id(inspection.id)
+    return get(inspection.id)
 
 
 # What InspectionSummarySchema reads: a sync page selects only these.
@@ -243,7 +288,7 @@ def bump_part(
             yours={"part": part, "version": expected, **yours},
             part=part_state(current, part),
         )
-    return Inspection.get_by_id(inspection.id)
+    return get(inspection.id)
 
 
 def photo_url(inspection_id: int, sha256: str) -> str:
@@ -386,37 +431,140 @@ class Detail:
         return getattr(self.inspection, name)
 
 
-def _recorded(inspection: Inspection) -> list[ItemResult]:
-    return list(
+# The reads of an inspection's record, built once (inspect_app/prepared.py): a tablet write
+# answers with the record it leaves, so they run on every write (issue 17's profile).
+RECORDED = Prepared(
+    lambda inspection_id: (
         ItemResult.select(ItemResult, RiskPoint)
         .join(RiskPoint)
-        .where(ItemResult.inspection == inspection)
-    )
+        .where(ItemResult.inspection == inspection_id)
+    ),
+    inspection_id=int,
+)
+EVIDENCE = Prepared(
+    lambda inspection_id: (
+        Evidence.select(Evidence, RiskPoint)
+        .join(RiskPoint, JOIN.LEFT_OUTER)
+        .where(Evidence.inspection == inspection_id)
+    ),
+    inspection_id=int,
+)
+TASK_POINTS = Prepared(  # the task's check items with their departments, by code
+    lambda task_id: (
+        RiskPoint.select(RiskPoint, Department)
+        .join(TaskRiskPoint)
+        .switch(RiskPoint)
+        .join(Department)
+        .where(TaskRiskPoint.task == task_id)
+        .order_by(RiskPoint.code)
+    ),
+    task_id=int,
+)
+TEAM = Prepared(  # the members with their inspector, department and signature
+    lambda inspection_id: (
+        InspectionMember.select(
+            InspectionMember,
+            Inspector,
+            Department,
+            Signature.content_hash,
+            Signature.scope,
+            Signature.part_hash,
+            Signature.signed_at,
+            Signature.device_at,
+        )
+        .join(Inspector)
+        .switch(InspectionMember)
+        .join(Department)
+        .switch(InspectionMember)
+        .join(
+            Signature,
+            JOIN.LEFT_OUTER,
+            on=(Signature.inspection == InspectionMember.inspection)
+            & (Signature.inspector == InspectionMember.inspector),
+            attr="signature",
+        )
+        .where(InspectionMember.inspection == inspection_id)
+        .order_by(Department.code, Inspector.code)
+    ),
+    inspection_id=int,
+)
+LICENCE = Prepared(
+    lambda holder_id, industry_id: (
+        Licence.select(Licence, Industry)
+        .join(Industry)
+        .where((Licence.holder == holder_id) & (Licence.industry == industry_id))
+        .order_by(Licence.issued_at.desc())
+        .limit(1)
+    ),
+    holder_id=int,
+    industry_id=int,
+)
+PERMITS = Prepared(
+    lambda licence_id: (
+        LicencePermit.select(LicencePermit, Permit, Department)
+        .join(Permit)
+        .join(Department)
+        .where(LicencePermit.licence == licence_id)
+        .order_by(Permit.code)
+    ),
+    licence_id=int,
+)
+STREET_NAME = Prepared(
+    lambda street_id: Street.select(Street.name).where(Street.id == street_id), street_id=int
+)
+HISTORY = Prepared(  # the entity's last five submitted results, but this one
+    lambda entity_id, inspection_id: (
+        Inspection.select(Inspection, SpotCheckTask)
+        .join(SpotCheckTask)
+        .where(
+            (Inspection.entity == entity_id)
+            & (Inspection.id != inspection_id)
+            & (Inspection.status == InspectionStatus.SUBMITTED)
+        )
+        .order_by(Inspection.checked_on.desc())
+        .limit(5)
+    ),
+    entity_id=int,
+    inspection_id=int,
+)
+AMENDMENTS = Prepared(
+    lambda inspection_id: (
+        Amendment.select(Amendment, Inspector)
+        .join(Inspector)
+        .where(Amendment.inspection == inspection_id)
+        .order_by(Amendment.id)
+    ),
+    inspection_id=int,
+)
+
+
+def _recorded(inspection: Inspection) -> list[ItemResult]:
+    return list(RECORDED.rows(inspection_id=inspection.id))
 
 
 def _evidence(inspection: Inspection) -> list[Evidence]:
     """The photos in the order they were taken (the device's time, else the receipt's; then by
     hash), not the order they arrived in: the same record whatever order the tablets synced."""
-    rows = Evidence.select(Evidence, RiskPoint).join(RiskPoint, JOIN.LEFT_OUTER)
     return sorted(
-        rows.where(Evidence.inspection == inspection),
+        EVIDENCE.rows(inspection_id=inspection.id),
         key=lambda e: (e.device_at or e.uploaded_at, e.sha256),
     )
 
 
-def checklist(inspection: Inspection, recorded: list[ItemResult]) -> list[ChecklistGroup]:
+def _task_points(inspection: Inspection) -> list[RiskPoint]:
+    return list(TASK_POINTS.rows(task_id=inspection.task_id))
+
+
+def checklist(
+    inspection: Inspection, recorded: list[ItemResult], points: list[RiskPoint] | None = None
+) -> list[ChecklistGroup]:
     """The task's risk points (at the versions the task chose), grouped by owning department, lead first."""
-    task = inspection.task
-    lead = Department.get_by_id(task.lead_id).code
+    lead_id = inspection.task.lead_id
+    points = _task_points(inspection) if points is None else points
+    lead = next((p.department.code for p in points if p.department_id == lead_id), None)
+    if lead is None:  # a task whose lead owns none of its items
+        lead = Department.get_by_id(lead_id).code
     results = {r.risk_point_id: r for r in recorded}
-    points = (
-        RiskPoint.select(RiskPoint, Department)
-        .join(TaskRiskPoint)
-        .switch(RiskPoint)
-        .join(Department)
-        .where(TaskRiskPoint.task == task)
-        .order_by(RiskPoint.code)
-    )
     groups: dict[str, list[ChecklistItem]] = {}
     for point in points:
         result = results.get(point.id)
@@ -445,20 +593,19 @@ def member_parts(
     inspection: Inspection,
     recorded: list[ItemResult] | None = None,
     evidence: list[Evidence] | None = None,
+    points: list[RiskPoint] | None = None,
+    members: list[InspectionMember] | None = None,
 ) -> dict[int, MemberPart]:
-    """Each member's own part, by inspector id (see MemberPart)."""
+    """Each member's own part, by inspector id (see MemberPart); what the caller has read
+    already (the results, evidence, task points, team) is passed in, not read again."""
     recorded = _recorded(inspection) if recorded is None else recorded
     evidence = _evidence(inspection) if evidence is None else evidence
+    points = _task_points(inspection) if points is None else points
+    members = _members(inspection) if members is None else members
     lead = inspection.task.lead_id
     results = {r.risk_point_id: r for r in recorded}
-    points = list(
-        RiskPoint.select(RiskPoint.id, RiskPoint.code, RiskPoint.version, RiskPoint.department)
-        .join(TaskRiskPoint)
-        .where(TaskRiskPoint.task == inspection.task_id)
-        .order_by(RiskPoint.code)
-    )
     parts: dict[int, MemberPart] = {}
-    for member in InspectionMember.select().where(InspectionMember.inspection == inspection):
+    for member in members:
         own = [p for p in points if p.department_id == member.department_id]
         mine = sorted({e.sha256 for e in evidence if e.uploaded_by_id == member.inspector_id})
         versions: dict[str, Any] = {
@@ -495,40 +642,22 @@ def member_parts(
     return parts
 
 
+def _members(inspection: Inspection) -> list[InspectionMember]:
+    """The team, by department then inspector code, each with `.signature` (or None)."""
+    return list(TEAM.rows(inspection_id=inspection.id))
+
+
 def team(
     inspection: Inspection,
     current: str | None = None,
     parts: dict[int, MemberPart] | None = None,
+    members: list[InspectionMember] | None = None,
 ) -> list[Member]:
     """The members, each with whether their signature still covers what it signed: the content
     as it stands (`current`) for a record signature, their own part for a part signature."""
     current = current or content_hash(inspection)
-    parts = member_parts(inspection) if parts is None else parts
-    members = (
-        InspectionMember.select(
-            InspectionMember,
-            Inspector,
-            Department,
-            Signature.content_hash,
-            Signature.scope,
-            Signature.part_hash,
-            Signature.signed_at,
-            Signature.device_at,
-        )
-        .join(Inspector)
-        .switch(InspectionMember)
-        .join(Department)
-        .switch(InspectionMember)
-        .join(
-            Signature,
-            JOIN.LEFT_OUTER,
-            on=(Signature.inspection == InspectionMember.inspection)
-            & (Signature.inspector == InspectionMember.inspector),
-            attr="signature",
-        )
-        .where(InspectionMember.inspection == inspection)
-        .order_by(Department.code, Inspector.code)
-    )
+    members = _members(inspection) if members is None else members
+    parts = member_parts(inspection, members=members) if parts is None else parts
     out = []
     for m in members:
         part = parts.get(m.inspector_id)
@@ -557,49 +686,27 @@ def team(
 
 def _licence_in_force(inspection: Inspection) -> LicenceInForce | None:
     entity = inspection.entity
-    licence = (
-        Licence.select(Licence, Industry)
-        .join(Industry)
-        .where((Licence.holder == entity) & (Licence.industry == inspection.task.industry_id))
-        .order_by(Licence.issued_at.desc())
-        .first()
-    )
+    licence = LICENCE.one(holder_id=entity.id, industry_id=inspection.task.industry_id)
     if licence is None:
         return None
     licence.holder = entity
-    permits = (
-        LicencePermit.select(LicencePermit, Permit, Department)
-        .join(Permit)
-        .join(Department)
-        .where(LicencePermit.licence == licence)
-        .order_by(Permit.code)
-    )
-    return LicenceInForce(licence, list(permits))
+    return LicenceInForce(licence, list(PERMITS.rows(licence_id=licence.id)))
 
 
 def detail(inspection: Inspection) -> Detail:
     """Everything a tablet needs offline: entity, licence and permits, past results, checklist, team."""
     entity = inspection.entity
     recorded, evidence = _recorded(inspection), _evidence(inspection)
+    points, members = _task_points(inspection), _members(inspection)
     digest = _digest(_content(inspection, recorded, evidence))
     licence = _licence_in_force(inspection)
-    history = (
-        Inspection.select(Inspection, SpotCheckTask)
-        .join(SpotCheckTask)
-        .where(
-            (Inspection.entity == entity)
-            & (Inspection.id != inspection.id)
-            & (Inspection.status == InspectionStatus.SUBMITTED)
-        )
-        .order_by(Inspection.checked_on.desc())
-        .limit(5)
-    )
+    (street,) = STREET_NAME.first(street_id=entity.street_id)
     return Detail(
         inspection=inspection,
-        street=Street.get_by_id(entity.street_id).name,
+        street=street,
         licence=licence,
-        last_results=list(history),
-        checklist=checklist(inspection, recorded),
+        last_results=list(HISTORY.rows(entity_id=entity.id, inspection_id=inspection.id)),
+        checklist=checklist(inspection, recorded, points),
         evidence=[
             EvidenceItem(
                 e.sha256,
@@ -612,7 +719,12 @@ def detail(inspection: Inspection) -> Detail:
             )
             for e in evidence
         ],
-        team=team(inspection, digest, member_parts(inspection, recorded, evidence)),
+        team=team(
+            inspection,
+            digest,
+            member_parts(inspection, recorded, evidence, points, members),
+            members,
+        ),
         content_hash=digest,
         amendments=(kept := amendments(inspection)),
         amendment_pending=any(a.status == PENDING for a in kept),
@@ -647,12 +759,7 @@ def version_of(content: dict[str, Any]) -> RecordVersion:
 
 def amendments(inspection: Inspection) -> list[AmendmentState]:
     """Every amendment of this inspection, oldest first (the original of each kept)."""
-    rows = list(
-        Amendment.select(Amendment, Inspector)
-        .join(Inspector)
-        .where(Amendment.inspection == inspection)
-        .order_by(Amendment.id)
-    )
+    rows = list(AMENDMENTS.rows(inspection_id=inspection.id))
     if not rows:
         return []
     signed = {

@@ -1,0 +1,98 @@
+"""What one tablet write costs the database (issue 17): how many statements, how many of them
+built by peewee on each request, and which commits may skip waiting for the disk.
+
+The counts are of statements, not of time, so they hold on any machine: a change that adds a
+query to the write path, or builds again a query that is prepared, fails here by name.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+
+import pytest
+
+from inspect_app.db import database, rebuildable
+from inspect_app.models import ItemResult
+from tests.tablet.conftest import op
+
+# An item write on SQLite (the seal chains the entry inside the change's transaction there) and on
+# PostgreSQL (it seals after the commit, in a transaction of its own).
+STATEMENTS = {"sqlite": 31, "postgres": 31}
+# Of those, the ones not prepared: the writes themselves (item, audit entry, seal, version,
+# operation, kept copy and answer), the transactions' own statements. Every read is prepared.
+UNPREPARED = {"sqlite": 10, "postgres": 10}
+
+
+@contextmanager
+def _statements():
+    """The SQL statements run meanwhile, as peewee logs them (prepared ones included)."""
+    seen: list[str] = []
+
+    class Count(logging.Handler):
+        def emit(self, record):
+            message = record.getMessage()
+            if not message.startswith(("Returning", "Connection")):
+                seen.append(message)
+
+    logger = logging.getLogger("peewee")
+    handler, level = Count(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield seen
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def _put_item(client, joint, code="IC-01", result="PASS"):
+    return client.put(
+        f"/api/v1/tablet/inspections/{joint.inspection.id}/items/{code}",
+        headers=joint.ct,
+        json={"op_id": op(), "item_version": 0, "result": result, "notes": "灭火器压力正常"},
+    )
+
+
+def test_an_item_write_runs_the_statements_it_needs_and_builds_only_its_writes(
+    client, joint, db_url
+):
+    engine = "sqlite" if db_url.startswith("sqlite") else "postgres"
+    _put_item(client, joint, "IC-02")  # the first write of a process prepares what it asks
+    with _statements() as seen:
+        answer = _put_item(client, joint)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["checklist"][0]["items"][0]["result"] == "PASS"
+    if engine == "sqlite":  # no server-side PREPARE there: a prepared query runs as plain SQL
+        unprepared = [s for s in seen if not s.startswith("('SELECT")]
+    else:
+        unprepared = [s for s in seen if not s.startswith("('EXECUTE lianjian_prepared_")]
+    listing = "\n".join(seen)
+    assert len(seen) <= STATEMENTS[engine], f"{len(seen)} statements:\n{listing}"
+    assert len(unprepared) <= UNPREPARED[engine], f"{len(unprepared)} unprepared:\n{listing}"
+
+
+def test_a_rebuildable_transaction_skips_the_disk_wait_for_itself_only(db_url, app):
+    if db_url.startswith("sqlite"):
+        pytest.skip("SQLite in WAL mode with synchronous=normal commits every transaction so")
+    with app.app_context(), database.connection_context():
+        with database.atomic():
+            rebuildable()
+            assert _synchronous_commit() == "off"
+        assert _synchronous_commit() == "on"
+        with database.atomic():
+            assert _synchronous_commit() == "on"
+
+
+def _synchronous_commit() -> str:
+    return database.execute_sql("SHOW synchronous_commit").fetchone()[0]
+
+
+def test_an_answer_kept_without_waiting_for_the_disk_is_the_one_replays_get(client, joint):
+    body = {"op_id": op(), "item_version": 0, "result": "FAIL", "notes": "疏散通道堆放杂物"}
+    url = f"/api/v1/tablet/inspections/{joint.inspection.id}/items/IC-08"
+    first = client.put(url, headers=joint.fr, json=body)
+    again = client.put(url, headers=joint.fr, json=body)
+    assert first.status_code == again.status_code == 200
+    assert first.get_json() == again.get_json()
+    assert ItemResult.select().where(ItemResult.inspection == joint.inspection.id).count() == 1
