@@ -17,7 +17,7 @@ import re
 import threading
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -93,7 +93,7 @@ class Prepared:
     def rows(self, **values: Any) -> Iterable:
         """Run with these values on the bound database."""
         compiled, cursor = self._execute(values)
-        return cursor_wrapper(compiled.query, cursor)
+        return cursor_wrapper(compiled.query, cursor, compiled.shape)
 
     def one(self, **values: Any) -> Any:
         """The first row as rows() gives it (a model, tuple or dict), or None."""
@@ -117,3 +117,4 @@ class _Compiled:
     sql: str
     params: tuple
     slots: dict[str, list[int]]
+    shape: dict = field(default_factory=dict)  # the rows' converters, learnt on the first run

@@ -236,8 +236,17 @@ def _op(body: dict) -> idempotency.Operation:
 
 
 def _sent(answer: idempotency.Answer) -> Response:
-    """A write's answer (a replay's is the stored one): InspectionSchema's dump, as JSON."""
-    response = jsonify(answer.body)
+    """A write's answer (a replay's is the stored one): InspectionSchema's dump, as JSON. The
+    first answer is sent as the write encoded it for the offline copy (gzip'd when the tablet
+    takes gzip: flask-compress leaves an encoded answer be), a replay's from the stored body."""
+    encoded = answer.encoded
+    if encoded is None:
+        response = jsonify(answer.body)
+    elif request.accept_encodings.quality("gzip") > 0:
+        response = Response(encoded.packed, mimetype="application/json")
+        response.headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+    else:
+        response = Response(encoded.text, mimetype="application/json")
     response.status_code = answer.status
     return response
 

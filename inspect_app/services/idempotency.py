@@ -36,10 +36,17 @@ class Operation:
 
 @dataclass(frozen=True)
 class Answer:
-    """What a write answered, and what every replay of it is answered: the body and status."""
+    """What a write answered, and what every replay of it is answered: the body and status;
+    `encoded`, the same body as the write already serialised it (a tablet write: the offline
+    copy's text and its gzip'd bytes), on the first answer only."""
 
     body: dict[str, Any]
     status: int
+    encoded: Any = None
+
+
+# What builds a body after the commit: the body, what to keep beside it, the body encoded.
+Build = Callable[[Any], tuple[dict[str, Any], Callable[[], None], Any]]
 
 
 def fingerprint(method: str, path: str, body: dict[str, Any]) -> str:
@@ -99,7 +106,7 @@ def run_once_then_answer(
     op: Operation,
     now: datetime,
     change: Callable[[], tuple[T, int]],
-    answer: Callable[[T | None], tuple[dict[str, Any], Callable[[], None]]],
+    answer: Build,
 ) -> Answer:
     """Run `change` once per op_id, in one transaction with the operation's record (its status);
         the body, `answer(result)`, is built after the commit and kept for replays (with
@@ -130,19 +137,19 @@ def run_once_then_answer(
         if replayed is None:
             raise
         return replayed
-    return Answer(_keep_answer(op, *answer(result)), status)
+    return _keep_answer(op, status, *answer(result))
 
 
-def _replay_or_pending(
-    actor: Actor, op: Operation, answer: Callable[[Any], tuple[dict[str, Any], Callable[[], None]]]
-) -> Answer | None:
+def _replay_or_pending(actor: Actor, op: Operation, answer: Build) -> Answer | None:
     replayed = _replay(actor, op)
     if replayed is None or replayed.body is not None:
         return replayed
-    return Answer(_keep_answer(op, *answer(None)), replayed.status)
+    return _keep_answer(op, replayed.status, *answer(None))
 
 
-def _keep_answer(op: Operation, body: dict[str, Any], keep: Callable[[], None]) -> dict[str, Any]:
+def _keep_answer(
+    op: Operation, status: int, body: dict[str, Any], keep: Callable[[], None], encoded: Any
+) -> Answer:
     """Keep the body unless one is kept already (then that one is the answer, for every replay),
     and what `keep` keeps beside it."""
     with database.atomic():
@@ -154,5 +161,5 @@ def _keep_answer(op: Operation, body: dict[str, Any], keep: Callable[[], None]) 
             .execute()
         )
         if kept:
-            return body
-        return ClientOperation.get(ClientOperation.op_id == op.op_id).response
+            return Answer(body, status, encoded)
+        return Answer(ClientOperation.get(ClientOperation.op_id == op.op_id).response, status)

@@ -119,14 +119,25 @@ def render(inspection: Inspection) -> dict[str, Any]:
     return _render(inspection, _state(inspection.id, ANY.first(inspection_id=inspection.id)))
 
 
-def render_unkept(inspection: Inspection) -> tuple[dict[str, Any], Callable[[], None]]:
-    """The inspection's detail, and how to keep it as its offline copy: a tablet write renders
-    it after its commit, outside any transaction, and keeps it with its answer in one."""
+@dataclass(frozen=True)
+class Encoded:
+    """A rendered copy as it is sent: its JSON text, and that text gzip'd."""
+
+    text: str
+    packed: bytes
+
+
+def render_unkept(
+    inspection: Inspection,
+) -> tuple[dict[str, Any], Callable[[], None], Encoded]:
+    """The inspection's detail, how to keep it as its offline copy, and the copy encoded: a
+    tablet write renders it after its commit, outside any transaction, keeps it with its answer
+    in one, and sends the very bytes it kept."""
     state = _state(inspection.id, ANY.first(inspection_id=inspection.id))
     body = DETAIL.dump(inspections.detail(inspection))  # read after the state: never older
     text = _text(body)
     packed = gzip.compress(text.encode(), compresslevel=9, mtime=0)
-    return body, lambda: _keep(inspection.id, state.etag, text, packed)
+    return body, lambda: _keep(inspection.id, state.etag, text, packed), Encoded(text, packed)
 
 
 def _render(inspection: Inspection, state: State) -> dict[str, Any]:

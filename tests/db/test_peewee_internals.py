@@ -28,6 +28,12 @@ def test_the_pool_still_asks_is_closed_when_it_hands_out_a_connection():
     assert "self._is_closed(" in source, "PooledDatabase._connect no longer asks _is_closed()"
 
 
+def test_a_cursor_wrapper_still_initializes_lazily_once_by_its_flag():
+    source = inspect.getsource(peewee.CursorWrapper.iterate)
+    assert "if not self.initialized" in source.replace("elif", "if"), "iterate() changed"
+    assert "self.initialize()" in source, "CursorWrapper.iterate no longer calls initialize()"
+
+
 def test_the_cursor_wrapper_is_what_execute_uses():
     source = inspect.getsource(peewee.BaseQuery._execute)
     assert "_get_cursor_wrapper(" in source, "BaseQuery._execute no longer wraps its cursor so"
