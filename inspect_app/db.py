@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -44,12 +45,22 @@ class QueuedWriters:
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._writers = filelock.FileLock(
-            f"{self.database}.writers",
-            timeout=SQLITE_PRAGMAS["busy_timeout"] / 1000,
-            poll_interval=WRITER_POLL_SECONDS,
-            preserve_lock_file=True,
-        )  # thread-local: each thread holds it on a descriptor of its own
+        self._writers_of: tuple[int, filelock.FileLock] | None = None
+
+    @property
+    def _writers(self) -> filelock.FileLock:
+        """This process's lock (a forked child, such as RQ's work-horse, makes its own: a lock
+        is not shared across fork); thread-local, each thread on a descriptor of its own."""
+        pid = os.getpid()
+        if self._writers_of is None or self._writers_of[0] != pid:
+            lock = filelock.FileLock(
+                f"{self.database}.writers",
+                timeout=SQLITE_PRAGMAS["busy_timeout"] / 1000,
+                poll_interval=WRITER_POLL_SECONDS,
+                preserve_lock_file=True,
+            )
+            self._writers_of = (pid, lock)
+        return self._writers_of[1]
 
     def begin(self, lock_type=None):
         if self._writers.is_locked:  # a transaction of this thread that never ended (closed)

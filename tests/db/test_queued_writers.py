@@ -72,3 +72,25 @@ def test_writers_of_two_databases_and_threads_queue_and_none_is_refused(sqlite_u
         thread.join(60)
     assert not errors
     assert first.execute_sql("SELECT n FROM counter").fetchone() == (160,)
+
+
+def test_a_forked_child_writes_with_a_lock_of_its_own(sqlite_url):
+    """RQ's work-horse is a fork of the worker, which has written before: it writes too."""
+    import multiprocessing
+
+    db = open_database(sqlite_url)
+    db.execute_sql("CREATE TABLE visit (id INTEGER PRIMARY KEY, shop TEXT)")
+    with db.atomic():
+        db.execute_sql("INSERT INTO visit (shop) VALUES ('顾村镇网吧')")
+    db.close()
+    child = multiprocessing.get_context("fork").Process(target=_write_once, args=(sqlite_url, db))
+    child.start()
+    child.join(30)
+    assert child.exitcode == 0
+    assert db.execute_sql("SELECT COUNT(*) FROM visit").fetchone() == (2,)
+
+
+def _write_once(url: str, db: peewee.Database) -> None:
+    with db.atomic():
+        db.execute_sql("INSERT INTO visit (shop) VALUES ('淞南镇网吧')")
+    db.close()
