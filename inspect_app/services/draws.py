@@ -15,6 +15,7 @@ from typing import Any
 
 from inspect_app import audit
 from inspect_app.actor import Actor
+from inspect_app.clock import local
 from inspect_app.config import draw_min_delay_seconds
 from inspect_app.db import database
 from inspect_app.domain import inspection as inspection_lifecycle
@@ -200,7 +201,8 @@ def pinned_chain(chain_hash: object):
 
 def announced_source(source: Mapping, now: datetime) -> dict[str, Any]:
     """The seed source as committed at freeze: a drand round after freeze + the minimum delay
-    (the first such round when only the chain is given), or a public session not before today.
+    (the first such round when only the chain is given), or a public session not before today
+    (in Beijing time, as the lottery's days are).
     A round earlier than that is refused: its value might already exist."""
     if not isinstance(source, Mapping):
         raise _as_app_error(published.InvalidParameters("seed_source", "须给出随机源", "required"))
@@ -225,7 +227,7 @@ def announced_source(source: Mapping, now: datetime) -> dict[str, Any]:
     elif (
         source.get("kind") == LOTTERY
         and isinstance(source.get("date"), str)
-        and source["date"] < now.date().isoformat()
+        and source["date"] < local(now).date().isoformat()  # the session's day is Beijing time
     ):
         raise AppError("SEED_SESSION_PAST")
     return source

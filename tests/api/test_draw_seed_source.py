@@ -11,6 +11,7 @@ import pytest
 
 from inspect_app.errors import AppError
 from inspect_app.models import Draw, SpotCheckTask
+from inspect_app.services import draws
 from scheduler.beacon import TestChain, first_round_at_or_after
 from tests import factories
 from tests.factories import (
@@ -249,6 +250,27 @@ def test_a_lottery_draw_takes_numbers_in_the_declared_ranges_and_says_unverifiab
 def test_a_lottery_session_before_the_freeze_is_refused(client, planner):
     past = LOTTERY | {"date": "2020-01-05"}
     _bilingual(factories.freeze(client, _task(client, planner), planner, past), "SEED_SESSION_PAST")
+
+
+@pytest.mark.parametrize(
+    ("now", "date", "refused"),
+    [
+        # 01:30 on 3 December in Beijing, still 2 December in UTC: the 2nd is yesterday there
+        (datetime(2026, 12, 2, 17, 30, tzinfo=UTC), "2026-12-02", True),
+        (datetime(2026, 12, 2, 17, 30, tzinfo=UTC), "2026-12-03", False),
+        # 07:00 on 2 December in Beijing: the 2nd is today
+        (datetime(2026, 12, 1, 23, 0, tzinfo=UTC), "2026-12-02", False),
+        (datetime(2026, 12, 1, 23, 0, tzinfo=UTC), "2026-12-01", True),
+    ],
+)
+def test_a_lottery_sessions_day_is_reckoned_in_beijing_time(now, date, refused):
+    source = LOTTERY | {"date": date}
+    if refused:
+        with pytest.raises(AppError) as error:
+            draws.announced_source(source, now)
+        assert error.value.code == "SEED_SESSION_PAST"
+    else:
+        assert draws.announced_source(source, now)["date"] == date
 
 
 def test_a_body_naming_a_key_twice_is_refused_not_read_as_its_last_value(client, planner):
