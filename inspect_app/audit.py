@@ -41,7 +41,7 @@ from inspect_app.clock import as_utc
 from inspect_app.db import database, rebuildable
 from inspect_app.domain import signing_keys
 from inspect_app.models import AuditCheck, AuditEntry, AuditHead
-from inspect_app.prepared import Prepared
+from inspect_app.prepared import Prepared, PreparedInsert, raw
 
 GENESIS = "0" * 64
 SYSTEM_ACTOR = "system:jobs"  # who a job's writes are by
@@ -237,6 +237,14 @@ def mac_problem(row: AuditEntry, keys: Mapping[str, bytes]) -> str:
 # -- writing and sealing ------------------------------------------------------------------------
 
 
+# What a change writes of its entry; the sealer gives the rest (inspect_app/prepared.py).
+ENTRY_COLUMNS = (
+    *("at", "actor", "action", "object_type", "object_id"),
+    *("before", "after", "uid", "mac"),
+)
+NEW_ENTRY = PreparedInsert(AuditEntry, *ENTRY_COLUMNS)
+
+
 def record(
     actor: str,
     action: str,
@@ -267,7 +275,7 @@ def record(
         entry.mac = _mac(entry, key_id, derived)
     else:
         _warn_unsigned(str(keys_dir()))
-    entry.save(force_insert=True)
+    entry.id = NEW_ENTRY.new_id(**{name: getattr(entry, name) for name in ENTRY_COLUMNS})
     if _seals_in_transaction():
         with database.atomic():
             _seal_held(_head_for_update(wait=True), SEAL_BATCH, mine=entry)
@@ -338,6 +346,15 @@ UNSEALED = Prepared(
 )
 
 
+MOVE_HEAD = Prepared(
+    lambda head_id, seq, hash, at, signature, key_id: AuditHead.update(
+        seq=raw(seq), hash=raw(hash), at=raw(at), signature=raw(signature), key_id=raw(key_id)
+    ).where(AuditHead.id == head_id),
+    head_id=int,
+    **dict.fromkeys(("seq", "hash", "at", "signature", "key_id"), str),
+)
+
+
 def _head_for_update(wait: bool) -> AuditHead | None:
     return HEAD[wait].one()
 
@@ -358,9 +375,7 @@ def _seal_held(head: AuditHead, batch: int, mine: AuditEntry | None = None) -> i
         if mine is not None and row.id == mine.id:
             mine.seq, mine.prev_hash, mine.hash = row.seq, row.prev_hash, row.hash
     at = stamp(rows[-1].at)
-    AuditHead.update(seq=seq, hash=prev, at=at, **_signature(seq, prev, at)).where(
-        AuditHead.id == head.id
-    ).execute()
+    MOVE_HEAD.run(head_id=head.id, seq=seq, hash=prev, at=at, **_signature(seq, prev, at))
     return len(rows)
 
 

@@ -8,6 +8,11 @@ run swaps the markers in the compiled parameters for the values given.
 
 On PostgreSQL the statement is also prepared on the server, once per connection (PREPARE, then
 EXECUTE): planning the sign-in and state queries cost PostgreSQL several times their execution.
+
+A tablet write's own statements (the item, the audit entry, the head, the version, the operation,
+the kept copy) are prepared the same way: `run()` gives the rows a write changed, and a
+`PreparedInsert` the new row's id. Their values are written as given (`raw`), so the caller hands
+each one over as its column stores it (the field's db_value; PreparedInsert converts them itself).
 """
 
 from __future__ import annotations
@@ -34,6 +39,11 @@ _MARKERS = {
     str: lambda n: f"\x00prepared-value-{n}\x00",
     datetime: lambda n: datetime(1, 1, 1, 0, 0, n),
 }
+
+
+def raw(marker: Any) -> peewee.Value:
+    """A write's value sent as given, no field converting it: the caller passes the db_value."""
+    return peewee.Value(marker, converter=False)
 
 
 _NAMES = itertools.count(1)
@@ -99,10 +109,35 @@ class Prepared:
         """The first row as rows() gives it (a model, tuple or dict), or None."""
         return next(iter(self.rows(**values)), None)
 
+    def run(self, **values: Any) -> int:
+        """Run a write (an INSERT, UPDATE or upsert) with these values: the rows it changed."""
+        return self._execute(values)[1].rowcount
+
     def first(self, **values: Any) -> tuple | None:
         """The first row as the database driver gives it, unconverted: for values that are only
         compared or hashed, on the hottest paths (convert others with their field's python_value)."""
         return self._execute(values)[1].fetchone()
+
+
+class PreparedInsert(Prepared):
+    """One row into `model`, always the same columns (`names`; the others take their database
+    default): `new_id()` takes the values as the model's fields take them and gives the new id."""
+
+    def __init__(self, model: type[peewee.Model], *names: str) -> None:
+        self.fields = [model._meta.fields[name] for name in names]
+        self.model = model
+        super().__init__(self._insert, **dict.fromkeys(names, str))
+
+    def _insert(self, **markers: Any) -> peewee.BaseQuery:
+        query = self.model.insert({field: raw(markers[field.name]) for field in self.fields})
+        if database.obj.returning_clause:  # PostgreSQL: the id comes back in the result
+            query = query.returning(self.model._meta.primary_key)
+        return query
+
+    def new_id(self, **values: Any) -> int:
+        converted = {field.name: field.db_value(values[field.name]) for field in self.fields}
+        cursor = self._execute(converted)[1]
+        return cursor.fetchone()[0] if database.obj.returning_clause else cursor.lastrowid
 
 
 def _numbered(sql: str) -> str:

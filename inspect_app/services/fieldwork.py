@@ -33,7 +33,7 @@ from inspect_app.models import (
     Signature,
     TaskRiskPoint,
 )
-from inspect_app.prepared import Prepared
+from inspect_app.prepared import Prepared, PreparedInsert
 from inspect_app.services import feedback
 from inspect_app.services import inspections as views
 from inspect_app.services.grades import refresh_grades
@@ -210,6 +210,11 @@ ITEM_RESULT = Prepared(
     inspection_id=int,
     risk_point_id=int,
 )
+NEW_ITEM_RESULT = PreparedInsert(
+    ItemResult,
+    *("inspection", "risk_point", "result", "notes", "recorded_by", "recorded_at", "device_at"),
+    "version",
+)
 
 
 def record_item(
@@ -233,12 +238,12 @@ def record_item(
     if base_version != current:
         raise views.stale_write(inspection, yours=yours, item=_item(code, existing))
     if existing is None:
-        ItemResult.create(
-            inspection=inspection,
-            risk_point=point,
+        NEW_ITEM_RESULT.new_id(
+            inspection=inspection.id,
+            risk_point=point.id,
             result=result,
             notes=notes,
-            recorded_by=inspector,
+            recorded_by=inspector.id,
             recorded_at=now,
             device_at=device_at,
             version=1,

@@ -21,7 +21,7 @@ from inspect_app.actor import Actor
 from inspect_app.db import database, rebuildable
 from inspect_app.errors import AppError
 from inspect_app.models import ClientOperation
-from inspect_app.prepared import Prepared
+from inspect_app.prepared import Prepared, PreparedInsert, raw
 
 T = TypeVar("T")
 
@@ -64,6 +64,19 @@ def fingerprint(method: str, path: str, body: dict[str, Any]) -> str:
 
 DONE = Prepared(
     lambda op_id: ClientOperation.select().where(ClientOperation.op_id == op_id), op_id=str
+)
+
+
+# A tablet write's own statements (inspect_app/prepared.py).
+NEW_OPERATION = PreparedInsert(
+    ClientOperation, "op_id", "user", "request_hash", "status_code", "response", "created_at"
+)
+KEEP_RESPONSE = Prepared(
+    lambda op_id, response: ClientOperation.update(response=raw(response)).where(
+        (ClientOperation.op_id == op_id) & ClientOperation.response.is_null()
+    ),
+    op_id=str,
+    response=str,
 )
 
 
@@ -124,7 +137,7 @@ def run_once_then_answer(
     try:
         with database.atomic():
             result, status = change()
-            ClientOperation.create(
+            NEW_OPERATION.new_id(
                 op_id=op.op_id,
                 user=actor.user_id,
                 request_hash=op.request_hash,
@@ -155,11 +168,7 @@ def _keep_answer(
     with database.atomic():
         rebuildable()  # a lost answer is rebuilt by the next replay (_replay_or_pending)
         keep()
-        kept = (
-            ClientOperation.update(response=body)
-            .where((ClientOperation.op_id == op.op_id) & ClientOperation.response.is_null())
-            .execute()
-        )
+        kept = KEEP_RESPONSE.run(op_id=op.op_id, response=ClientOperation.response.db_value(body))
         if kept:
             return Answer(body, status, encoded)
         return Answer(ClientOperation.get(ClientOperation.op_id == op.op_id).response, status)

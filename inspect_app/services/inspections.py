@@ -41,7 +41,7 @@ from inspect_app.models import (
     Street,
     TaskRiskPoint,
 )
-from inspect_app.prepared import Prepared
+from inspect_app.prepared import Prepared, raw
 from inspect_app.schemas.tablet import SUMMARY
 
 # The choices the tablet's schemas offer (as plain strings, so the OpenAPI document lists them).
@@ -202,11 +202,33 @@ def bump(inspection: Inspection, now: datetime, **values) -> Inspection:
     return get(inspection.id)
 
 
+def _next_version(with_status: bool) -> Prepared:
+    def build(inspection_id, updated_at, status=None):
+        values = {"status": raw(status)} if with_status else {}
+        return Inspection.update(
+            **values, version=Inspection.version + 1, updated_at=raw(updated_at)
+        ).where(Inspection.id == inspection_id)
+
+    kinds = {"inspection_id": int, "updated_at": str} | ({"status": str} if with_status else {})
+    return Prepared(build, **kinds)
+
+
+NEXT_VERSION = {with_status: _next_version(with_status) for with_status in (False, True)}
+
+
 def bump_any(inspection: Inspection, now: datetime, **values) -> Inspection:
-    """Next version whatever the current one: for writes checked at a finer grain (items)."""
-    Inspection.update(**values, version=Inspection.version + 1, updated_at=now).where(
-        Inspection.id == inspection.id
-    ).execute()
+    """Next version whatever the current one: for writes checked at a finer grain (items). A
+    tablet's item write (the version, maybe its status) runs prepared."""
+    if set(values) <= {"status"}:
+        NEXT_VERSION["status" in values].run(
+            inspection_id=inspection.id,
+            updated_at=Inspection.updated_at.db_value(now),
+            **{name: Inspection.status.db_value(v) for name, v in values.items()},
+        )
+    else:
+        Inspection.update(**values, version=Inspection.version + 1, updated_at=now).where(
+            Inspection.id == inspection.id
+        ).execute()
     return get(inspection.id)
 
 

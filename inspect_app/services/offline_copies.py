@@ -29,7 +29,7 @@ from inspect_app.clock import utcnow
 from inspect_app.db import database
 from inspect_app.domain.inspection import InspectionStatus
 from inspect_app.models import Entity, Inspection, InspectionMember, Licence, OfflineCopy
-from inspect_app.prepared import Prepared
+from inspect_app.prepared import Prepared, raw
 from inspect_app.schemas.tablet import DETAIL
 from inspect_app.services import inspections
 
@@ -176,16 +176,29 @@ def _text(body: dict[str, Any]) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
+def _keep_query(inspection_id, **markers):
+    values = {getattr(OfflineCopy, name): raw(marker) for name, marker in markers.items()}
+    return OfflineCopy.insert({OfflineCopy.inspection: inspection_id, **values}).on_conflict(
+        conflict_target=[OfflineCopy.inspection], update=values
+    )
+
+
+# One copy kept, in place of the one before (inspect_app/prepared.py).
+KEEP = Prepared(
+    _keep_query,
+    inspection_id=int,
+    **dict.fromkeys(("etag", "body", "body_gzip", "rendered_at"), str),
+)
+
+
 def _keep(inspection_id: int, tag: str, text: str, packed: bytes | None = None) -> None:
     """Keep a copy (gzip it first, outside the caller's transaction, when it can: `packed`)."""
     if packed is None:
         packed = gzip.compress(text.encode(), compresslevel=9, mtime=0)
-    values = {
-        OfflineCopy.etag: tag,
-        OfflineCopy.body: text,
-        OfflineCopy.body_gzip: packed,
-        OfflineCopy.rendered_at: utcnow(),
-    }
-    OfflineCopy.insert({OfflineCopy.inspection: inspection_id, **values}).on_conflict(
-        conflict_target=[OfflineCopy.inspection], update=values
-    ).execute()
+    KEEP.run(
+        inspection_id=inspection_id,
+        etag=tag,
+        body=text,
+        body_gzip=OfflineCopy.body_gzip.db_value(packed),
+        rendered_at=OfflineCopy.rendered_at.db_value(utcnow()),
+    )
