@@ -31,7 +31,7 @@ from argon2 import PasswordHasher
 from inspect_app import audit, migrate
 from inspect_app.actor import Actor
 from inspect_app.auth import issue_token
-from inspect_app.clock import utcnow
+from inspect_app.clock import local, utcnow
 from inspect_app.db import bind, open_database
 from inspect_app.domain import signing_keys
 from inspect_app.domain.credit_code import complete
@@ -252,7 +252,7 @@ def _joint_task(cafes: int, workload_cap: int, now) -> int:
         "deadline": date(2027, 1, 15),
     }, now)  # fmt: skip
     tasks.answer_partnership(PARTNER_PLANNER, task.code, PARTNER, PartnerAnswer.ACCEPTED, now)
-    source = {"kind": "lottery", "date": now.date().isoformat(), "name": "负载测试 tablet load",
+    source = {"kind": "lottery", "date": local(now).date().isoformat(), "name": "负载测试 tablet load",
               "draws": LOTTERY_DRAWS}  # fmt: skip
     draws.freeze_task(PLANNER, task.code, source, now)
     return draws.run_draw(PLANNER, task.code, {"numbers": NUMBERS}, now).id

@@ -39,7 +39,7 @@ from flask import render_template
 from inspect_app import migrate
 from inspect_app.actor import Actor
 from inspect_app.app import create_app
-from inspect_app.clock import utcnow
+from inspect_app.clock import local, utcnow
 from inspect_app.db import database
 from inspect_app.domain import signing_keys
 from inspect_app.domain.credit_code import complete
@@ -164,7 +164,7 @@ def _task(now) -> str:
     }, now)  # fmt: skip
     for code in PARTNERS:
         tasks.answer_partnership(_planner(code), task.code, code, PartnerAnswer.ACCEPTED, now)
-    source = {"kind": "lottery", "date": today.isoformat(), "name": "基准测试 console bench",
+    source = {"kind": "lottery", "date": local(now).date().isoformat(), "name": "基准测试 console bench",
               "draws": LOTTERY}  # fmt: skip
     draws.freeze_task(lead, task.code, source, now)
     draws.run_draw(lead, task.code, {"numbers": NUMBERS}, now)
