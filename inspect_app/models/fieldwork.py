@@ -119,6 +119,11 @@ class OfflineCopy(BaseModel):
     body = pw.TextField()
     body_gzip = pw.BlobField()  # compressed once, sent as is to tablets that accept gzip
     rendered_at = UTCDateTimeField(default=utcnow)
+    # The parts that follow the entity, its licences and its history, not the inspection (street,
+    # licence, last results) as JSON, and the state of those they show: a write whose entity and
+    # licences have not moved since renders only the rest (services/offline_copies.py).
+    frame_tag = pw.CharField(max_length=40, null=True)
+    frame = pw.TextField(null=True)
 
 
 class Notification(BaseModel):

@@ -205,9 +205,11 @@ def bump(inspection: Inspection, now: datetime, **values) -> Inspection:
 def _next_version(with_status: bool) -> Prepared:
     def build(inspection_id, updated_at, status=None):
         values = {"status": raw(status)} if with_status else {}
-        return Inspection.update(
-            **values, version=Inspection.version + 1, updated_at=raw(updated_at)
-        ).where(Inspection.id == inspection_id)
+        return (
+            Inspection.update(**values, version=Inspection.version + 1, updated_at=raw(updated_at))
+            .where(Inspection.id == inspection_id)
+            .returning(Inspection)
+        )
 
     kinds = {"inspection_id": int, "updated_at": str} | ({"status": str} if with_status else {})
     return Prepared(build, **kinds)
@@ -218,18 +220,21 @@ NEXT_VERSION = {with_status: _next_version(with_status) for with_status in (Fals
 
 def bump_any(inspection: Inspection, now: datetime, **values) -> Inspection:
     """Next version whatever the current one: for writes checked at a finer grain (items). A
-    tablet's item write (the version, maybe its status) runs prepared."""
-    if set(values) <= {"status"}:
-        NEXT_VERSION["status" in values].run(
-            inspection_id=inspection.id,
-            updated_at=Inspection.updated_at.db_value(now),
-            **{name: Inspection.status.db_value(v) for name, v in values.items()},
-        )
-    else:
+    tablet's item write (the version, maybe its status) runs prepared, and the row comes back
+    from the update itself as it now stands (a teammate's change committed before it included),
+    with the entity and task already read."""
+    if not set(values) <= {"status"}:
         Inspection.update(**values, version=Inspection.version + 1, updated_at=now).where(
             Inspection.id == inspection.id
         ).execute()
-    return get(inspection.id)
+        return get(inspection.id)
+    [updated] = NEXT_VERSION["status" in values].rows(
+        inspection_id=inspection.id,
+        updated_at=Inspection.updated_at.db_value(now),
+        **{name: Inspection.status.db_value(v) for name, v in values.items()},
+    )
+    updated.entity, updated.task = inspection.entity, inspection.task
+    return updated
 
 
 # What InspectionSummarySchema reads: a sync page selects only these.
@@ -715,19 +720,24 @@ def _licence_in_force(inspection: Inspection) -> LicenceInForce | None:
     return LicenceInForce(licence, list(PERMITS.rows(licence_id=licence.id)))
 
 
-def detail(inspection: Inspection) -> Detail:
-    """Everything a tablet needs offline: entity, licence and permits, past results, checklist, team."""
+def detail(inspection: Inspection, *, frame: bool = True) -> Detail:
+    """Everything a tablet needs offline: entity, licence and permits, past results, checklist,
+    team. `frame=False` leaves out what follows the entity rather than the inspection (street,
+    licence, last results), for a caller that holds them as they stand (an offline copy's frame)."""
     entity = inspection.entity
     recorded, evidence = _recorded(inspection), _evidence(inspection)
     points, members = _task_points(inspection), _members(inspection)
     digest = _digest(_content(inspection, recorded, evidence))
-    licence = _licence_in_force(inspection)
-    (street,) = STREET_NAME.first(street_id=entity.street_id)
+    street, licence, last_results = "", None, []
+    if frame:
+        licence = _licence_in_force(inspection)
+        (street,) = STREET_NAME.first(street_id=entity.street_id)
+        last_results = list(HISTORY.rows(entity_id=entity.id, inspection_id=inspection.id))
     return Detail(
         inspection=inspection,
         street=street,
         licence=licence,
-        last_results=list(HISTORY.rows(entity_id=entity.id, inspection_id=inspection.id)),
+        last_results=last_results,
         checklist=checklist(inspection, recorded, points),
         evidence=[
             EvidenceItem(

@@ -59,6 +59,7 @@ SHIPPED = [
     "0019_commitment_ledger",
     "0020_sealed_audit_chain",
     "0021_typed_check_in",
+    "0022_offline_copy_frame",
 ]
 
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from inspect_app.models import Inspection, OfflineCopy
-from inspect_app.services import dispatch, offline_copies
+from inspect_app.services import dispatch, inspections, offline_copies
 from tests.factories import if_match, inspector_with_login, internet_cafes, login
 from tests.tablet.conftest import draw_joint_check, op
 
@@ -165,3 +165,98 @@ def test_if_none_match_is_304_until_another_member_writes(client, joint):
     )
     assert changed.status_code == 200
     assert _tag(changed) != tag
+
+
+def test_a_write_answered_after_a_teammate_committed_shows_the_state_its_tag_names(client, joint):
+    """A write's answer is rendered after its commit: when a teammate's write committed in
+    between, the copy shows the inspection as it then stands (version included), the state its
+    ETag names, not the inspection as the first write left it."""
+    as_left = inspections.get(joint.inspection.id)  # what the first write's change handed on
+    teammate = client.put(
+        f"{_url(joint.inspection.id)}/items/IC-08",
+        headers=joint.fr,
+        json={"op_id": op(), "item_version": 0, "result": "PASS", "notes": "消防通道畅通"},
+    )
+    assert teammate.status_code == 200, teammate.get_json()
+
+    body, keep, encoded = offline_copies.render_unkept(as_left)
+    keep()
+
+    current = Inspection.get_by_id(joint.inspection.id)
+    assert current.version == as_left.version + 1
+    assert body["version"] == current.version
+    assert json.loads(encoded.text) == body
+    read = client.get(_url(joint.inspection.id), headers=joint.ct)
+    assert _tag(read) == _stored_tag(joint.inspection.id)
+    assert read.get_json() == body
+
+
+# -- a write renders around the kept frame (street, licence, last results) -----------------------
+
+
+def _write_item(client, joint, code: str, headers=None) -> dict:
+    written = client.put(
+        f"{_url(joint.inspection.id)}/items/{code}",
+        headers=headers or joint.ct,
+        json={"op_id": op(), "item_version": 0, "result": "PASS", "notes": "现场核查无异常"},
+    )
+    assert written.status_code == 200, written.get_json()
+    return written.get_json()
+
+
+def _tamper_frame(inspection_id: int) -> None:
+    """Rewrite the kept frame's street (its tag stays): a write whose answer shows this street
+    rendered around the kept frame; one that does not read it anew."""
+    kept = OfflineCopy.get_by_id(inspection_id)
+    frame = json.loads(kept.frame) | {"street": "被改写的街道"}
+    kept.frame = json.dumps(frame, ensure_ascii=False)
+    kept.save()
+
+
+def test_a_write_renders_around_the_frame_the_write_before_kept(client, joint):
+    first = _write_item(client, joint, "IC-01")
+    assert first["street"] and first["licence"]["number"] == joint.licence.number
+    _tamper_frame(joint.inspection.id)
+
+    second = _write_item(client, joint, "IC-08", joint.fr)
+
+    assert second["street"] == "被改写的街道"  # the frame was taken as kept, not read again
+    assert second["licence"] == first["licence"]
+    assert second["version"] == first["version"] + 1
+    assert client.get(_url(joint.inspection.id), headers=joint.ct).get_json() == second
+
+
+def test_a_write_after_the_licence_was_suspended_renders_the_licence_anew(client, joint):
+    _write_item(client, joint, "IC-01")
+    _tamper_frame(joint.inspection.id)
+    suspended = client.post(
+        f"/api/v1/licences/{joint.licence.number}/events",
+        headers=login("licensing", "CT") | if_match(client, joint.licence.number),
+        json={"kind": "SUSPEND", "reason": "违规接纳未成年人，责令停业整顿"},
+    )
+    assert suspended.status_code == 201, suspended.get_json()
+
+    after = _write_item(client, joint, "IC-08", joint.fr)
+
+    assert after["licence"]["status"] == "SUSPENDED"
+    assert after["street"] != "被改写的街道"
+
+
+def test_a_write_after_the_entity_moved_street_renders_the_frame_anew(client, joint):
+    first = _write_item(client, joint, "IC-01")
+    _tamper_frame(joint.inspection.id)
+    registry = login("licensing", "ASC")
+    entity_url = f"/api/v1/entities/{joint.licence.holder.credit_code}"
+    entity_tag = client.get(entity_url, headers=registry).headers["ETag"]
+    moved = client.patch(
+        entity_url,
+        headers=registry | {"If-Match": entity_tag},
+        json={"name": "上海宝山区星际网络会所有限公司", "street": "BS05"},
+    )
+    assert moved.status_code == 200, moved.get_json()
+
+    after = _write_item(client, joint, "IC-08", joint.fr)
+
+    assert after["street"] not in (first["street"], "被改写的街道")
+    assert after["licence"]["holder_name"] == "上海宝山区星际网络会所有限公司"
+    assert after["entity"]["name"] == "上海宝山区星际网络会所有限公司"

@@ -19,7 +19,7 @@ from tests.tablet.conftest import op
 
 # An item write on SQLite (the seal chains the entry inside the change's transaction there) and on
 # PostgreSQL (it seals after the commit, in a transaction of its own).
-STATEMENTS = {"sqlite": 31, "postgres": 31}
+STATEMENTS = {"sqlite": 26, "postgres": 26}
 # On PostgreSQL, the ones not run as prepared statements (EXECUTE): the transactions' own
 # (savepoint, synchronous_commit) and the seal's update of each entry it chains.
 UNPREPARED = {"postgres": 5}
