@@ -103,7 +103,8 @@ def _read_anew(client, joint, kept) -> dict:
     return read.get_json()
 
 
-def test_a_suspended_licence_is_read_from_a_new_copy_not_the_stale_one(client, joint, kept):
+def _suspend(client, joint) -> None:
+    """The licensing desk suspends the joint inspection's licence."""
     suspended = client.post(
         f"/api/v1/licences/{joint.licence.number}/events",
         headers=login("licensing", "CT") | if_match(client, joint.licence.number),
@@ -111,19 +112,28 @@ def test_a_suspended_licence_is_read_from_a_new_copy_not_the_stale_one(client, j
     )
     assert suspended.status_code == 201, suspended.get_json()
 
-    assert _read_anew(client, joint, kept)["licence"]["status"] == "SUSPENDED"
 
-
-def test_an_entity_edit_is_read_from_a_new_copy_not_the_stale_one(client, joint, kept):
+def _edit_entity(client, joint, changes: dict) -> None:
+    """The registry edits the licence holder (市场主体)."""
     registry = login("licensing", "ASC")
     entity_url = f"/api/v1/entities/{joint.licence.holder.credit_code}"
     entity_tag = client.get(entity_url, headers=registry).headers["ETag"]
     moved = client.patch(
         entity_url,
         headers=registry | {"If-Match": entity_tag},
-        json={"address": "上海市宝山区友谊路街道同济路99号"},
+        json=changes,
     )
     assert moved.status_code == 200, moved.get_json()
+
+
+def test_a_suspended_licence_is_read_from_a_new_copy_not_the_stale_one(client, joint, kept):
+    _suspend(client, joint)
+
+    assert _read_anew(client, joint, kept)["licence"]["status"] == "SUSPENDED"
+
+
+def test_an_entity_edit_is_read_from_a_new_copy_not_the_stale_one(client, joint, kept):
+    _edit_entity(client, joint, {"address": "上海市宝山区友谊路街道同济路99号"})
 
     assert (
         _read_anew(client, joint, kept)["entity"]["address"] == "上海市宝山区友谊路街道同济路99号"
@@ -229,12 +239,7 @@ def test_a_write_renders_around_the_frame_the_write_before_kept(client, joint):
 def test_a_write_after_the_licence_was_suspended_renders_the_licence_anew(client, joint):
     _write_item(client, joint, "IC-01")
     _tamper_frame(joint.inspection.id)
-    suspended = client.post(
-        f"/api/v1/licences/{joint.licence.number}/events",
-        headers=login("licensing", "CT") | if_match(client, joint.licence.number),
-        json={"kind": "SUSPEND", "reason": "违规接纳未成年人，责令停业整顿"},
-    )
-    assert suspended.status_code == 201, suspended.get_json()
+    _suspend(client, joint)
 
     after = _write_item(client, joint, "IC-08", joint.fr)
 
@@ -245,15 +250,7 @@ def test_a_write_after_the_licence_was_suspended_renders_the_licence_anew(client
 def test_a_write_after_the_entity_moved_street_renders_the_frame_anew(client, joint):
     first = _write_item(client, joint, "IC-01")
     _tamper_frame(joint.inspection.id)
-    registry = login("licensing", "ASC")
-    entity_url = f"/api/v1/entities/{joint.licence.holder.credit_code}"
-    entity_tag = client.get(entity_url, headers=registry).headers["ETag"]
-    moved = client.patch(
-        entity_url,
-        headers=registry | {"If-Match": entity_tag},
-        json={"name": "上海宝山区星际网络会所有限公司", "street": "BS05"},
-    )
-    assert moved.status_code == 200, moved.get_json()
+    _edit_entity(client, joint, {"name": "上海宝山区星际网络会所有限公司", "street": "BS05"})
 
     after = _write_item(client, joint, "IC-08", joint.fr)
 
