@@ -163,7 +163,7 @@ def render_unkept(
         around = DETAIL.dump(inspections.detail(inspection, frame=False))
         body = {key: frame.get(key, value) for key, value in around.items()}
     text = _text(body)
-    packed = gzip.compress(text.encode(), compresslevel=9, mtime=0)
+    packed = _packed(text)
     return body, lambda: _keep(inspection.id, state, body, text, packed), Encoded(text, packed)
 
 
@@ -219,6 +219,11 @@ def _text(body: dict[str, Any]) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
+def _packed(text: str) -> bytes:
+    """A copy's text as sent to tablets that accept gzip (the same bytes for the same text)."""
+    return gzip.compress(text.encode(), compresslevel=9, mtime=0)
+
+
 def _keep_query(inspection_id, **markers):
     values = {getattr(OfflineCopy, name): raw(marker) for name, marker in markers.items()}
     return OfflineCopy.insert({OfflineCopy.inspection: inspection_id, **values}).on_conflict(
@@ -240,7 +245,7 @@ def _keep(
     """Keep a copy of `state` and its frame (gzip it first, outside the caller's transaction,
     when it can: `packed`)."""
     if packed is None:
-        packed = gzip.compress(text.encode(), compresslevel=9, mtime=0)
+        packed = _packed(text)
     KEEP.run(
         inspection_id=inspection_id,
         etag=state.etag,
