@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
-import logging
 import os
+import threading
 from datetime import datetime
 from pathlib import Path
 
-import filelock
 import peewee
 from playhouse.db_url import connect, parse
 from playhouse.pool import PooledSqliteDatabase
@@ -17,7 +17,6 @@ from inspect_app.clock import as_utc
 from inspect_app.peewee_internals import PooledPostgres
 
 database = peewee.DatabaseProxy()
-log = logging.getLogger(__name__)
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -28,68 +27,82 @@ SQLITE_PRAGMAS = {
 
 
 POOL = {"max_connections": 32, "stale_timeout": 300, "timeout": 10}
-WRITER_POLL_SECONDS = 0.0005
 
 
 class QueuedWriters:
     """SQLite: the write transactions of every process and thread queue on a lock file beside
-    the database (filelock), taken just before BEGIN IMMEDIATE and given back at COMMIT or
-    ROLLBACK, so a writer starts within half a millisecond of the one before it ending.
+    the database, taken just before BEGIN IMMEDIATE and given back at COMMIT or ROLLBACK, so a
+    writer starts as soon as the one before it ends.
 
     SQLite lets one writer in at a time whatever we do; what this changes is the wait. Left to
     SQLite's busy handler, a waiting writer sleeps 1, 2, 5, 10 … then 100 ms between tries, so
-    under a burst of tablet writes the write lock stood free while the workers slept (the app's
-    CPU stayed at two thirds of the machine's in bench/tablet_load.py). A writer that cannot
-    get the lock file within the busy timeout goes on without it, as before, and SQLite's own
-    lock still decides; so does any writer outside a transaction, or of another program."""
+    under a burst of tablet writes the write lock stood free while the workers slept. The lock is
+    the kernel's (flock on the file): a waiter sleeps in the kernel and is woken when the holder
+    lets go, spending no CPU (filelock's polling, every 0.5 ms, was a sixth of an item write's
+    CPU under load, bench/README.md), and a process that dies holding it gives it back.
+
+    A waiter waits as long as the transactions ahead of it last: every transaction that takes the
+    lock would hold SQLite's write lock as long, and SQLite would refuse the waiter after its busy
+    timeout where this lets it through afterwards. Writers outside a transaction, or of another
+    program, do not take it; SQLite's own lock still decides for them."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._writers_of: tuple[int, filelock.FileLock] | None = None
+        self._writers_path = f"{self.database}.writers"
+        self._writers_local = threading.local()
 
-    @property
-    def _writers(self) -> filelock.FileLock:
-        """This process's lock (a forked child, such as RQ's work-horse, makes its own: a lock
-        is not shared across fork); thread-local, each thread on a descriptor of its own."""
-        pid = os.getpid()
-        if self._writers_of is None or self._writers_of[0] != pid:
-            lock = filelock.FileLock(
-                f"{self.database}.writers",
-                timeout=SQLITE_PRAGMAS["busy_timeout"] / 1000,
-                poll_interval=WRITER_POLL_SECONDS,
-                preserve_lock_file=True,
-            )
-            self._writers_of = (pid, lock)
-        return self._writers_of[1]
+    def _writers(self) -> _Writers:
+        """This thread's hold on the lock file: a descriptor of its own, since flock excludes by
+        open file, and one per process (a forked child, such as RQ's work-horse, shares its
+        parent's open files, so it opens the file again)."""
+        writers = getattr(self._writers_local, "writers", None)
+        if writers is None or writers.pid != os.getpid():
+            writers = self._writers_local.writers = _Writers(self._writers_path)
+        return writers
 
     def begin(self, lock_type=None):
-        if self._writers.is_locked:  # a transaction of this thread that never ended (closed)
-            self._writers.release(force=True)
-        try:
-            self._writers.acquire()
-        except filelock.Timeout:
-            log.warning("sqlite.writers_lock_timeout database=%s", self.database)
+        writers = self._writers()
+        writers.release()  # a transaction of this thread that never ended (its connection closed)
+        writers.acquire()
         try:
             super().begin(lock_type)
         except BaseException:
-            self._release_writers()
+            writers.release()
             raise
 
     def commit(self):
         try:
             super().commit()
         finally:
-            self._release_writers()
+            self._writers().release()
 
     def rollback(self):
         try:
             super().rollback()
         finally:
-            self._release_writers()
+            self._writers().release()
 
-    def _release_writers(self) -> None:
-        if self._writers.is_locked:
-            self._writers.release(force=True)
+
+class _Writers:
+    """One thread's descriptor on the writers' lock file, and whether it holds the lock."""
+
+    def __init__(self, path: str) -> None:
+        self.pid = os.getpid()
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        self.held = False
+
+    def acquire(self) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_EX)  # sleeps in the kernel until the holder lets go
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            self.held = False
+
+    def __del__(self) -> None:  # the thread ended: its descriptor (and any hold) goes with it
+        if self.pid == os.getpid():
+            os.close(self.fd)
 
 
 class QueuedSqlite(QueuedWriters, peewee.SqliteDatabase):

@@ -3,9 +3,10 @@ held from BEGIN to COMMIT or ROLLBACK, given back however the transaction ends."
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 
-import filelock
 import peewee
 import pytest
 
@@ -20,11 +21,14 @@ def sqlite_url(tmp_path):
 def _other_process_can_write(url: str) -> bool:
     """Whether another process would get the writers' lock now (a lock of its own on the file)."""
     path = url.removeprefix("sqlite:///") + ".writers"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)
     try:
-        with filelock.FileLock(path, timeout=0):
-            return True
-    except filelock.Timeout:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
         return False
+    finally:
+        os.close(fd)
 
 
 @pytest.mark.parametrize("pooled", [False, True], ids=["plain", "pooled"])
@@ -94,3 +98,50 @@ def _write_once(url: str, db: peewee.Database) -> None:
     with db.atomic():
         db.execute_sql("INSERT INTO visit (shop) VALUES ('淞南镇网吧')")
     db.close()
+
+
+def test_a_writer_waits_for_the_holder_and_a_holder_that_dies_gives_the_lock_back(sqlite_url):
+    """The lock is the kernel's: a writer sleeps until the holder lets go, however long that
+    takes, and a holder killed in the middle of its transaction lets go with its death."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = open_database(sqlite_url)
+    db.execute_sql("CREATE TABLE visit (id INTEGER PRIMARY KEY, shop TEXT)")
+    path = sqlite_url.removeprefix("sqlite:///") + ".writers"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, path], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        done = threading.Event()
+
+        def write() -> None:
+            with db.atomic():
+                db.execute_sql("INSERT INTO visit (shop) VALUES ('大场镇网吧')")
+            done.set()
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        time.sleep(0.5)
+        assert not done.is_set()  # queued behind the holder
+        holder.send_signal(signal.SIGKILL)
+        writer.join(10)
+        assert done.is_set()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert db.execute_sql("SELECT COUNT(*) FROM visit").fetchone() == (1,)
+    assert _other_process_can_write(sqlite_url)
+    db.close()
+
+
+_HOLD = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(600)
+"""
