@@ -35,6 +35,14 @@ class Operation:
 
 
 @dataclass(frozen=True)
+class Encoded:
+    """A body as it is sent: its JSON text, and that text gzip'd."""
+
+    text: str
+    packed: bytes
+
+
+@dataclass(frozen=True)
 class Answer:
     """What a write answered, and what every replay of it is answered: the body and status;
     `encoded`, the same body as the write already serialised it (a tablet write: the offline
@@ -42,11 +50,12 @@ class Answer:
 
     body: dict[str, Any]
     status: int
-    encoded: Any = None
+    encoded: Encoded | None = None
 
 
-# What builds a body after the commit: the body, what to keep beside it, the body encoded.
-Build = Callable[[Any], tuple[dict[str, Any], Callable[[], None], Any]]
+# What builds a body after the commit: the body, what to keep beside it, the body encoded
+# (its text is kept as the answer as it is: the body is not serialised a second time).
+Build = Callable[[Any], tuple[dict[str, Any], Callable[[], None], Encoded]]
 
 
 def fingerprint(method: str, path: str, body: dict[str, Any]) -> str:
@@ -161,14 +170,14 @@ def _replay_or_pending(actor: Actor, op: Operation, answer: Build) -> Answer | N
 
 
 def _keep_answer(
-    op: Operation, status: int, body: dict[str, Any], keep: Callable[[], None], encoded: Any
+    op: Operation, status: int, body: dict[str, Any], keep: Callable[[], None], encoded: Encoded
 ) -> Answer:
     """Keep the body unless one is kept already (then that one is the answer, for every replay),
     and what `keep` keeps beside it."""
     with database.atomic():
         rebuildable()  # a lost answer is rebuilt by the next replay (_replay_or_pending)
         keep()
-        kept = KEEP_RESPONSE.run(op_id=op.op_id, response=ClientOperation.response.db_value(body))
+        kept = KEEP_RESPONSE.run(op_id=op.op_id, response=encoded.text)
         if kept:
             return Answer(body, status, encoded)
         return Answer(ClientOperation.get(ClientOperation.op_id == op.op_id).response, status)

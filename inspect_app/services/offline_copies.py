@@ -39,6 +39,7 @@ from inspect_app.models import Entity, Inspection, InspectionMember, Licence, Of
 from inspect_app.prepared import Prepared, raw
 from inspect_app.schemas.tablet import DETAIL
 from inspect_app.services import inspections
+from inspect_app.services.idempotency import Encoded
 
 log = logging.getLogger(__name__)
 PREPARE_BATCH = 200  # inspections rendered per transaction by the dispatch job
@@ -136,14 +137,6 @@ def render(inspection: Inspection) -> dict[str, Any]:
     """The inspection's detail (InspectionSchema's dump), kept as its offline copy (a tablet
     write renders it just after its commit)."""
     return _render(inspection, _state(inspection.id, ANY.first(inspection_id=inspection.id)))
-
-
-@dataclass(frozen=True)
-class Encoded:
-    """A rendered copy as it is sent: its JSON text, and that text gzip'd."""
-
-    text: str
-    packed: bytes
 
 
 def render_unkept(
