@@ -277,8 +277,11 @@ def record(
         _warn_unsigned(str(keys_dir()))
     entry.id = NEW_ENTRY.new_id(**{name: getattr(entry, name) for name in ENTRY_COLUMNS})
     if _seals_in_transaction():
-        with database.atomic():
+        if database.in_transaction():  # the change's: it holds the write lock already
             _seal_held(_head_for_update(wait=True), SEAL_BATCH, mine=entry)
+        else:
+            with database.atomic():
+                _seal_held(_head_for_update(wait=True), SEAL_BATCH, mine=entry)
     else:
         _seal_after_commit()
     return entry
@@ -338,12 +341,16 @@ def _head_query(skip_locked: bool):
 HEAD = {
     wait: Prepared(lambda skip_locked=not wait: _head_query(skip_locked)) for wait in (True, False)
 }
-UNSEALED = Prepared(
-    lambda batch: (
-        AuditEntry.select().where(AuditEntry.seq.is_null()).order_by(AuditEntry.id).limit(batch)
-    ),
-    batch=int,
-)
+
+
+def _unsealed(*columns):
+    return AuditEntry.select(*columns).where(AuditEntry.seq.is_null()).order_by(AuditEntry.id)
+
+
+UNSEALED = Prepared(lambda batch: _unsealed().limit(batch), batch=int)
+# The first two unsealed ids: a writer that seals in its own transaction finds its own entry
+# alone, almost always, and chains the entry it holds instead of reading it back.
+FIRST_UNSEALED = Prepared(lambda: _unsealed(AuditEntry.id).limit(2).tuples())
 
 
 MOVE_HEAD = Prepared(
@@ -360,8 +367,12 @@ def _head_for_update(wait: bool) -> AuditHead | None:
 
 
 def _seal_held(head: AuditHead, batch: int, mine: AuditEntry | None = None) -> int:
-    """Chain up to `batch` unsealed entries after the head, which this transaction holds."""
-    rows = list(UNSEALED.rows(batch=batch))
+    """Chain up to `batch` unsealed entries after the head, which this transaction holds
+    (`mine`: the entry this transaction wrote, as it wrote it)."""
+    if mine is not None and list(FIRST_UNSEALED.rows()) == [(mine.id,)]:
+        rows = [mine]
+    else:
+        rows = list(UNSEALED.rows(batch=batch))
     if not rows:
         return 0
     seq, prev = head.seq, head.hash

@@ -24,6 +24,7 @@ from inspect_app.models import ClientOperation
 from inspect_app.prepared import Prepared, PreparedInsert, raw
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -127,14 +128,17 @@ def run_once_then_answer(
     actor: Actor,
     op: Operation,
     now: datetime,
-    change: Callable[[], tuple[T, int]],
+    read: Callable[[], R],
+    change: Callable[[R], tuple[T, int]],
     answer: Build,
 ) -> Answer:
     """Run `change` once per op_id, in one transaction with the operation's record (its status);
         the body, `answer(result)`, is built after the commit and kept for replays (with
     whatever else `answer` hands back to keep, in one short transaction). The change's
         transaction is short: on SQLite it holds the one write lock, on PostgreSQL its row locks,
-        and building the body (a tablet's offline copy) is most of a write's work.
+        and building the body (a tablet's offline copy) is most of a write's work. What the change
+        starts from is read just before its transaction (`read`, once no replay answered) and
+        handed to it, which checks inside that it still stands.
 
         The body shows the state once the change committed (a teammate's write that committed
         meanwhile shows too). A replay that finds no body kept yet (the first answer is still
@@ -143,9 +147,10 @@ def run_once_then_answer(
     replayed = _replay_or_pending(actor, op, answer)
     if replayed is not None:
         return replayed
+    start = read()
     try:
         with database.atomic():
-            result, status = change()
+            result, status = change(start)
             NEW_OPERATION.new_id(
                 op_id=op.op_id,
                 user=actor.user_id,

@@ -18,6 +18,7 @@ from peewee import JOIN
 
 from inspect_app.access import Action, TeamWrite, ensure
 from inspect_app.actor import Actor, Role
+from inspect_app.db import QueuedWriters, database
 from inspect_app.domain import inspection as inspection_lifecycle
 from inspect_app.domain.inspection import CheckResult, InspectionStatus, Outcome
 from inspect_app.errors import AppError
@@ -158,6 +159,33 @@ def get_for(inspector: Inspector | int, inspection_id: int) -> Inspection:
     if inspection is None:
         raise not_found()
     return inspection
+
+
+# The versions an inspection stands at, with its entity's and its task's: every change of any of
+# them moves its version (inspect_app/prepared.py).
+VERSIONS = Prepared(
+    lambda inspection_id: (
+        Inspection.select(Inspection.version, Entity.version, SpotCheckTask.version)
+        .join(Entity)
+        .switch(Inspection)
+        .join(SpotCheckTask)
+        .where(Inspection.id == inspection_id)
+    ),
+    inspection_id=int,
+)
+
+
+def as_it_stands(inspector: Inspector, read: Inspection) -> Inspection:
+    """Inside a write's transaction, one of my inspections as read just before it began (outside
+    SQLite's write lock, issue 17): `read` itself while its versions and its entity's and task's
+    stand, else read again (404 when it is no longer mine). Where the transaction takes no queue
+    (PostgreSQL, read committed) a read inside it sees no more than one just before: `read`."""
+    if not isinstance(database.obj, QueuedWriters):
+        return read
+    versions = (read.version, read.entity.version, read.task.version)
+    if VERSIONS.first(inspection_id=read.id) == versions:
+        return read
+    return get_for(inspector, read.id)
 
 
 def get(inspection_id: int) -> Inspection:

@@ -43,10 +43,13 @@ def _once(
 ) -> Answer:
     inspector = inspections.inspector_of(actor)
 
-    def write() -> tuple[Inspection, int]:
+    def read() -> Inspection:  # just before the change's transaction, outside the write lock
         if settings is not None:  # a replay of a done operation is answered, however old
             fieldwork.device_time(device_at, now, settings)
-        inspection = inspections.get_for(inspector, inspection_id)
+        return inspections.get_for(inspector, inspection_id)
+
+    def write(read: Inspection) -> tuple[Inspection, int]:
+        inspection = inspections.as_it_stands(inspector, read)
         updated = fieldwork.submit_if_requested(change(inspector, inspection), now)
         return updated, status(updated) if callable(status) else status
 
@@ -56,7 +59,7 @@ def _once(
             updated = inspections.get_for(inspector, inspection_id)
         return offline_copies.render_unkept(updated)
 
-    return run_once_then_answer(actor, op, now, write, answer)
+    return run_once_then_answer(actor, op, now, read, write, answer)
 
 
 def _utc(device_at: datetime | None) -> datetime | None:
