@@ -9,7 +9,8 @@ an entry edited or forged before it was sealed fails its authenticator.
 
 No change's transaction holds the head: on PostgreSQL the writer seals after its commit
 (never waiting: a sealer already at work, the hourly check or the next write seals it), on
-SQLite inside its own transaction, which holds the database's one write lock anyway.
+SQLite inside its own transaction, which holds the database's one write lock anyway. A tablet
+write seals in the short transaction that keeps its answer, just after its change's.
 
 The head (seq, hash, at) is signed with an Ed25519 key kept in the keys folder, outside the
 database: whoever can write the database can cut or recompute the chain, but cannot sign the
@@ -18,13 +19,15 @@ head that would go with it, nor authenticate an entry (docs/audit-chain.md).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import hmac
 import json
 import logging
 import secrets
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -276,6 +279,8 @@ def record(
     else:
         _warn_unsigned(str(keys_dir()))
     entry.id = NEW_ENTRY.new_id(**{name: getattr(entry, name) for name in ENTRY_COLUMNS})
+    if getattr(_sealing, "by_caller", False):  # sealed by the caller's next transaction
+        return entry
     if _seals_in_transaction():
         if database.in_transaction():  # the change's: it holds the write lock already
             _seal_held(_head_for_update(wait=True), SEAL_BATCH, mine=entry)
@@ -285,6 +290,35 @@ def record(
     else:
         _seal_after_commit()
     return entry
+
+
+_sealing = threading.local()  # this thread's: whether its caller seals what it writes now
+
+
+@contextlib.contextmanager
+def sealed_by_caller() -> Iterator[None]:
+    """The entries written inside are left unsealed for the caller, who chains them in the short
+    transaction it runs just after (`seal_here`; a tablet write keeps its answer in one): the
+    change's transaction then holds no head and chains nothing, and its entries are chained
+    together with those of the writes that committed meanwhile, under one signed head."""
+    before = getattr(_sealing, "by_caller", False)
+    _sealing.by_caller = True
+    try:
+        yield
+    finally:
+        _sealing.by_caller = before
+
+
+def seal_here() -> None:
+    """Chain, in the caller's transaction, every entry unsealed so far (what a change under
+    `sealed_by_caller` wrote among them). SQLite: this transaction holds the write lock, and so
+    the head. PostgreSQL: unless another sealer holds the head (it or a later one chains them),
+    then after the commit, never waiting, as any writer."""
+    head = _head_for_update(wait=False)
+    if head is None:
+        _seal_after_commit()
+    else:
+        _seal_held(head, SEAL_BATCH)
 
 
 def _seals_in_transaction() -> bool:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import peewee
 
+from inspect_app import audit
 from inspect_app.actor import Actor
 from inspect_app.db import database, rebuildable
 from inspect_app.errors import AppError
@@ -133,23 +134,23 @@ def run_once_then_answer(
     answer: Build,
 ) -> Answer:
     """Run `change` once per op_id, in one transaction with the operation's record (its status);
-        the body, `answer(result)`, is built after the commit and kept for replays (with
-    whatever else `answer` hands back to keep, in one short transaction). The change's
-        transaction is short: on SQLite it holds the one write lock, on PostgreSQL its row locks,
-        and building the body (a tablet's offline copy) is most of a write's work. What the change
-        starts from is read just before its transaction (`read`, once no replay answered) and
-        handed to it, which checks inside that it still stands.
+    the body, `answer(result)`, is built after the commit and kept for replays (with whatever
+    else `answer` hands back to keep, in one short transaction). The change's transaction is
+    short: on SQLite it holds the one write lock, on PostgreSQL its row locks, and building the
+    body (a tablet's offline copy) is most of a write's work. What the change starts from is read
+    just before its transaction (`read`, once no replay answered) and handed to it, which checks
+    inside that it still stands. Its audit entries are sealed as the answer is kept.
 
-        The body shows the state once the change committed (a teammate's write that committed
-        meanwhile shows too). A replay that finds no body kept yet (the first answer is still
-        being built, or its process died after the commit) is answered `answer(None)`, the state
-        as it stands, and that body is kept for the replays after it."""
+    The body shows the state once the change committed (a teammate's write that committed
+    meanwhile shows too). A replay that finds no body kept yet (the first answer is still being
+    built, or its process died after the commit) is answered `answer(None)`, the state as it
+    stands, and that body is kept for the replays after it."""
     replayed = _replay_or_pending(actor, op, answer)
     if replayed is not None:
         return replayed
     start = read()
     try:
-        with database.atomic():
+        with database.atomic(), audit.sealed_by_caller():  # sealed as the answer is kept
             result, status = change(start)
             NEW_OPERATION.new_id(
                 op_id=op.op_id,
@@ -183,6 +184,7 @@ def _keep_answer(
         rebuildable()  # a lost answer is rebuilt by the next replay (_replay_or_pending)
         keep()
         kept = KEEP_RESPONSE.run(op_id=op.op_id, response=encoded.text)
+        audit.seal_here()  # what the change wrote; last, so a head taken is held the shortest
         if kept:
             return Answer(body, status, encoded)
         return Answer(ClientOperation.get(ClientOperation.op_id == op.op_id).response, status)

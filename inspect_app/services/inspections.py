@@ -826,7 +826,10 @@ def version_of(content: dict[str, Any]) -> RecordVersion:
 
 
 def amendments(inspection: Inspection) -> list[AmendmentState]:
-    """Every amendment of this inspection, oldest first (the original of each kept)."""
+    """Every amendment of this inspection, oldest first (the original of each kept). Only a
+    submitted inspection is amended, and a submitted one stays so: the others are not asked."""
+    if inspection.status != InspectionStatus.SUBMITTED:
+        return []
     rows = list(AMENDMENTS.rows(inspection_id=inspection.id))
     if not rows:
         return []
