@@ -25,6 +25,7 @@ class Actor:
     role: str
     department: str | None
     inspector_id: int | None = None  # the active inspector record of an inspector's account
+    inspector_code: str | None = None  # that record's code (what the audit log names it by)
 
     @property
     def label(self) -> str:

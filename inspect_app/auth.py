@@ -87,6 +87,7 @@ SIGN_IN = Prepared(
             Department.code,
             Inspector.id,
             Inspector.active,
+            Inspector.code,
         )
         .join(User)
         .join(Department, JOIN.LEFT_OUTER)
@@ -116,13 +117,14 @@ def actor_for_token(raw: str | None) -> tuple[Actor | None, int | None]:
     if row is None:
         return None, None
     token_id, expires_at, revoked_at, user_id, username, role, active, department = row[:8]
-    inspector_id, inspector_active = row[8:]
+    inspector_id, inspector_active, inspector_code = row[8:]
     if revoked_at is not None or Token.expires_at.python_value(expires_at) <= utcnow():
         return None, None
     if not active:
         return None, None
-    inspector_id = inspector_id if inspector_active else None
-    return Actor(user_id, username, role, department, inspector_id), token_id
+    if not inspector_active:
+        inspector_id = inspector_code = None
+    return Actor(user_id, username, role, department, inspector_id, inspector_code), token_id
 
 
 def current_actor() -> Actor:

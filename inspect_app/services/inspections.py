@@ -59,21 +59,25 @@ def inspector_id_of(actor: Actor) -> int:
 INSPECTOR = Prepared(
     lambda inspector_id: Inspector.select().where(Inspector.id == inspector_id), inspector_id=int
 )
-MEMBER = Prepared(
-    lambda inspection_id, inspector_id: InspectionMember.select().where(
-        (InspectionMember.inspection == inspection_id)
-        & (InspectionMember.inspector == inspector_id)
+# A member's place for a write, in one query: the member's department's code, the task's lead
+# department's and the written item's department's (the lead's again for the outcome).
+_LEAD, _ITEM = Department.alias(), Department.alias()
+TEAM_WRITE = Prepared(
+    lambda inspection_id, inspector_id, lead_id, item_department_id: (
+        InspectionMember.select(Department.code, _LEAD.code, _ITEM.code)
+        .join(Department)
+        .join_from(InspectionMember, _LEAD, on=(_LEAD.id == lead_id))
+        .join_from(InspectionMember, _ITEM, on=(_ITEM.id == item_department_id))
+        .where(
+            (InspectionMember.inspection == inspection_id)
+            & (InspectionMember.inspector == inspector_id)
+        )
+        .tuples()
     ),
     inspection_id=int,
     inspector_id=int,
-)
-DEPARTMENT_CODES = Prepared(  # three departments' codes in one query (some may be the same)
-    lambda a, b, c: (
-        Department.select(Department.id, Department.code).where(Department.id.in_([a, b, c]))
-    ).tuples(),
-    a=int,
-    b=int,
-    c=int,
+    lead_id=int,
+    item_department_id=int,
 )
 TASK_POINT = Prepared(
     lambda task_id, code: (
@@ -88,7 +92,12 @@ TASK_POINT = Prepared(
 
 
 def inspector_of(actor: Actor) -> Inspector:
-    inspector = INSPECTOR.one(inspector_id=inspector_id_of(actor))
+    """The inspector who acts, as a tablet write needs it (id, code, account): as the sign-in
+    read it along with the token, else (an actor built by other means) read now."""
+    inspector_id = inspector_id_of(actor)
+    if actor.inspector_code is not None:
+        return Inspector(id=inspector_id, code=actor.inspector_code, user=actor.user_id)
+    inspector = INSPECTOR.one(inspector_id=inspector_id)
     if inspector is None:
         raise Inspector.DoesNotExist(f"inspector {actor.inspector_id}")
     return inspector
@@ -99,17 +108,21 @@ def ensure_team_write(
 ) -> None:
     """Ask the policy whether this member may write this part of the record (an item of
     `point`'s department, or the outcome): the member acts as their place on the team."""
-    member = MEMBER.one(inspection_id=inspection.id, inspector_id=inspector.id)
-    if member is None:
-        raise InspectionMember.DoesNotExist(f"inspector {inspector.id} on {inspection.id}")
     lead = inspection.task.lead_id
-    wanted = (member.department_id, lead, point.department_id if point is not None else lead)
-    code_of = dict(DEPARTMENT_CODES.rows(a=wanted[0], b=wanted[1], c=wanted[2]))
+    place = TEAM_WRITE.first(
+        inspection_id=inspection.id,
+        inspector_id=inspector.id,
+        lead_id=lead,
+        item_department_id=point.department_id if point is not None else lead,
+    )
+    if place is None:
+        raise InspectionMember.DoesNotExist(f"inspector {inspector.id} on {inspection.id}")
+    member_department, lead_department, item_department = place
     write = TeamWrite(
-        member_department=code_of[member.department_id],
-        lead_department=code_of[inspection.task.lead_id],
+        member_department=member_department,
+        lead_department=lead_department,
         item=point.code if point is not None else None,
-        item_department=code_of[point.department_id] if point else None,
+        item_department=item_department if point is not None else None,
     )
     as_member = Actor(inspector.user_id, inspector.code, Role.INSPECTOR, write.member_department)
     ensure(as_member, action, write)

@@ -19,7 +19,7 @@ from tests.tablet.conftest import op
 
 # An item write, on SQLite and on PostgreSQL alike: its change's transaction leaves the entry to
 # the transaction that keeps the answer, which seals it (docs/audit-chain.md).
-STATEMENTS = {"sqlite": 24, "postgres": 24}
+STATEMENTS = {"sqlite": 22, "postgres": 22}
 # On PostgreSQL, the ones not run as prepared statements (EXECUTE): the kept answer's
 # synchronous_commit, and the seal's update of each entry it chains.
 UNPREPARED = {"postgres": 2}
