@@ -217,6 +217,16 @@ NEW_ITEM_RESULT = PreparedInsert(
 )
 
 
+def item_to_record(inspector: Inspector, inspection: Inspection, code: str) -> RiskPoint:
+    """The task's check item `code`, once this member may record it on the inspection as it
+    stands: 409 once submitted, 404 when the task has no such item, 403 when it is another
+    department's."""
+    views.ensure_open(inspection)
+    point = views.task_point(inspection, code)
+    views.ensure_team_write(inspector, inspection, Action.RECORD_ITEM, point)
+    return point
+
+
 def record_item(
     inspector: Inspector,
     inspection: Inspection,
@@ -226,12 +236,14 @@ def record_item(
     base_version: int,
     now: datetime,
     device_at: datetime | None = None,
+    *,
+    point: RiskPoint | None = None,
 ) -> Inspection:
     """符合 / 不符合 / 不适用 for one check item. Items carry their own version (0 before the first
-    record), so members of different departments record their items side by side."""
-    views.ensure_open(inspection)
-    point = views.task_point(inspection, code)
-    views.ensure_team_write(inspector, inspection, Action.RECORD_ITEM, point)
+    record), so members of different departments record their items side by side. `point`: the
+    item as item_to_record gave it for this very state of the inspection (checked already)."""
+    if point is None:
+        point = item_to_record(inspector, inspection, code)
     existing = ITEM_RESULT.one(inspection_id=inspection.id, risk_point_id=point.id)
     current = existing.version if existing else 0
     yours = {"code": code, "version": base_version, "result": result, "notes": notes}

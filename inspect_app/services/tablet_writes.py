@@ -22,12 +22,13 @@ from inspect_app.actor import Actor
 from inspect_app.clock import as_utc
 from inspect_app.db import database
 from inspect_app.domain.inspection import InspectionStatus
-from inspect_app.models import Inspection, Inspector
+from inspect_app.models import Inspection, Inspector, RiskPoint
 from inspect_app.services import amendments, fieldwork, inspections, offline_copies
 from inspect_app.services.fieldwork import FieldSettings
 from inspect_app.services.idempotency import Answer, Operation, run_once_then_answer
 
-Change = Callable[[Inspector, Inspection], Inspection]
+Change = Callable[..., Inspection]  # (inspector, inspection[, what `ahead` gave]) -> updated
+Ahead = Callable[[Inspector, Inspection], Any]
 
 
 def _once(
@@ -40,17 +41,29 @@ def _once(
     *,
     device_at: datetime | None = None,
     settings: FieldSettings | None = None,
+    ahead: Ahead | None = None,
 ) -> Answer:
+    """`ahead`: the checks of the change that only read (what it writes, and whether it may),
+    made on the inspection as read just before the transaction, outside SQLite's write lock, and
+    made again inside only if the inspection moved meanwhile; what they give is handed to
+    `change`."""
     inspector = inspections.inspector_of(actor)
 
-    def read() -> Inspection:  # just before the change's transaction, outside the write lock
+    def checks(inspection: Inspection) -> tuple:
+        return () if ahead is None else (ahead(inspector, inspection),)
+
+    def read() -> tuple[Inspection, tuple]:  # just before the change's transaction
         if settings is not None:  # a replay of a done operation is answered, however old
             fieldwork.device_time(device_at, now, settings)
-        return inspections.get_for(inspector, inspection_id)
+        inspection = inspections.get_for(inspector, inspection_id)
+        return inspection, checks(inspection)
 
-    def write(read: Inspection) -> tuple[Inspection, int]:
-        inspection = inspections.as_it_stands(inspector, read)
-        updated = fieldwork.submit_if_requested(change(inspector, inspection), now)
+    def write(read: tuple[Inspection, tuple]) -> tuple[Inspection, int]:
+        seen, checked = read
+        inspection = inspections.as_it_stands(inspector, seen)
+        if inspection is not seen:
+            checked = checks(inspection)
+        updated = fieldwork.submit_if_requested(change(inspector, inspection, *checked), now)
         return updated, status(updated) if callable(status) else status
 
     def answer(updated: Inspection | None):
@@ -139,12 +152,17 @@ def record_item(
     """One check item, on the item's own version (0 before the first record)."""
     at = _utc(device_at)
 
-    def change(inspector: Inspector, inspection: Inspection) -> Inspection:
+    def ahead(inspector: Inspector, inspection: Inspection) -> RiskPoint:
+        return fieldwork.item_to_record(inspector, inspection, code)
+
+    def change(inspector: Inspector, inspection: Inspection, point: RiskPoint) -> Inspection:
         return fieldwork.record_item(
-            inspector, inspection, code, result, notes, item_version, now, at
+            inspector, inspection, code, result, notes, item_version, now, at, point=point
         )
 
-    return _once(actor, op, inspection_id, now, change, device_at=at, settings=settings)
+    return _once(
+        actor, op, inspection_id, now, change, device_at=at, settings=settings, ahead=ahead
+    )
 
 
 def add_evidence(

@@ -14,7 +14,9 @@ import peewee
 import pytest
 
 from inspect_app.db import database, rebuildable
-from inspect_app.models import ItemResult
+from inspect_app.domain.inspection import InspectionStatus
+from inspect_app.models import Inspection, ItemResult
+from inspect_app.services import inspections
 from tests.tablet.conftest import op
 
 # An item write, on SQLite and on PostgreSQL alike: its change's transaction leaves the entry to
@@ -120,3 +122,31 @@ def test_an_answer_kept_without_waiting_for_the_disk_is_the_one_replays_get(clie
     assert first.status_code == again.status_code == 200
     assert first.get_json() == again.get_json()
     assert ItemResult.select().where(ItemResult.inspection == joint.inspection.id).count() == 1
+
+
+def test_a_write_read_before_its_transaction_is_checked_again_when_the_inspection_moved(
+    client, joint, db_url, monkeypatch
+):
+    """SQLite: a write reads its inspection (and checks the item may be recorded) before taking
+    the write lock; a submission landing in between moves the version, so the write reads and
+    checks again inside, and is refused. (PostgreSQL reads at read committed either way.)"""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL: a read inside the transaction sees no more than one before it")
+    get_for, landed = inspections.get_for, []
+
+    def then_submitted(inspector, inspection_id):
+        read = get_for(inspector, inspection_id)
+        if not landed:  # a teammate's submission commits just after the write's read
+            landed.append(
+                Inspection.update(status=InspectionStatus.SUBMITTED, version=Inspection.version + 1)
+                .where(Inspection.id == inspection_id)
+                .execute()
+            )
+        return read
+
+    monkeypatch.setattr(inspections, "get_for", then_submitted)
+    answer = _put_item(client, joint)
+    assert landed == [1]
+    assert answer.status_code == 409, answer.get_json()
+    assert answer.get_json()["status"] == "INSPECTION_SUBMITTED"
+    assert ItemResult.select().where(ItemResult.inspection == joint.inspection.id).count() == 0
