@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 from functools import wraps
 
+import peewee
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from flask import current_app, g, request
@@ -73,9 +74,11 @@ def actor_for(user: User) -> Actor:
     return Actor(user.id, user.username, user.role, department, inspector and inspector.id)
 
 
-# Every signed-in request asks this, so it is built once (see inspect_app/prepared.py).
-SIGN_IN = Prepared(
-    lambda digest: (
+def sign_in_query(digest: str) -> peewee.ModelSelect:
+    """Who holds the token with this digest, as SIGN_IN_WIDTH columns (signed_in reads them): the
+    token's state, the user's, their department's code, their inspector record's. A view that
+    needs both who asks and its own answer joins onto this (the tablet's reads)."""
+    return (
         Token.select(
             Token.id,
             Token.expires_at,
@@ -94,17 +97,29 @@ SIGN_IN = Prepared(
         .switch(User)
         .join(Inspector, JOIN.LEFT_OUTER, on=(Inspector.user == User.id))
         .where(Token.token_hash == digest)
-        .tuples()
-    ),
-    digest=str,
-)
+    )
+
+
+SIGN_IN_WIDTH = 11
+# Most signed-in requests ask this, so it is built once (see inspect_app/prepared.py).
+SIGN_IN = Prepared(lambda digest: sign_in_query(digest).tuples(), digest=str)
 
 
 def authenticate_request() -> None:
-    """Resolve the bearer token, if any, into g.actor and g.token_id."""
+    """Note the bearer token, if any. Who holds it is asked when a view first needs to know
+    (current_actor), or in the view's own query (sign_in_from): a request that never asks, a
+    public page or a health check, costs no query for it."""
     header = request.headers.get("Authorization", "")
-    bearer = header[7:].strip() if header.lower().startswith("bearer ") else None
-    g.actor, g.token_id = actor_for_token(bearer)
+    g.bearer = header[7:].strip() if header.lower().startswith("bearer ") else None
+    # g outlives a request where the app context does (a console command, the test client)
+    g.pop("actor", None)
+    g.pop("token_id", None)
+
+
+def bearer_digest() -> str | None:
+    """The digest of this request's bearer token, for a view that joins onto sign_in_query."""
+    raw = g.get("bearer")
+    return token_digest(raw) if raw else None
 
 
 def actor_for_token(raw: str | None) -> tuple[Actor | None, int | None]:
@@ -113,11 +128,16 @@ def actor_for_token(raw: str | None) -> tuple[Actor | None, int | None]:
     session cookie both carry such a token."""
     if not raw:
         return None, None
-    row = SIGN_IN.first(digest=token_digest(raw))
+    return signed_in(SIGN_IN.first(digest=token_digest(raw)))
+
+
+def signed_in(row: tuple | None) -> tuple[Actor | None, int | None]:
+    """(who, token id) from sign_in_query's columns, the first of `row` (as the driver gives
+    them), or (None, None) for no row, a revoked or expired token or an inactive user."""
     if row is None:
         return None, None
     token_id, expires_at, revoked_at, user_id, username, role, active, department = row[:8]
-    inspector_id, inspector_active, inspector_code = row[8:]
+    inspector_id, inspector_active, inspector_code = row[8:SIGN_IN_WIDTH]
     if revoked_at is not None or Token.expires_at.python_value(expires_at) <= utcnow():
         return None, None
     if not active:
@@ -127,10 +147,28 @@ def actor_for_token(raw: str | None) -> tuple[Actor | None, int | None]:
     return Actor(user_id, username, role, department, inspector_id, inspector_code), token_id
 
 
+def sign_in_from(row: tuple | None, *roles: str) -> Actor:
+    """Who asks, read from a view's own query that joined onto sign_in_query (its first
+    columns), held for the rest of the request as current_actor() would; refused as `require`
+    refuses."""
+    g.actor, g.token_id = signed_in(row)
+    return permitted(*roles)
+
+
 def current_actor() -> Actor:
-    actor = getattr(g, "actor", None)
+    if "actor" not in g:
+        g.actor, g.token_id = actor_for_token(g.pop("bearer", None))
+    actor = g.actor
     if actor is None:
         raise AppError("UNAUTHENTICATED")
+    return actor
+
+
+def permitted(*roles: str) -> Actor:
+    """Who asks, signed in and (when roles are given) with one of them; else 401 or 403."""
+    actor = current_actor()
+    if roles and actor.role not in roles:
+        raise AppError("FORBIDDEN")
     return actor
 
 
@@ -140,9 +178,7 @@ def require(*roles: str):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            actor = current_actor()
-            if roles and actor.role not in roles:
-                raise AppError("FORBIDDEN")
+            permitted(*roles)
             return view(*args, **kwargs)
 
         return wrapper

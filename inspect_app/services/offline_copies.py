@@ -35,7 +35,14 @@ from peewee import JOIN, fn
 from inspect_app.clock import utcnow
 from inspect_app.db import database
 from inspect_app.domain.inspection import InspectionStatus
-from inspect_app.models import Entity, Inspection, InspectionMember, Licence, OfflineCopy
+from inspect_app.models import (
+    Entity,
+    Inspection,
+    InspectionMember,
+    Inspector,
+    Licence,
+    OfflineCopy,
+)
 from inspect_app.prepared import Prepared, raw
 from inspect_app.schemas.tablet import DETAIL
 from inspect_app.services import inspections
@@ -62,7 +69,7 @@ BODIES = {
 FRAME = ("street", "licence", "last_results")
 
 
-def _state_query(inspection_id: int, inspector_id: int | None = None, *, body: str = "none"):
+def _state_columns(body: str) -> tuple:
     holder = Licence.holder == Entity.id
     others = Inspection.alias()
     submitted = (others.entity == Entity.id) & (others.status == InspectionStatus.SUBMITTED)
@@ -72,15 +79,19 @@ def _state_query(inspection_id: int, inspector_id: int | None = None, *, body: s
         others.select(fn.MAX(others.updated_at)).where(submitted),
         others.select(fn.SUM(others.version)).where(submitted),
     )
+    return (
+        Inspection.version,
+        Inspection.updated_at,
+        Entity.version,
+        *depends_on,
+        OfflineCopy.etag,
+        *BODIES[body],
+    )
+
+
+def _state_query(inspection_id: int, inspector_id: int | None = None, *, body: str = "none"):
     query = (
-        Inspection.select(
-            Inspection.version,
-            Inspection.updated_at,
-            Entity.version,
-            *depends_on,
-            OfflineCopy.etag,
-            *BODIES[body],
-        )
+        Inspection.select(*_state_columns(body))
         .join(Entity)
         .switch(Inspection)
         .join(OfflineCopy, JOIN.LEFT_OUTER)
@@ -90,6 +101,26 @@ def _state_query(inspection_id: int, inspector_id: int | None = None, *, body: s
         query = query.switch(Inspection).join(InspectionMember)
         where &= InspectionMember.inspector == inspector_id
     return query.where(where).tuples()
+
+
+def with_member_state(
+    query: peewee.ModelSelect, inspector: type[Inspector], inspection_id: int, body: str = "none"
+) -> peewee.ModelSelect:
+    """`query` (in which `inspector` is joined) and after its own columns the state of the
+    inspection, when that inspector is on its team; nulls when not (state_from reads them). How a
+    tablet's read asks who it is and the state in one query."""
+    on_team = (InspectionMember.inspector == inspector.id) & (
+        InspectionMember.inspection == inspection_id
+    )
+    return (
+        query.select_extend(*_state_columns(body))
+        .switch(inspector)
+        .join(InspectionMember, JOIN.LEFT_OUTER, on=on_team)
+        .join(Inspection, JOIN.LEFT_OUTER, on=(Inspection.id == InspectionMember.inspection))
+        .join(Entity, JOIN.LEFT_OUTER, on=(Entity.id == Inspection.entity))
+        .switch(Inspection)
+        .join(OfflineCopy, JOIN.LEFT_OUTER, on=(OfflineCopy.inspection == Inspection.id))
+    )
 
 
 FOR_MEMBER = {
@@ -128,7 +159,13 @@ def state_for(inspector_id: int, inspection_id: int, body: str = "none") -> Stat
     """The state of one of my inspections (with the kept copy's `body`: none, text or gzip);
     404 when it is not mine."""
     row = FOR_MEMBER[body].first(inspection_id=inspection_id, inspector_id=inspector_id)
-    if row is None:
+    return state_from(inspection_id, row, body)
+
+
+def state_from(inspection_id: int, row: tuple | None, body: str = "none") -> State:
+    """The state a state query's row (or with_member_state's last columns) gives; 404 when
+    there is none (the inspection is not mine)."""
+    if row is None or row[0] is None:
         raise inspections.not_found()
     return _state(inspection_id, row, body)
 

@@ -70,6 +70,29 @@ def test_the_tablet_sync_page_query_count_is_constant_in_page_size(client, count
     assert sizes[2, "unchanged"] == sizes[4, "unchanged"] == sizes[2] - 1  # the page is not read
 
 
+def test_a_tablet_detail_read_is_one_query_sign_in_included(client, count_queries):
+    """Who asks and the inspection's state come in one query: a 304, or the kept copy sent as it
+    is stored (gzip'd or not)."""
+    internet_cafes(1)
+    _, ct = inspector_with_login("CT0001", "CT", name="王晓明")
+    inspector_with_login("FR0001", "FR", name="陈立", device="平板-07")
+    (inspection,) = draw_joint_check(client)
+    url = f"/api/v1/tablet/inspections/{inspection.id}"
+    etag = client.get(url, headers=ct).headers["ETag"]  # the copy is kept now
+
+    counts = {}
+    for name, extra in {
+        "held": {"If-None-Match": etag},
+        "text": {"Accept-Encoding": "identity"},
+        "gzip": {"Accept-Encoding": "gzip"},
+    }.items():
+        count_queries["n"], count_queries["sql"] = 0, []
+        answer = client.get(url, headers=ct | extra)
+        assert answer.status_code == (304 if name == "held" else 200)
+        counts[name] = count_queries["n"]
+    assert counts == {"held": 1, "text": 1, "gzip": 1}, count_queries["sql"]
+
+
 def test_task_list_query_count_does_not_grow_with_the_tasks(client, count_queries):
     planner = login("planner", "CT")
 

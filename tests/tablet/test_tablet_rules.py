@@ -202,6 +202,41 @@ def test_a_revoked_tablet_is_refused_at_once(client, joint):
     assert client.get("/api/v1/tablet/inspections", headers=joint.fr).status_code == 401
 
 
+def test_a_detail_read_asks_who_asks_before_it_answers_304(client, joint):
+    """The detail read signs in within its own query: a revoked token is 401 even holding the
+    current ETag, an inspector whose record was deactivated 403, a planner 403, no token 401, a
+    teammate's read of another team's inspection 404, each with the bilingual error."""
+    from inspect_app.models import Inspector
+    from tests.factories import login
+
+    url = f"/api/v1/tablet/inspections/{joint.inspection.id}"
+    held = {"If-None-Match": client.get(url, headers=joint.fr).headers["ETag"]}
+    assert client.get(url, headers=joint.fr | held).status_code == 304
+    _, stranger = inspector_with_login("PS0009", "PS")
+    refused = {
+        "stranger": client.get(url, headers=stranger | held),
+        "planner": client.get(url, headers=login("planner", "CT") | held),
+        "no token": client.get(url, headers=held),
+        "bad token": client.get(url, headers={"Authorization": "Bearer 不是令牌"} | held),
+    }
+    Inspector.update(active=False).where(Inspector.code == "CT0001").execute()
+    refused["deactivated"] = client.get(url, headers=joint.ct | held)
+    devices = client.get("/api/v1/auth/devices", headers=joint.fr).get_json()
+    client.delete(f"/api/v1/auth/devices/{devices[0]['id']}", headers=joint.fr)
+    refused["revoked"] = client.get(url, headers=joint.fr | held)
+
+    statuses = {who: (r.status_code, r.get_json()["status"]) for who, r in refused.items()}
+    assert statuses == {
+        "stranger": (404, "NOT_FOUND"),
+        "planner": (403, "FORBIDDEN"),
+        "no token": (401, "UNAUTHENTICATED"),
+        "bad token": (401, "UNAUTHENTICATED"),
+        "deactivated": (403, "FORBIDDEN"),
+        "revoked": (401, "UNAUTHENTICATED"),
+    }
+    assert all(r.get_json()["message"]["zh"] for r in refused.values())
+
+
 def test_an_unchanged_detail_is_304_until_the_licence_changes(client, joint):
     url = f"/api/v1/tablet/inspections/{joint.inspection.id}"
     first = client.get(url, headers=joint.ct | {"Accept-Encoding": "gzip"})
