@@ -143,6 +143,12 @@ class Blueprint(flask_smorest.Blueprint):
         "max_page_size": 200,
     }
 
+    def arguments(self, schema, *args, **kwargs):
+        """flask-smorest's, given a schema instance made here once: given a class, webargs makes
+        one for every request (marshmallow copies every field to do it)."""
+        instance = flask_smorest.utils.resolve_schema_instance(schema)
+        return super().arguments(instance, *args, **kwargs)
+
     def paginate(self, pager=None, *, page=None, page_size=None, max_page_size=None):
         """flask-smorest's paginate, with the page number bounded too (MAX_PAGE): the bounds are
         checked first (a 422 naming the parameter) and are what the OpenAPI document states."""
@@ -150,6 +156,7 @@ class Blueprint(flask_smorest.Blueprint):
         page_size = page_size or defaults["page_size"]
         max_page_size = max_page_size or defaults["max_page_size"]
         bounds = _page_bounds(page_size, max_page_size)
+        checked = bounds()
         paginated = super().paginate(
             pager, page=page, page_size=page_size, max_page_size=max_page_size
         )
@@ -159,7 +166,7 @@ class Blueprint(flask_smorest.Blueprint):
 
             @functools.wraps(inner)
             def bounded(*args, **kwargs):
-                self.PAGINATION_ARGUMENTS_PARSER.parse(bounds, request, location="query")
+                self.PAGINATION_ARGUMENTS_PARSER.parse(checked, request, location="query")
                 return inner(*args, **kwargs)
 
             bounded._apidoc = copy.deepcopy(inner._apidoc)

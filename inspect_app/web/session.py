@@ -38,6 +38,13 @@ class _SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(request and request.is_secure) or super().get_cookie_secure(app)
 
+    def open_session(self, app: Flask, request):
+        """A request without our cookie (every API call, a tablet's sync) starts an empty session
+        without building the cookie's signer (issue 17: 5 % of a tablet read's CPU)."""
+        if not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
 
 def secret_key(keys_dir: str | Path) -> str:
     """The session key kept in the key store, made once (whichever node comes first wins)."""
