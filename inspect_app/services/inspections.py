@@ -243,12 +243,18 @@ def bump(inspection: Inspection, now: datetime, **values) -> Inspection:
     return get(inspection.id)
 
 
+# bump_any moves only an inspection still open: at PostgreSQL's read committed, a write that
+# checked the status before a teammate's submission committed finds no row here and is refused
+# (its update waits for the submission's row lock, then sees the row as submitted).
+STILL_OPEN = Inspection.status.in_(sorted(inspection_lifecycle.OPEN))
+
+
 def _next_version(with_status: bool) -> Prepared:
     def build(inspection_id, updated_at, status=None):
         values = {"status": raw(status)} if with_status else {}
         return (
             Inspection.update(**values, version=Inspection.version + 1, updated_at=raw(updated_at))
-            .where(Inspection.id == inspection_id)
+            .where((Inspection.id == inspection_id) & STILL_OPEN)
             .returning(Inspection)
         )
 
@@ -263,17 +269,25 @@ def bump_any(inspection: Inspection, now: datetime, **values) -> Inspection:
     """Next version whatever the current one: for writes checked at a finer grain (items). A
     tablet's item write (the version, maybe its status) runs prepared, and the row comes back
     from the update itself as it now stands (a teammate's change committed before it included),
-    with the entity and task already read."""
+    with the entity and task already read. 409 INSPECTION_SUBMITTED if it was submitted since
+    it was read (STILL_OPEN)."""
     if not set(values) <= {"status"}:
-        Inspection.update(**values, version=Inspection.version + 1, updated_at=now).where(
-            Inspection.id == inspection.id
-        ).execute()
+        moved = (
+            Inspection.update(**values, version=Inspection.version + 1, updated_at=now)
+            .where((Inspection.id == inspection.id) & STILL_OPEN)
+            .execute()
+        )
+        if not moved:
+            raise AppError("INSPECTION_SUBMITTED")
         return get(inspection.id)
-    [updated] = NEXT_VERSION["status" in values].rows(
+    rows = NEXT_VERSION["status" in values].rows(
         inspection_id=inspection.id,
         updated_at=Inspection.updated_at.db_value(now),
         **{name: Inspection.status.db_value(v) for name, v in values.items()},
     )
+    updated = next(iter(rows), None)
+    if updated is None:
+        raise AppError("INSPECTION_SUBMITTED")
     updated.entity, updated.task = inspection.entity, inspection.task
     return updated
 

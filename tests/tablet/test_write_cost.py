@@ -127,11 +127,10 @@ def test_an_answer_kept_without_waiting_for_the_disk_is_the_one_replays_get(clie
 def test_a_write_read_before_its_transaction_is_checked_again_when_the_inspection_moved(
     client, joint, db_url, monkeypatch
 ):
-    """SQLite: a write reads its inspection (and checks the item may be recorded) before taking
-    the write lock; a submission landing in between moves the version, so the write reads and
-    checks again inside, and is refused. (PostgreSQL reads at read committed either way.)"""
-    if not db_url.startswith("sqlite"):
-        pytest.skip("PostgreSQL: a read inside the transaction sees no more than one before it")
+    """A write reads its inspection (and checks the item may be recorded) before its
+    transaction; a submission landing in between is refused, nothing recorded. SQLite: the
+    version moved, so the write reads and checks again inside the write lock. PostgreSQL (read
+    committed, the read taken as is): the version's update moves only an open inspection."""
     get_for, landed = inspections.get_for, []
 
     def then_submitted(inspector, inspection_id):
