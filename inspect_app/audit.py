@@ -282,11 +282,10 @@ def record(
     if getattr(_sealing, "by_caller", False):  # sealed by the caller's next transaction
         return entry
     if _seals_in_transaction():
-        if database.in_transaction():  # the change's: it holds the write lock already
+        # in the change's transaction (it holds the write lock already), else in one of its own
+        held = contextlib.nullcontext() if database.in_transaction() else database.atomic()
+        with held:
             _seal_held(_head_for_update(wait=True), SEAL_BATCH, mine=entry)
-        else:
-            with database.atomic():
-                _seal_held(_head_for_update(wait=True), SEAL_BATCH, mine=entry)
     else:
         _seal_after_commit()
     return entry
