@@ -90,8 +90,7 @@ def amend(
     }
     content = dict(base, items=dict(base["items"]))
     for code, item in (changes.get("items") or {}).items():
-        point = views.task_point(inspection, code)
-        views.ensure_team_write(inspector, inspection, Action.RECORD_ITEM, point)
+        point = views.item_to_write(inspector, inspection, code)
         notes = item.get("notes", "")
         content["items"][f"{point.code}@v{point.version}"] = [item["result"], notes]
         merged["items"][code] = {

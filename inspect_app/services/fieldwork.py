@@ -222,9 +222,7 @@ def item_to_record(inspector: Inspector, inspection: Inspection, code: str) -> R
     stands: 409 once submitted, 404 when the task has no such item, 403 when it is another
     department's."""
     views.ensure_open(inspection)
-    point = views.task_point(inspection, code)
-    views.ensure_team_write(inspector, inspection, Action.RECORD_ITEM, point)
-    return point
+    return views.item_to_write(inspector, inspection, code)
 
 
 def record_item(
@@ -368,9 +366,7 @@ def add_evidence(
     inspection, the risk point, the member's department, size and type); the file comes last,
     staged, for the caller to publish after the commit or discard after a rollback."""
     views.ensure_open(inspection)
-    point = views.task_point(inspection, code) if code else None
-    if point is not None:
-        views.ensure_team_write(inspector, inspection, Action.RECORD_ITEM, point)
+    point = views.item_to_write(inspector, inspection, code) if code else None
     content_type = _check_photo(data, settings)
     digest = hashlib.sha256(data).hexdigest()
     if (

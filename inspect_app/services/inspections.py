@@ -59,15 +59,14 @@ def inspector_id_of(actor: Actor) -> int:
 INSPECTOR = Prepared(
     lambda inspector_id: Inspector.select().where(Inspector.id == inspector_id), inspector_id=int
 )
-# A member's place for a write, in one query: the member's department's code, the task's lead
-# department's and the written item's department's (the lead's again for the outcome).
+# A member's place for a write of the record's own parts (the outcome), in one query: the
+# member's department's code and the task's lead department's.
 _LEAD, _ITEM = Department.alias(), Department.alias()
 TEAM_WRITE = Prepared(
-    lambda inspection_id, inspector_id, lead_id, item_department_id: (
-        InspectionMember.select(Department.code, _LEAD.code, _ITEM.code)
+    lambda inspection_id, inspector_id, lead_id: (
+        InspectionMember.select(Department.code, _LEAD.code)
         .join(Department)
         .join_from(InspectionMember, _LEAD, on=(_LEAD.id == lead_id))
-        .join_from(InspectionMember, _ITEM, on=(_ITEM.id == item_department_id))
         .where(
             (InspectionMember.inspection == inspection_id)
             & (InspectionMember.inspector == inspector_id)
@@ -77,7 +76,6 @@ TEAM_WRITE = Prepared(
     inspection_id=int,
     inspector_id=int,
     lead_id=int,
-    item_department_id=int,
 )
 TASK_POINT = Prepared(
     lambda task_id, code: (
@@ -88,6 +86,41 @@ TASK_POINT = Prepared(
     ),
     task_id=int,
     code=str,
+)
+# An item write's two questions in one query: the task's check item of this code (nulls when
+# the task has none) and the member's place (TEAM_WRITE's, and the item's department's code).
+_IN_TASK = TaskRiskPoint.alias()
+
+
+def _item_place(inspection_id, inspector_id, lead_id, task_id, code):
+    in_task = _IN_TASK.select(_IN_TASK.risk_point).where(_IN_TASK.task == task_id)
+    return (
+        InspectionMember.select(
+            RiskPoint,
+            Department.code.alias("member_department"),
+            _LEAD.code.alias("lead_department"),
+            _ITEM.code.alias("item_department"),
+        )
+        .join(Department)
+        .join_from(InspectionMember, _LEAD, on=(_LEAD.id == lead_id))
+        .join_from(
+            InspectionMember,
+            RiskPoint,
+            JOIN.LEFT_OUTER,
+            on=((RiskPoint.code == code) & RiskPoint.id.in_(in_task)),
+        )
+        .join_from(RiskPoint, _ITEM, JOIN.LEFT_OUTER, on=(_ITEM.id == RiskPoint.department))
+        .where(
+            (InspectionMember.inspection == inspection_id)
+            & (InspectionMember.inspector == inspector_id)
+        )
+        .limit(1)
+        .objects(RiskPoint)
+    )
+
+
+ITEM_PLACE = Prepared(
+    _item_place, inspection_id=int, inspector_id=int, lead_id=int, task_id=int, code=str
 )
 
 
@@ -103,29 +136,50 @@ def inspector_of(actor: Actor) -> Inspector:
     return inspector
 
 
-def ensure_team_write(
-    inspector: Inspector, inspection: Inspection, action: Action, point: RiskPoint | None = None
-) -> None:
-    """Ask the policy whether this member may write this part of the record (an item of
-    `point`'s department, or the outcome): the member acts as their place on the team."""
-    lead = inspection.task.lead_id
+def ensure_team_write(inspector: Inspector, inspection: Inspection, action: Action) -> None:
+    """Ask the policy whether this member may write a part of the record that is no check
+    item's (the outcome): the member acts as their place on the team."""
     place = TEAM_WRITE.first(
-        inspection_id=inspection.id,
-        inspector_id=inspector.id,
-        lead_id=lead,
-        item_department_id=point.department_id if point is not None else lead,
+        inspection_id=inspection.id, inspector_id=inspector.id, lead_id=inspection.task.lead_id
     )
     if place is None:
-        raise InspectionMember.DoesNotExist(f"inspector {inspector.id} on {inspection.id}")
-    member_department, lead_department, item_department = place
-    write = TeamWrite(
-        member_department=member_department,
-        lead_department=lead_department,
-        item=point.code if point is not None else None,
-        item_department=item_department if point is not None else None,
+        raise _not_a_member(inspector, inspection)
+    member_department, lead_department = place
+    write = TeamWrite(member_department=member_department, lead_department=lead_department)
+    _ensure_place(inspector, action, write)
+
+
+def item_to_write(inspector: Inspector, inspection: Inspection, code: str) -> RiskPoint:
+    """The task's check item `code` (404 when the task has none), once the policy says this
+    member may record it (403 when it is another department's): one query."""
+    point = ITEM_PLACE.one(
+        inspection_id=inspection.id,
+        inspector_id=inspector.id,
+        lead_id=inspection.task.lead_id,
+        task_id=inspection.task_id,
+        code=code,
     )
+    if point is None:
+        raise _not_a_member(inspector, inspection)
+    if point.id is None:
+        raise _not_in_task()
+    write = TeamWrite(
+        member_department=point.member_department,
+        lead_department=point.lead_department,
+        item=point.code,
+        item_department=point.item_department,
+    )
+    _ensure_place(inspector, Action.RECORD_ITEM, write)
+    return point
+
+
+def _ensure_place(inspector: Inspector, action: Action, write: TeamWrite) -> None:
     as_member = Actor(inspector.user_id, inspector.code, Role.INSPECTOR, write.member_department)
     ensure(as_member, action, write)
+
+
+def _not_a_member(inspector: Inspector, inspection: Inspection) -> Exception:
+    return InspectionMember.DoesNotExist(f"inspector {inspector.id} on {inspection.id}")
 
 
 def _with_entity_and_task():
@@ -213,10 +267,14 @@ def task_point(inspection: Inspection, code: str) -> RiskPoint:
     """The task's check item of this code (404 when the task has none)."""
     point = TASK_POINT.one(task_id=inspection.task_id, code=code)
     if point is None:
-        raise AppError(
-            "NOT_FOUND", zh="该检查事项不在本任务中", en="This check item is not in the task"
-        )
+        raise _not_in_task()
     return point
+
+
+def _not_in_task() -> AppError:
+    return AppError(
+        "NOT_FOUND", zh="该检查事项不在本任务中", en="This check item is not in the task"
+    )
 
 
 def ensure_version(inspection: Inspection, base_version: int) -> None:

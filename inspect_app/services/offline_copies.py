@@ -3,7 +3,7 @@
 Tablets read far more often than teams write: 200 tablets syncing after a draw each fetch every
 inspection of theirs. Every write (and the dispatch job) renders the inspection's detail once and
 keeps it as text with the ETag of the state it shows; a read whose current state has that ETag is
-answered with the stored text, in one indexed query after sign-in. The state is what the ETag
+answered with the stored text, in one indexed query (the sign-in in it). The state is what the ETag
 always followed: the inspection's version (every field write bumps it), the entity's version, the
 newest change to its licences and to its other submitted results (and their version sums).
 
