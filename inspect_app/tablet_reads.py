@@ -15,7 +15,6 @@ from werkzeug.datastructures import ETags
 
 from inspect_app import auth
 from inspect_app.actor import Role
-from inspect_app.models import Inspector
 from inspect_app.prepared import Prepared
 from inspect_app.schemas.tablet import SyncPageSchema
 from inspect_app.services import inspections, offline_copies, sync
@@ -27,7 +26,7 @@ SYNC_PAGE = SyncPageSchema()
 SIGNED_IN_STATE = {
     body: Prepared(
         lambda digest, inspection_id, body=body: offline_copies.with_member_state(
-            auth.sign_in_query(digest), Inspector, inspection_id, body
+            auth.sign_in_query(digest), inspection_id, body
         ).tuples(),
         digest=str,
         inspection_id=int,

@@ -59,20 +59,29 @@ def inspector_id_of(actor: Actor) -> int:
 INSPECTOR = Prepared(
     lambda inspector_id: Inspector.select().where(Inspector.id == inspector_id), inspector_id=int
 )
-# A member's place for a write of the record's own parts (the outcome), in one query: the
-# member's department's code and the task's lead department's.
 _LEAD, _ITEM = Department.alias(), Department.alias()
-TEAM_WRITE = Prepared(
-    lambda inspection_id, inspector_id, lead_id: (
-        InspectionMember.select(Department.code, _LEAD.code)
+
+
+def _member_place(inspection_id, inspector_id, lead_id):
+    """A member's place for a write: their department's code and the task's lead department's."""
+    return (
+        InspectionMember.select(
+            Department.code.alias("member_department"), _LEAD.code.alias("lead_department")
+        )
         .join(Department)
         .join_from(InspectionMember, _LEAD, on=(_LEAD.id == lead_id))
         .where(
             (InspectionMember.inspection == inspection_id)
             & (InspectionMember.inspector == inspector_id)
         )
-        .tuples()
-    ),
+    )
+
+
+# For a write of the record's own parts (the outcome), in one query.
+TEAM_WRITE = Prepared(
+    lambda inspection_id, inspector_id, lead_id: _member_place(
+        inspection_id, inspector_id, lead_id
+    ).tuples(),
     inspection_id=int,
     inspector_id=int,
     lead_id=int,
@@ -88,21 +97,15 @@ TASK_POINT = Prepared(
     code=str,
 )
 # An item write's two questions in one query: the task's check item of this code (nulls when
-# the task has none) and the member's place (TEAM_WRITE's, and the item's department's code).
+# the task has none) and the member's place (_member_place, and the item's department's code).
 _IN_TASK = TaskRiskPoint.alias()
 
 
 def _item_place(inspection_id, inspector_id, lead_id, task_id, code):
     in_task = _IN_TASK.select(_IN_TASK.risk_point).where(_IN_TASK.task == task_id)
     return (
-        InspectionMember.select(
-            RiskPoint,
-            Department.code.alias("member_department"),
-            _LEAD.code.alias("lead_department"),
-            _ITEM.code.alias("item_department"),
-        )
-        .join(Department)
-        .join_from(InspectionMember, _LEAD, on=(_LEAD.id == lead_id))
+        _member_place(inspection_id, inspector_id, lead_id)
+        .select_extend(RiskPoint, _ITEM.code.alias("item_department"))
         .join_from(
             InspectionMember,
             RiskPoint,
@@ -110,10 +113,6 @@ def _item_place(inspection_id, inspector_id, lead_id, task_id, code):
             on=((RiskPoint.code == code) & RiskPoint.id.in_(in_task)),
         )
         .join_from(RiskPoint, _ITEM, JOIN.LEFT_OUTER, on=(_ITEM.id == RiskPoint.department))
-        .where(
-            (InspectionMember.inspection == inspection_id)
-            & (InspectionMember.inspector == inspector_id)
-        )
         .limit(1)
         .objects(RiskPoint)
     )

@@ -104,17 +104,17 @@ def _state_query(inspection_id: int, inspector_id: int | None = None, *, body: s
 
 
 def with_member_state(
-    query: peewee.ModelSelect, inspector: type[Inspector], inspection_id: int, body: str = "none"
+    query: peewee.ModelSelect, inspection_id: int, body: str = "none"
 ) -> peewee.ModelSelect:
-    """`query` (in which `inspector` is joined) and after its own columns the state of the
+    """`query` (in which Inspector is joined) and after its own columns the state of the
     inspection, when that inspector is on its team; nulls when not (state_from reads them). How a
     tablet's read asks who it is and the state in one query."""
-    on_team = (InspectionMember.inspector == inspector.id) & (
+    on_team = (InspectionMember.inspector == Inspector.id) & (
         InspectionMember.inspection == inspection_id
     )
     return (
         query.select_extend(*_state_columns(body))
-        .switch(inspector)
+        .switch(Inspector)
         .join(InspectionMember, JOIN.LEFT_OUTER, on=on_team)
         .join(Inspection, JOIN.LEFT_OUTER, on=(Inspection.id == InspectionMember.inspection))
         .join(Entity, JOIN.LEFT_OUTER, on=(Entity.id == Inspection.entity))
