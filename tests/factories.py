@@ -33,6 +33,12 @@ SHOPS = [
 ]
 
 
+def serial() -> int:
+    """A number no record this process made before was given (codes and numbers that must be
+    unique: a random one collides now and then)."""
+    return next(_counter)
+
+
 def credit_code(n: int | None = None) -> str:
     """A valid unified social credit code of a Baoshan (310113) company."""
     n = next(_counter) if n is None else n

@@ -34,6 +34,7 @@ from tests.factories import (
     inspector_with_login,
     make_inspector,
     make_user,
+    serial,
 )
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -371,7 +372,7 @@ def _targets(world: World, method: str, template: str) -> dict[str, dict[str, An
 
 
 def _fresh_code(department: str) -> str:
-    return f"{department}{uuid.uuid4().int % 10**6:06d}"
+    return f"{department}{serial():06d}"
 
 
 def _fresh_user(role: str = "planner", department: str = "CT") -> int:
@@ -491,7 +492,7 @@ def _body(world: World, method: str, template: str, path: str, target: str) -> d
     if key == ("POST", "/api/v1/licences"):
         return {
             "json": {
-                "number": f"BS-IC-2026-{uuid.uuid4().int % 10**6:06d}",
+                "number": f"BS-IC-2026-{serial():06d}",
                 "holder_code": world.ct_entity,
                 "industry": "IC",
                 "valid_until": "2031-01-01",
