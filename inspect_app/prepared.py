@@ -121,23 +121,34 @@ class Prepared:
 
 class PreparedInsert(Prepared):
     """One row into `model`, always the same columns (`names`; the others take their database
-    default): `new_id()` takes the values as the model's fields take them and gives the new id."""
+    default): `new_id()` takes the values as the model's fields take them and gives the new id.
+    `unless_taken` (the fields of a unique index): a row already holding those values is left as
+    it is, nothing is inserted and new_id() gives None (no error: on PostgreSQL the transaction
+    goes on)."""
 
-    def __init__(self, model: type[peewee.Model], *names: str) -> None:
+    def __init__(
+        self, model: type[peewee.Model], *names: str, unless_taken: tuple[peewee.Field, ...] = ()
+    ) -> None:
         self.fields = [model._meta.fields[name] for name in names]
         self.model = model
+        self.unless_taken = unless_taken
         super().__init__(self._insert, **dict.fromkeys(names, str))
 
     def _insert(self, **markers: Any) -> peewee.BaseQuery:
         query = self.model.insert({field: raw(markers[field.name]) for field in self.fields})
+        if self.unless_taken:
+            query = query.on_conflict(conflict_target=self.unless_taken, action="NOTHING")
         if database.obj.returning_clause:  # PostgreSQL: the id comes back in the result
             query = query.returning(self.model._meta.primary_key)
         return query
 
-    def new_id(self, **values: Any) -> int:
+    def new_id(self, **values: Any) -> int | None:
         converted = {field.name: field.db_value(values[field.name]) for field in self.fields}
         cursor = self._execute(converted)[1]
-        return cursor.fetchone()[0] if database.obj.returning_clause else cursor.lastrowid
+        if database.obj.returning_clause:
+            row = cursor.fetchone()
+            return None if row is None else row[0]
+        return cursor.lastrowid if cursor.rowcount else None
 
 
 def _numbered(sql: str) -> str:

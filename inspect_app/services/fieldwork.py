@@ -210,10 +210,11 @@ ITEM_RESULT = Prepared(
     inspection_id=int,
     risk_point_id=int,
 )
-NEW_ITEM_RESULT = PreparedInsert(
+NEW_ITEM_RESULT = PreparedInsert(  # an item's first record, unless a teammate's came first
     ItemResult,
     *("inspection", "risk_point", "result", "notes", "recorded_by", "recorded_at", "device_at"),
     "version",
+    unless_taken=(ItemResult.inspection, ItemResult.risk_point),
 )
 
 
@@ -242,13 +243,11 @@ def record_item(
     item as item_to_record gave it for this very state of the inspection (checked already)."""
     if point is None:
         point = item_to_record(inspector, inspection, code)
-    existing = ITEM_RESULT.one(inspection_id=inspection.id, risk_point_id=point.id)
-    current = existing.version if existing else 0
     yours = {"code": code, "version": base_version, "result": result, "notes": notes}
-    if base_version != current:
-        raise views.stale_write(inspection, yours=yours, item=_item(code, existing))
-    if existing is None:
-        NEW_ITEM_RESULT.new_id(
+    # A first record (version 0) is inserted at once: the item had none, or the write is stale.
+    first = (
+        base_version == 0
+        and NEW_ITEM_RESULT.new_id(
             inspection=inspection.id,
             risk_point=point.id,
             result=result,
@@ -258,7 +257,15 @@ def record_item(
             device_at=device_at,
             version=1,
         )
-    else:
+        is not None
+    )
+    existing = (
+        None if first else ITEM_RESULT.one(inspection_id=inspection.id, risk_point_id=point.id)
+    )
+    current = existing.version if existing else 0
+    if not first and (existing is None or base_version != current):
+        raise views.stale_write(inspection, yours=yours, item=_item(code, existing))
+    if existing is not None:
         changed = (
             ItemResult.update(
                 result=result,

@@ -604,6 +604,27 @@ TASK_POINTS = Prepared(  # the task's check items with their departments, by cod
     ),
     task_id=int,
 )
+# The task's check items with each one's result on the inspection, if recorded: what a record
+# reads of both in one query (TASK_POINTS and RECORDED each give one of them).
+POINTS_RECORDED = Prepared(
+    lambda task_id, inspection_id: (
+        RiskPoint.select(*CHECK_ITEM, Department.id, Department.code, ItemResult)
+        .join(TaskRiskPoint)
+        .switch(RiskPoint)
+        .join(Department)
+        .switch(RiskPoint)
+        .join(
+            ItemResult,
+            JOIN.LEFT_OUTER,
+            on=(ItemResult.risk_point == RiskPoint.id) & (ItemResult.inspection == inspection_id),
+            attr="recorded",
+        )
+        .where(TaskRiskPoint.task == task_id)
+        .order_by(RiskPoint.code)
+    ),
+    task_id=int,
+    inspection_id=int,
+)
 TEAM = Prepared(  # the members with their inspector, department and signature
     lambda inspection_id: (
         InspectionMember.select(
@@ -700,6 +721,19 @@ def _evidence(inspection: Inspection) -> list[Evidence]:
 
 def _task_points(inspection: Inspection) -> list[RiskPoint]:
     return list(TASK_POINTS.rows(task_id=inspection.task_id))
+
+
+def _points_recorded(inspection: Inspection) -> tuple[list[RiskPoint], list[ItemResult]]:
+    """The task's check items and the results recorded on them, as _task_points and _recorded
+    give them, in one query."""
+    points, recorded = [], []
+    for point in POINTS_RECORDED.rows(task_id=inspection.task_id, inspection_id=inspection.id):
+        result = point.__dict__.pop("recorded", None)
+        points.append(point)
+        if result is not None and result.id is not None:
+            result.risk_point = point
+            recorded.append(result)
+    return points, recorded
 
 
 def checklist(
@@ -845,8 +879,8 @@ def detail(inspection: Inspection, *, frame: bool = True) -> Detail:
     team. `frame=False` leaves out what follows the entity rather than the inspection (street,
     licence, last results), for a caller that holds them as they stand (an offline copy's frame)."""
     entity = inspection.entity
-    recorded, evidence = _recorded(inspection), _evidence(inspection)
-    points, members = _task_points(inspection), _members(inspection)
+    (points, recorded), evidence = _points_recorded(inspection), _evidence(inspection)
+    members = _members(inspection)
     digest = _digest(_content(inspection, recorded, evidence))
     street, licence, last_results = "", None, []
     if frame:

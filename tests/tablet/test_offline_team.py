@@ -13,13 +13,23 @@ import csv
 import hashlib
 import io
 import itertools
+import threading
 import uuid
 from datetime import timedelta
 
 import pytest
 
 from inspect_app.clock import local, utcnow
-from inspect_app.models import AuditEntry, ClientOperation, Evidence, Inspection, ItemResult
+from inspect_app.db import database
+from inspect_app.models import (
+    AuditEntry,
+    ClientOperation,
+    Evidence,
+    Inspection,
+    Inspector,
+    ItemResult,
+    RiskPoint,
+)
 from inspect_app.services import inspections
 from tests.factories import PNG_1PX, inspector_with_login, internet_cafes, login
 from tests.tablet.conftest import SHOP, draw_joint_check
@@ -424,6 +434,49 @@ def test_the_same_item_from_two_devices_is_a_409_with_both_versions(client, join
     assert errors["yours"] == {"code": "IC-08", "version": 0, "result": "PASS", "notes": ""}
     assert client.put(url, headers=fr_second, json={"op_id": str(uuid.uuid4()),
                       "item_version": 1, "result": "PASS"}).status_code == 404  # fmt: skip
+
+
+def test_the_same_item_first_recorded_from_two_devices_at_once_is_a_409_with_the_item(
+    client, joint
+):
+    """The other device's first record of the item is still uncommitted when this one's write
+    inserts its own: the write waits for it (PostgreSQL: on the unique index; SQLite: the write
+    lock) and then answers STALE_VERSION with the item as the other left it, as when the other
+    had committed first, nothing of its own written (PostgreSQL gave a bare 409 DUPLICATE)."""
+    url = _url(joint.inspection.id, "/items/IC-08")
+    member = Inspector.get(Inspector.code == "FR0001")
+    point = RiskPoint.get(RiskPoint.code == "IC-08")
+    inserted, release = threading.Event(), threading.Event()
+
+    def other_device():
+        try:
+            with database.atomic():
+                ItemResult.create(
+                    inspection=joint.inspection.id, risk_point=point, result="FAIL",
+                    notes="安全出口堵塞", recorded_by=member, version=1,
+                )  # fmt: skip
+                inserted.set()
+                release.wait(10)
+        finally:
+            database.close()
+
+    other = threading.Thread(target=other_device)
+    other.start()
+    assert inserted.wait(10)
+    threading.Timer(0.3, release.set).start()  # commits while this write waits on it
+    answer = client.put(
+        url,
+        headers=joint.fr,
+        json={"op_id": str(uuid.uuid4()), "item_version": 0, "result": "PASS"},
+    )
+    other.join(10)
+    assert answer.status_code == 409, answer.get_json()
+    assert answer.get_json()["status"] == "STALE_VERSION"
+    current = answer.get_json()["errors"]["current"]["item"]
+    assert (current["version"], current["result"], current["notes"]) == (1, "FAIL", "安全出口堵塞")
+    rows = ItemResult.select().where(ItemResult.inspection == joint.inspection.id)
+    assert [(r.result, r.version) for r in rows] == [("FAIL", 1)]
+    assert not AuditEntry.select().where(AuditEntry.action == "inspection.item").exists()
 
 
 def test_the_offline_copy_shows_each_parts_version(client, joint):
