@@ -7,10 +7,12 @@ in id order, their seq and a hash covering their fields and the previous entry's
 moves the head. So an edited, inserted or deleted sealed row breaks the chain at that row, and
 an entry edited or forged before it was sealed fails its authenticator.
 
-No change's transaction holds the head: on PostgreSQL the writer seals after its commit
+No change's transaction waits for the head: on PostgreSQL the writer seals after its commit
 (never waiting: a sealer already at work, the hourly check or the next write seals it), on
 SQLite inside its own transaction, which holds the database's one write lock anyway. A tablet
-write seals in the short transaction that keeps its answer, just after its change's.
+write seals as it keeps its answer: on SQLite in a short transaction just after its change's,
+on PostgreSQL as the last statement of the change's own (the head taken SKIP LOCKED, never
+waited for).
 
 The head (seq, hash, at) is signed with an Ed25519 key kept in the keys folder, outside the
 database: whoever can write the database can cut or recompute the chain, but cannot sign the
@@ -41,7 +43,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from inspect_app import config
 from inspect_app.clock import as_utc
-from inspect_app.db import database, rebuildable
+from inspect_app.db import database, one_writer, rebuildable
 from inspect_app.domain import signing_keys
 from inspect_app.models import AuditCheck, AuditEntry, AuditHead
 from inspect_app.prepared import Prepared, PreparedInsert, raw
@@ -296,10 +298,11 @@ _sealing = threading.local()  # this thread's: whether its caller seals what it 
 
 @contextlib.contextmanager
 def sealed_by_caller() -> Iterator[None]:
-    """The entries written inside are left unsealed for the caller, who chains them in the short
-    transaction it runs just after (`seal_here`; a tablet write keeps its answer in one): the
-    change's transaction then holds no head and chains nothing, and its entries are chained
-    together with those of the writes that committed meanwhile, under one signed head."""
+    """The entries written inside are left unsealed for the caller, who chains them when it is
+    done (`seal_here`; a tablet write, as it keeps its answer: in a short transaction just after
+    on SQLite, last in the same one on PostgreSQL): the change itself takes no head, and its
+    entries are chained together with those of the writes that committed meanwhile, under one
+    signed head."""
     before = getattr(_sealing, "by_caller", False)
     _sealing.by_caller = True
     try:
@@ -323,7 +326,7 @@ def seal_here() -> None:
 def _seals_in_transaction() -> bool:
     """SQLite: a write transaction already holds the database's single write lock, so chaining
     in it adds no wait; PostgreSQL runs writers side by side and seals after they commit."""
-    return isinstance(database.obj, peewee.SqliteDatabase)
+    return one_writer()
 
 
 def _seal_after_commit() -> None:
@@ -364,7 +367,7 @@ def seal(*, wait: bool = True, batch: int = SEAL_BATCH, rebuild: bool = False) -
 
 def _head_query(skip_locked: bool):
     query = AuditHead.select().limit(1)
-    if not isinstance(database.obj, peewee.SqliteDatabase):  # SQLite: the transaction holds it
+    if not one_writer():  # SQLite: the transaction holds it
         query = query.for_update(skip_locked=skip_locked)
     return query
 

@@ -138,6 +138,13 @@ def bind(url: str, *, pooled: bool = False) -> peewee.Database:
     return db
 
 
+def one_writer() -> bool:
+    """Whether the bound database runs one write transaction at a time: SQLite's holds the
+    database's single write lock from BEGIN IMMEDIATE to its end; PostgreSQL runs writers side
+    by side, each holding the rows it wrote."""
+    return isinstance(database.obj, peewee.SqliteDatabase)
+
+
 def rebuildable() -> None:
     """Call first in a transaction whose loss in a crash costs nothing but redoing it (a kept
     answer, a seal): on PostgreSQL its commit then does not wait for the WAL to reach the disk

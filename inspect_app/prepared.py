@@ -142,8 +142,15 @@ class PreparedInsert(Prepared):
             query = query.returning(self.model._meta.primary_key)
         return query
 
-    def new_id(self, **values: Any) -> int | None:
-        converted = {field.name: field.db_value(values[field.name]) for field in self.fields}
+    def new_id(self, *, stored: dict[str, Any] | None = None, **values: Any) -> int | None:
+        """`stored`: values given as their columns store them already (a body's JSON text)."""
+        stored = stored or {}
+        converted = {
+            field.name: stored[field.name]
+            if field.name in stored
+            else field.db_value(values[field.name])
+            for field in self.fields
+        }
         cursor = self._execute(converted)[1]
         if database.obj.returning_clause:
             row = cursor.fetchone()

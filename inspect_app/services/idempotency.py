@@ -13,13 +13,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import peewee
 
 from inspect_app import audit
 from inspect_app.actor import Actor
-from inspect_app.db import database, rebuildable
+from inspect_app.db import database, one_writer, rebuildable
 from inspect_app.errors import AppError
 from inspect_app.models import ClientOperation
 from inspect_app.prepared import Prepared, PreparedInsert, raw
@@ -134,32 +135,45 @@ def run_once_then_answer(
     answer: Build,
 ) -> Answer:
     """Run `change` once per op_id, in one transaction with the operation's record (its status);
-    the body, `answer(result)`, is built after the commit and kept for replays (with whatever
-    else `answer` hands back to keep, in one short transaction). The change's transaction is
-    short: on SQLite it holds the one write lock, on PostgreSQL its row locks, and building the
-    body (a tablet's offline copy) is most of a write's work. What the change starts from is read
-    just before its transaction (`read`, once no replay answered) and handed to it, which checks
-    inside that it still stands. Its audit entries are sealed as the answer is kept.
+    its body, `answer(result)`, is kept for replays (with whatever else `answer` hands back to
+    keep). What the change starts from is read just before its transaction (`read`, once no
+    replay answered) and handed to it, which checks inside that it still stands. The change's
+    audit entries are sealed as the answer is kept.
 
-    The body shows the state once the change committed (a teammate's write that committed
+    Where one write transaction runs at a time (SQLite: it holds the database's write lock),
+    the change's transaction is short: the body (a tablet's offline copy, most of a write's
+    work) is built after the commit, outside the lock, and kept in a second short transaction.
+    The body then shows the state once the change committed (a teammate's write that committed
     meanwhile shows too). A replay that finds no body kept yet (the first answer is still being
     built, or its process died after the commit) is answered `answer(None)`, the state as it
-    stands, and that body is kept for the replays after it."""
+    stands, and that body is kept for the replays after it.
+
+    Where writers run side by side (PostgreSQL), the body is built and kept in the change's own
+    transaction: its row locks hold only what the change wrote (the inspection), so no other
+    inspection's writer waits for it, and one transaction saves the second's round trips and
+    the body's second write. A failure before the commit leaves nothing: the replay makes the
+    change."""
     replayed = _replay_or_pending(actor, op, answer)
     if replayed is not None:
         return replayed
     start = read()
+    record = partial(
+        NEW_OPERATION.new_id,
+        op_id=op.op_id,
+        user=actor.user_id,
+        request_hash=op.request_hash,
+        created_at=now,
+    )
     try:
         with database.atomic(), audit.sealed_by_caller():  # sealed as the answer is kept
             result, status = change(start)
-            NEW_OPERATION.new_id(
-                op_id=op.op_id,
-                user=actor.user_id,
-                request_hash=op.request_hash,
-                status_code=status,
-                response=None,
-                created_at=now,
-            )
+            if not one_writer():
+                body, keep, encoded = answer(result)
+                keep()
+                record(status_code=status, stored={"response": encoded.text})
+                audit.seal_here()  # last, so a head taken is held the shortest
+                return Answer(body, status, encoded)
+            record(status_code=status, response=None)
     except peewee.IntegrityError:
         replayed = _replay_or_pending(actor, op, answer)
         if replayed is None:

@@ -171,8 +171,7 @@ def state_from(inspection_id: int, row: tuple | None, body: str = "none") -> Sta
 
 
 def render(inspection: Inspection) -> dict[str, Any]:
-    """The inspection's detail (InspectionSchema's dump), kept as its offline copy (a tablet
-    write renders it just after its commit)."""
+    """The inspection's detail (InspectionSchema's dump), kept as its offline copy."""
     return _render(inspection, _state(inspection.id, ANY.first(inspection_id=inspection.id)))
 
 
@@ -180,8 +179,8 @@ def render_unkept(
     inspection: Inspection,
 ) -> tuple[dict[str, Any], Callable[[], None], Encoded]:
     """The inspection's detail, how to keep it as its offline copy, and the copy encoded: a
-    tablet write renders it after its commit, outside any transaction, keeps it with its answer
-    in one, and sends the very bytes it kept."""
+    tablet write renders it (on SQLite after its commit, outside any transaction; on PostgreSQL
+    in the change's), keeps it with its answer, and sends the very bytes it kept."""
     row = WITH_FRAME.first(inspection_id=inspection.id)
     state = _state(inspection.id, row, "frame")
     if _moved(inspection, row):  # a teammate's write committed since: show it, as the tag does

@@ -3,8 +3,9 @@ answered with the inspection's offline copy as the write left it.
 
 Each runs the change (services.fieldwork) inside run_once_then_answer's transaction, so the
 change and the operation's record commit together; the answer (the offline copy, rendered and
-kept) is built just after the commit, outside the write lock, and kept with the operation, so a
-replay is answered like the first time.
+kept) is kept with the operation, so a replay is answered like the first time. On SQLite it is
+built just after the commit, outside the write lock; on PostgreSQL inside the change's
+transaction, which holds only this inspection's rows.
 
 An offline team (docs/concurrency.md, "An offline team"): each write names the version of the part
 it changes (the check-in's, the outcome's, the item's), carries the device's time (checked here,
@@ -67,7 +68,8 @@ def _once(
         return updated, status(updated) if callable(status) else status
 
     def answer(updated: Inspection | None):
-        """After the commit, outside the write lock: the copy of the inspection as it stands."""
+        """The copy of the inspection as it stands (SQLite: after the commit, outside the write
+        lock)."""
         if updated is None:
             updated = inspections.get_for(inspector, inspection_id)
         return offline_copies.render_unkept(updated)
