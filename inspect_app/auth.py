@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from flask import current_app, g, request
 from peewee import JOIN
+from werkzeug.exceptions import HTTPException
 
 from inspect_app.actor import Actor
 from inspect_app.clock import utcnow
@@ -170,6 +171,27 @@ def permitted(*roles: str) -> Actor:
     if roles and actor.role not in roles:
         raise AppError("FORBIDDEN")
     return actor
+
+
+def asked_by_the_view(*roles: str):
+    """View decorator, for a view that asks who asks in its own query (sign_in_from) rather
+    than before it: a request whose arguments are refused before the view runs is first
+    refused as `require` would refuse it (401, 403), then as bad input."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except (HTTPException, AppError) as error:
+                code = error.code if isinstance(error, HTTPException) else error.status
+                if code in (400, 422):  # the arguments' (webargs, or a schema's own check)
+                    permitted(*roles)
+                raise
+
+        return wrapper
+
+    return decorator
 
 
 def require(*roles: str):

@@ -7,7 +7,7 @@ gives gzip'd answers, and the order of the state queries, are this module's busi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask import Response, jsonify
@@ -15,6 +15,7 @@ from werkzeug.datastructures import ETags
 
 from inspect_app import auth
 from inspect_app.actor import Role
+from inspect_app.errors import AppError
 from inspect_app.prepared import Prepared
 from inspect_app.schemas.tablet import SyncPageSchema
 from inspect_app.services import inspections, offline_copies, sync
@@ -34,6 +35,11 @@ SIGNED_IN_STATE = {
     for body in offline_copies.BODIES
     if body != "frame"
 }
+# Who asks and the state of their list's window (its newest change and count), in one query.
+SIGNED_IN_NEWEST = sync.by_shape(
+    lambda digest, **bounds: sync.with_newest(auth.sign_in_query(digest), **bounds).tuples(),
+    digest=str,
+)
 
 
 @dataclass(frozen=True)
@@ -66,16 +72,27 @@ def _unchanged(tag: str, if_none_match: ETags) -> Answer | None:
 
 
 def read_list(
-    inspector_id: int,
+    bearer_digest: str | None,
     *,
     since: datetime | None,
     cursor: str | None,
     limit: int,
     if_none_match: ETags,
 ) -> Answer:
-    """My inspections, oldest change first (delta sync): an unchanged list costs one query."""
-    window = sync.window_for(inspector_id, since, cursor)
-    newest, count = sync.newest(window)
+    """For the inspector holding the bearer token, their inspections, oldest change first
+    (delta sync); 401 or 403 as for any inspector's request (before a bad cursor's 422). An
+    unchanged list costs one query, the sign-in in it."""
+    try:
+        window = sync.window_for(0, since, cursor)
+    except AppError:
+        auth.permitted(Role.INSPECTOR)  # who asks is answered first
+        raise
+    row = None
+    if bearer_digest is not None:
+        row = SIGNED_IN_NEWEST[window.shape].first(digest=bearer_digest, **window.bounds())
+    inspector_id = inspections.inspector_id_of(auth.sign_in_from(row, Role.INSPECTOR))
+    window = replace(window, inspector_id=inspector_id)
+    newest, count = row[auth.SIGN_IN_WIDTH :]
     asked = {"updated_since": since, "cursor": cursor, "limit": limit}
     asked = sorted((name, value) for name, value in asked.items() if value is not None)
     tag = offline_copies.etag("list", inspector_id, asked, newest, count)

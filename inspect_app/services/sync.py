@@ -12,13 +12,14 @@ import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from itertools import product
 
-from peewee import fn
+from peewee import ModelSelect, fn
 
 from inspect_app.clock import as_utc, within_years
 from inspect_app.errors import AppError
-from inspect_app.models import Inspection
+from inspect_app.models import Inspection, Inspector
 from inspect_app.prepared import Prepared
 from inspect_app.services.inspections import SUMMARY_COLUMNS, my_inspections
 
@@ -38,8 +39,12 @@ class Window:
         return self.since is not None, self.after is not None
 
     def values(self) -> dict:
+        return {"inspector_id": self.inspector_id, **self.bounds()}
+
+    def bounds(self) -> dict:
+        """The window's bounds, as the prepared queries take them (the inspector's id aside)."""
         stored = Inspection.updated_at.db_value
-        values: dict = {"inspector_id": self.inspector_id}
+        values: dict = {}
         if self.since is not None:
             values["since"] = stored(self.since)
         if self.after is not None:
@@ -63,6 +68,16 @@ def _newest(**values):
     return _window(**values).select(fn.MAX(Inspection.updated_at), fn.COUNT(Inspection.id)).tuples()
 
 
+def with_newest(query: ModelSelect, **bounds) -> ModelSelect:
+    """`query` (in which Inspector is joined) and after its own columns what newest() gives for
+    that inspector's window (`bounds`: Window.bounds()); nulls and 0 when it is not an inspector.
+    How a tablet's list asks who it is and the list's state in one query."""
+    window = partial(_window, Inspector.id, **bounds)
+    return query.select_extend(
+        window().select(fn.MAX(Inspection.updated_at)), window().select(fn.COUNT(Inspection.id))
+    )
+
+
 def _page(limit: int, **values):
     return (
         _window(**values)
@@ -72,10 +87,12 @@ def _page(limit: int, **values):
     )
 
 
-def _by_shape(build: Callable, **extra: type) -> dict[tuple[bool, bool], Prepared]:
+def by_shape(build: Callable, **extra: type) -> dict[tuple[bool, bool], Prepared]:
+    """`build` prepared once for each shape of window (Window.shape), taking `extra` and the
+    bounds that shape has."""
     prepared = {}
     for since, after in product((False, True), repeat=2):
-        kinds: dict[str, type] = {"inspector_id": int, **extra}
+        kinds: dict[str, type] = dict(extra)
         if since:
             kinds["since"] = datetime
         if after:
@@ -84,8 +101,8 @@ def _by_shape(build: Callable, **extra: type) -> dict[tuple[bool, bool], Prepare
     return prepared
 
 
-NEWEST = _by_shape(_newest)
-PAGE = _by_shape(_page, limit=int)
+NEWEST = by_shape(_newest, inspector_id=int)
+PAGE = by_shape(_page, inspector_id=int, limit=int)
 
 
 def window_for(inspector_id: int, since: datetime | None, cursor: str | None) -> Window:

@@ -180,6 +180,25 @@ def test_a_bad_cursor_is_a_422(client, joint):
     assert response.status_code == 422
 
 
+@pytest.mark.parametrize("query", ["cursor=not-a-cursor!!", "limit=0", "updated_since=昨天"])
+def test_the_list_answers_who_asks_before_its_bad_arguments(client, joint, query):
+    """The list asks who asks in its own query; a request refused for its arguments is refused
+    as any inspector's request first: 401 without a live token, 403 for another role."""
+    from tests.factories import login
+
+    url = f"/api/v1/tablet/inspections?{query}"
+    for headers, status in (
+        ({}, 401),
+        ({"Authorization": "Bearer not-a-token"}, 401),
+        (login("planner", "CT"), 403),
+        (joint.ct, 422),
+    ):
+        answer = client.get(url, headers=headers)
+        assert answer.status_code == status, (headers, answer.get_json())
+        error = answer.get_json()
+        assert error["message"]["zh"] and error["message"]["en"], error
+
+
 def test_unchanged_list_is_304_and_answers_are_gzipped(client, joint):
     first = client.get("/api/v1/tablet/inspections", headers=joint.ct | {"Accept-Encoding": "gzip"})
     detail = client.get(
