@@ -175,18 +175,16 @@ def permitted(*roles: str) -> Actor:
 
 def asked_by_the_view(*roles: str):
     """View decorator, for a view that asks who asks in its own query (sign_in_from) rather
-    than before it: a request whose arguments are refused before the view runs is first
-    refused as `require` would refuse it (401, 403), then as bad input."""
+    than before it: a request refused before it asked (its arguments, its upload) is first
+    refused as `require` would refuse it (401, 403)."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             try:
                 return view(*args, **kwargs)
-            except (HTTPException, AppError) as error:
-                code = error.code if isinstance(error, HTTPException) else error.status
-                if code in (400, 422):  # the arguments' (webargs, or a schema's own check)
-                    permitted(*roles)
+            except (HTTPException, AppError):
+                permitted(*roles)  # no query once the view has asked
                 raise
 
         return wrapper

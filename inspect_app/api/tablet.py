@@ -11,12 +11,14 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from inspect_app import tablet_reads
+from inspect_app.actor import Actor, Role
 from inspect_app.api.base import Blueprint
 from inspect_app.api.fields import Moment, Strict, Text, integer
-from inspect_app.auth import asked_by_the_view, bearer_digest, current_actor, require
+from inspect_app.auth import asked_by_the_view, bearer_digest, sign_in_from, sign_in_query
 from inspect_app.clock import utcnow
 from inspect_app.domain.licence_qr import MAX_SCAN_CHARS
 from inspect_app.errors import AppError
+from inspect_app.prepared import Prepared
 from inspect_app.schemas.tablet import InspectionSchema, SyncPageSchema
 from inspect_app.services import fieldwork, idempotency, inspections, tablet_writes
 
@@ -224,11 +226,22 @@ def settings() -> fieldwork.FieldSettings:
     return fieldwork.FieldSettings.from_config(current_app.config)
 
 
-def _op(body: dict) -> idempotency.Operation:
-    """The write as replays know it: its op_id, and its method, path and content."""
-    return idempotency.Operation(
-        body["op_id"], idempotency.fingerprint(request.method, request.path, body)
-    )
+# Who asks and whether the write was done already, in one query (a replay is answered from it).
+SIGNED_IN_OPERATION = Prepared(
+    lambda digest, op_id: idempotency.with_operation(sign_in_query(digest), op_id).tuples(),
+    digest=str,
+    op_id=str,
+)
+
+
+def _signed_in(body: dict) -> tuple[Actor, idempotency.Operation]:
+    """Who asks (an inspector, else 401 or 403), and the write as replays know it: its op_id,
+    its method, path and content, and its record if it was done."""
+    digest, op_id = bearer_digest(), body["op_id"]
+    row = SIGNED_IN_OPERATION.first(digest=digest, op_id=op_id) if digest else None
+    actor = sign_in_from(row, Role.INSPECTOR)
+    fingerprint = idempotency.fingerprint(request.method, request.path, body)
+    return actor, idempotency.Operation(op_id, fingerprint, idempotency.done_from(row))
 
 
 def _sent(answer: idempotency.Answer) -> Response:
@@ -301,15 +314,14 @@ class OneInspection(MethodView):
 
 @blp.route("/inspections/<int:inspection_id>/check-in")
 class CheckIn(MethodView):
-    @require("inspector")
+    @asked_by_the_view("inspector")
     @blp.arguments(CheckInSchema)
     @blp.response(200, InspectionSchema)
     def post(self, body, inspection_id):
         """Scan the licence's QR code at the premises, with GPS; the distance is kept, far ones
         flagged. Name the check-in's own version (part_version = check_in.version)."""
         answer = tablet_writes.check_in(
-            current_actor(),
-            _op(body),
+            *_signed_in(body),
             inspection_id,
             body.get("base_version"),
             qr_payload=body.get("qr_payload"),
@@ -326,14 +338,13 @@ class CheckIn(MethodView):
 
 @blp.route("/inspections/<int:inspection_id>/items/<string:code>")
 class Item(MethodView):
-    @require("inspector")
+    @asked_by_the_view("inspector")
     @blp.arguments(ItemSchema)
     @blp.response(200, InspectionSchema)
     def put(self, body, inspection_id, code):
         """Record one check item on the version of it you read (item_version, 0 before the first record)."""
         answer = tablet_writes.record_item(
-            current_actor(),
-            _op(body),
+            *_signed_in(body),
             inspection_id,
             code,
             body["item_version"],
@@ -348,16 +359,15 @@ class Item(MethodView):
 
 @blp.route("/inspections/<int:inspection_id>/evidence")
 class EvidenceUpload(MethodView):
-    @require("inspector")
+    @asked_by_the_view("inspector")
     @blp.arguments(EvidenceFormSchema, location="form")
     @blp.response(201, InspectionSchema)
     def post(self, form, inspection_id):
         """Upload a photo (multipart field `photo`): JPEG or PNG, size-limited, stored once by content hash."""
         photo = _photo()
-        op = _op(form | {"photo_sha256": hashlib.sha256(photo).hexdigest()})
+        signed_in = _signed_in(form | {"photo_sha256": hashlib.sha256(photo).hexdigest()})
         answer = tablet_writes.add_evidence(
-            current_actor(),
-            op,
+            *signed_in,
             inspection_id,
             photo=photo,
             risk_point=form.get("risk_point"),
@@ -370,15 +380,14 @@ class EvidenceUpload(MethodView):
 
 @blp.route("/inspections/<int:inspection_id>/outcome")
 class Outcome(MethodView):
-    @require("inspector")
+    @asked_by_the_view("inspector")
     @blp.arguments(OutcomeSchema)
     @blp.response(200, InspectionSchema)
     def put(self, body, inspection_id):
         """The overall outcome (OK, FIXED, CASE, NOBIZ, NOADDR, REFUSE, CLOSED), on the outcome's
         own version (part_version = outcome_version)."""
         answer = tablet_writes.set_outcome(
-            current_actor(),
-            _op(body),
+            *_signed_in(body),
             inspection_id,
             body.get("base_version"),
             outcome=body["outcome"],
@@ -393,7 +402,7 @@ class Outcome(MethodView):
 
 @blp.route("/inspections/<int:inspection_id>/signatures")
 class Signatures(MethodView):
-    @require("inspector")
+    @asked_by_the_view("inspector")
     @blp.arguments(SignSchema)
     @blp.response(200, InspectionSchema)
     def post(self, body, inspection_id):
@@ -403,8 +412,7 @@ class Signatures(MethodView):
         again before submission. On a submitted inspection: the pending amendment's
         (amendments[-1].amended.content_hash); the last member's signature brings it in force."""
         answer = tablet_writes.sign(
-            current_actor(),
-            _op(body),
+            *_signed_in(body),
             inspection_id,
             content_hash=body.get("content_hash"),
             now=utcnow(),
@@ -417,15 +425,14 @@ class Signatures(MethodView):
 
 @blp.route("/inspections/<int:inspection_id>/submit")
 class Submit(MethodView):
-    @require("inspector")
+    @asked_by_the_view("inspector")
     @blp.arguments(SubmitSchema)
     @blp.response(200, InspectionSchema)
     @blp.alt_response(202, schema=InspectionSchema, description=ASKED)
     def post(self, body, inspection_id):
         """Submit: every item recorded, the outcome set, every member's signature standing."""
         answer = tablet_writes.submit(
-            current_actor(),
-            _op(body),
+            *_signed_in(body),
             inspection_id,
             body.get("base_version"),
             now=utcnow(),
@@ -438,7 +445,7 @@ class Submit(MethodView):
 
 @blp.route("/inspections/<int:inspection_id>/amendments")
 class Amendments(MethodView):
-    @require("inspector")
+    @asked_by_the_view("inspector")
     @blp.arguments(AmendmentSchema)
     @blp.response(200, InspectionSchema)
     def post(self, body, inspection_id):
@@ -446,8 +453,7 @@ class Amendments(MethodView):
         member: the outcome). It takes effect, and its follow-ups are recomputed, once every
         member has signed it; until then the original stays in force and is kept after."""
         answer = tablet_writes.amend(
-            current_actor(),
-            _op(body),
+            *_signed_in(body),
             inspection_id,
             body["base_version"],
             changes=body["changes"],

@@ -199,6 +199,40 @@ def test_the_list_answers_who_asks_before_its_bad_arguments(client, joint, query
         assert error["message"]["zh"] and error["message"]["en"], error
 
 
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("post", "/check-in"),
+        ("put", "/items/IC-01"),
+        ("put", "/outcome"),
+        ("post", "/signatures"),
+        ("post", "/submit"),
+        ("post", "/amendments"),
+        ("post", "/evidence"),
+    ],
+)
+def test_a_write_answers_who_asks_before_its_bad_input(client, joint, method, path):
+    """A write asks who asks in the query that looks for its op_id; a request refused for its
+    body (or a missing photo) is refused as any inspector's request first."""
+    from tests.factories import login
+
+    url = f"/api/v1/tablet/inspections/{joint.inspection.id}{path}"
+    send = getattr(client, method)
+    for headers, status in (
+        ({}, 401),
+        ({"Authorization": "Bearer not-a-token"}, 401),
+        (login("planner", "CT"), 403),
+        (joint.ct, 422),
+    ):
+        if path == "/evidence":  # an op_id but no photo
+            answer = send(url, headers=headers, data={"op_id": op()})
+        else:  # an op_id and nothing else
+            answer = send(url, headers=headers, json={"op_id": op()})
+        assert answer.status_code == status, (headers, answer.get_json())
+        error = answer.get_json()
+        assert error["message"]["zh"] and error["message"]["en"], error
+
+
 def test_unchanged_list_is_304_and_answers_are_gzipped(client, joint):
     first = client.get("/api/v1/tablet/inspections", headers=joint.ct | {"Accept-Encoding": "gzip"})
     detail = client.get(

@@ -19,12 +19,13 @@ from inspect_app.models import Inspection, ItemResult
 from inspect_app.services import inspections
 from tests.tablet.conftest import op
 
-# An item write: its item and the member's place are one query; a first record is inserted
+# An item write: who asks and whether the write was done already are one query, its item and
+# the member's place another; a first record is inserted
 # without reading the item's result first; the answer reads the task's items with their results
 # in one query; the transaction that keeps the answer seals the entry (docs/audit-chain.md).
 # SQLite keeps the answer in a second transaction, after the change's commit (the operation's
 # record written twice); PostgreSQL in the change's own, with the operation's record once.
-STATEMENTS = {"sqlite": 19, "postgres": 17}
+STATEMENTS = {"sqlite": 18, "postgres": 16}
 # On PostgreSQL, the ones not run as prepared statements (EXECUTE): the seal's update of each
 # entry it chains.
 UNPREPARED = {"postgres": 1}
@@ -90,6 +91,21 @@ def test_an_item_write_runs_the_statements_it_needs_and_builds_none_of_them(
     if engine == "postgres":
         unprepared = [s for s in seen if not s.startswith("('EXECUTE lianjian_prepared_")]
         assert len(unprepared) <= UNPREPARED[engine], f"{len(unprepared)} unprepared:\n{listing}"
+
+
+def test_a_replay_of_a_done_write_is_answered_from_the_sign_in_query(client, joint):
+    body = {"op_id": op(), "item_version": 0, "result": "PASS", "notes": "灭火器压力正常"}
+    url = f"/api/v1/tablet/inspections/{joint.inspection.id}/items/IC-01"
+    first = client.put(url, headers=joint.ct, json=body)
+    assert first.status_code == 200, first.get_json()
+    with _statements() as seen:
+        again = client.put(url, headers=joint.ct, json=body)
+    assert again.status_code == 200 and again.get_json() == first.get_json()
+    assert len(seen) == 1, "\n".join(seen)
+    reused = client.put(url, headers=joint.ct, json=body | {"notes": "另一次记录"})
+    assert reused.status_code == 409 and reused.get_json()["status"] == "OPERATION_REUSED"
+    stranger = client.put(url, headers=joint.fr, json=body)  # another member's token, same op_id
+    assert stranger.status_code == 409 and stranger.get_json()["status"] == "OPERATION_REUSED"
 
 
 def test_what_peewee_builds_is_counted(client, joint, monkeypatch):
