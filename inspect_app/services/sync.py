@@ -2,7 +2,8 @@
 
 Every tablet asks this on every sync, mostly to learn that nothing changed, so the two queries are
 built once per filter shape (inspect_app/prepared.py): the newest change and the count, which the
-list's ETag is made of, and one page in (updated_at, id) order.
+list's ETag is made of (asked with the sign-in: with_newest), and one page in (updated_at, id)
+order.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from inspect_app.services.inspections import SUMMARY_COLUMNS, my_inspections
 @dataclass(frozen=True)
 class Window:
     """Which of my inspections a sync asks for: changed after `since`, and after the cursor
-    (`after`, `after_id`: the last row of the previous page)."""
+    (`after`, `after_id`: the last row of the previous page). `inspector_id` None: whose is
+    not known yet (the list asks who asks and the window's state in one query)."""
 
-    inspector_id: int
+    inspector_id: int | None
     since: datetime | None = None
     after: datetime | None = None
     after_id: int | None = None
@@ -64,14 +66,11 @@ def _window(inspector_id: int, since=None, after=None, after_id=None):
     return query
 
 
-def _newest(**values):
-    return _window(**values).select(fn.MAX(Inspection.updated_at), fn.COUNT(Inspection.id)).tuples()
-
-
 def with_newest(query: ModelSelect, **bounds) -> ModelSelect:
-    """`query` (in which Inspector is joined) and after its own columns what newest() gives for
-    that inspector's window (`bounds`: Window.bounds()); nulls and 0 when it is not an inspector.
-    How a tablet's list asks who it is and the list's state in one query."""
+    """`query` (in which Inspector is joined) and after its own columns the newest change and
+    the number of inspections in that inspector's window (`bounds`: Window.bounds()), what the
+    list's ETag follows; null and 0 when it is not an inspector. How a tablet's list asks who it
+    is and the list's state in one query."""
     window = partial(_window, Inspector.id, **bounds)
     return query.select_extend(
         window().select(fn.MAX(Inspection.updated_at)), window().select(fn.COUNT(Inspection.id))
@@ -101,11 +100,10 @@ def by_shape(build: Callable, **extra: type) -> dict[tuple[bool, bool], Prepared
     return prepared
 
 
-NEWEST = by_shape(_newest, inspector_id=int)
 PAGE = by_shape(_page, inspector_id=int, limit=int)
 
 
-def window_for(inspector_id: int, since: datetime | None, cursor: str | None) -> Window:
+def window_for(inspector_id: int | None, since: datetime | None, cursor: str | None) -> Window:
     """The window a sync asks for: changed after `since`, after the previous page's cursor."""
     after, after_id = _parse_cursor(cursor) if cursor is not None else (None, None)
     return Window(inspector_id, since, after, after_id)
@@ -146,11 +144,6 @@ def read_page(window: Window, limit: int, cursor: str | None) -> SyncPage:
     rows = page(window, limit + 1)
     items = rows[:limit]
     return SyncPage(items, _cursor(items[-1]) if items else cursor, len(rows) > limit)
-
-
-def newest(window: Window) -> tuple:
-    """The newest change and the number of inspections in the window (what the ETag follows)."""
-    return NEWEST[window.shape].first(**window.values())
 
 
 def page(window: Window, limit: int) -> list[Inspection]:
