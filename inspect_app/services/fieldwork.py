@@ -1,7 +1,7 @@
 """Recording an inspection: check-in, items, evidence, outcome, signatures, submission, amendment.
 
 Each function is one write on one version of the inspection, called inside the operation's
-transaction (services.tablet_writes, through run_once), and returns the inspection's new state.
+transaction (services.tablet_writes, through idempotency.run_once_then_answer), and returns the inspection's new state.
 """
 
 from __future__ import annotations

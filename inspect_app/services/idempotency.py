@@ -61,8 +61,9 @@ class Answer:
     encoded: Encoded | None = None
 
 
-# What builds a body after the commit: the body, what to keep beside it, the body encoded
-# (its text is kept as the answer as it is: the body is not serialised a second time).
+# What builds a write's body (on SQLite after its commit, on PostgreSQL inside its transaction):
+# the body, what to keep beside it, the body encoded (its text is kept as the answer as it is:
+# the body is not serialised a second time).
 Build = Callable[[Any], tuple[dict[str, Any], Callable[[], None], Encoded]]
 
 
@@ -139,31 +140,6 @@ def _replay(actor: Actor, op: Operation, *, again: bool = False) -> Answer | Non
     if done.user_id != actor.user_id or done.request_hash != op.request_hash:
         raise AppError("OPERATION_REUSED")
     return Answer(done.response, done.status_code)
-
-
-def run_once(actor: Actor, op: Operation, now: datetime, write: Callable[[], Answer]) -> Answer:
-    """Run `write` once per op_id, in one transaction with the operation's record; replays get
-    the stored answer."""
-    replayed = _replay(actor, op)
-    if replayed is not None:
-        return replayed
-    try:
-        with database.atomic():
-            answer = write()
-            ClientOperation.create(
-                op_id=op.op_id,
-                user=actor.user_id,
-                request_hash=op.request_hash,
-                status_code=answer.status,
-                response=answer.body,
-                created_at=now,
-            )
-        return answer
-    except peewee.IntegrityError:
-        replayed = _replay(actor, op, again=True)
-        if replayed is None:
-            raise
-        return replayed
 
 
 def run_once_then_answer(
