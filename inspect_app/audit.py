@@ -40,6 +40,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from peewee import JOIN
 
 from inspect_app import config
 from inspect_app.clock import as_utc
@@ -287,7 +288,7 @@ def record(
         # in the change's transaction (it holds the write lock already), else in one of its own
         held = contextlib.nullcontext() if database.in_transaction() else database.atomic()
         with held:
-            _seal_held(_head_for_update(wait=True), SEAL_BATCH, mine=entry)
+            _seal_round(True, SEAL_BATCH, mine=entry)
     else:
         _seal_after_commit()
     return entry
@@ -316,11 +317,8 @@ def seal_here() -> None:
     `sealed_by_caller` wrote among them). SQLite: this transaction holds the write lock, and so
     the head. PostgreSQL: unless another sealer holds the head (it or a later one chains them),
     then after the commit, never waiting, as any writer."""
-    head = _head_for_update(wait=False)
-    if head is None:
+    if _seal_round(False, SEAL_BATCH) is None:
         _seal_after_commit()
-    else:
-        _seal_held(head, SEAL_BATCH)
 
 
 def _seals_in_transaction() -> bool:
@@ -356,39 +354,52 @@ def seal(*, wait: bool = True, batch: int = SEAL_BATCH, rebuild: bool = False) -
         with database.atomic():
             if rebuild:
                 rebuildable()
-            head = _head_for_update(wait)
-            if head is None:
-                return sealed
-            count = _seal_held(head, batch)
+            count = _seal_round(wait, batch)
+        if not count:
+            return sealed
         sealed += count
         if count < batch:
             return sealed
 
 
-def _head_query(skip_locked: bool):
-    query = AuditHead.select().limit(1)
-    if not one_writer():  # SQLite: the transaction holds it
-        query = query.for_update(skip_locked=skip_locked)
+def _round_query(batch, skip_locked: bool):
+    """The unsealed entries (up to `batch`, in id order) and beside each the head, in one query;
+    one row with no entry (id None) when nothing is unsealed. On PostgreSQL the head is taken
+    FOR UPDATE (SKIP LOCKED: no row at all while another sealer holds it); SQLite's transaction
+    holds it already. `seen_seq`: the head's seq as the statement's snapshot shows it, which
+    differs from the head's own only when a sealer committed after the snapshot was taken and
+    before the lock (PostgreSQL's READ COMMITTED): its entries may then look unsealed still."""
+    seen = AuditHead.alias("seen")
+    query = (
+        AuditEntry.select(
+            AuditEntry,
+            AuditHead.id.alias("head_id"),
+            AuditHead.seq.alias("head_seq"),
+            AuditHead.hash.alias("head_hash"),
+            seen.select(seen.seq).alias("seen_seq"),
+        )
+        .join(AuditHead, JOIN.RIGHT_OUTER, on=AuditEntry.seq.is_null())
+        .order_by(AuditEntry.id)
+        .limit(batch)
+        .objects()
+    )
+    if not one_writer():
+        query = query.for_update(of=AuditHead, skip_locked=skip_locked)
     return query
 
 
-# A write seals after it (inspect_app/prepared.py: built once; the database's kind is read when
-# the query is first compiled for it, and each kind gets its own compilation).
-HEAD = {
-    wait: Prepared(lambda skip_locked=not wait: _head_query(skip_locked)) for wait in (True, False)
+# A round of sealing: the head and what it chains, one query (inspect_app/prepared.py: built
+# once; the database's kind is read when the query is first compiled for it).
+ROUND = {
+    wait: Prepared(lambda batch, skip=not wait: _round_query(batch, skip), batch=int)
+    for wait in (True, False)
 }
-
-
-def _unsealed(*columns):
-    return AuditEntry.select(*columns).where(AuditEntry.seq.is_null()).order_by(AuditEntry.id)
-
-
-UNSEALED = Prepared(lambda batch: _unsealed().limit(batch), batch=int)
-# The first two unsealed ids: a writer that seals in its own transaction finds its own entry
-# alone, almost always, and chains the entry it holds instead of reading it back.
-FIRST_UNSEALED = Prepared(lambda: _unsealed(AuditEntry.id).limit(2).tuples())
-
-
+UNSEALED = Prepared(
+    lambda batch: (
+        AuditEntry.select().where(AuditEntry.seq.is_null()).order_by(AuditEntry.id).limit(batch)
+    ),
+    batch=int,
+)
 MOVE_HEAD = Prepared(
     lambda head_id, seq, hash, at, signature, key_id: AuditHead.update(
         seq=raw(seq), hash=raw(hash), at=raw(at), signature=raw(signature), key_id=raw(key_id)
@@ -396,34 +407,53 @@ MOVE_HEAD = Prepared(
     head_id=int,
     **dict.fromkeys(("seq", "hash", "at", "signature", "key_id"), str),
 )
+# PostgreSQL: the entries chained and the head moved in one statement.
+SEAL_ALL = """WITH moved AS (
+    UPDATE audit_head SET seq = %s, hash = %s, at = %s, signature = %s, key_id = %s WHERE id = %s
+) UPDATE audit_entry SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash
+FROM unnest(%s::integer[], %s::integer[], %s::text[], %s::text[]) AS v(id, seq, prev_hash, hash)
+WHERE audit_entry.id = v.id"""
 
 
-def _head_for_update(wait: bool) -> AuditHead | None:
-    return HEAD[wait].one()
-
-
-def _seal_held(head: AuditHead, batch: int, mine: AuditEntry | None = None) -> int:
-    """Chain up to `batch` unsealed entries after the head, which this transaction holds
-    (`mine`: the entry this transaction wrote, as it wrote it)."""
-    if mine is not None and list(FIRST_UNSEALED.rows()) == [(mine.id,)]:
-        rows = [mine]
-    else:
-        rows = list(UNSEALED.rows(batch=batch))
+def _seal_round(wait: bool, batch: int, mine: AuditEntry | None = None) -> int | None:
+    """Chain up to `batch` unsealed entries after the head, in this transaction, and move and
+    sign the head: how many (`mine`: the entry this transaction wrote, given its place too).
+    None when another sealer holds the head (PostgreSQL, not waiting)."""
+    rows = list(ROUND[wait].rows(batch=batch))
     if not rows:
+        return None
+    head = rows[0]
+    if head.seen_seq != head.head_seq:  # read them again: holding the head, nobody moves it now
+        rows = list(UNSEALED.rows(batch=batch))
+    entries = [row for row in rows if row.id is not None]
+    if not entries:
         return 0
-    seq, prev = head.seq, head.hash
-    p = database.param
-    sql = f"UPDATE audit_entry SET seq = {p}, prev_hash = {p}, hash = {p} WHERE id = {p}"
-    for row in rows:
+    seq, prev, chained = head.head_seq, head.head_hash, []
+    for row in entries:
         seq += 1
         digest = entry_hash(prev, sealed_fields(row, seq))
-        database.execute_sql(sql, (seq, prev, digest, row.id))
-        row.seq, row.prev_hash, row.hash, prev = seq, prev, digest, digest
+        chained.append((row.id, seq, prev, digest))
         if mine is not None and row.id == mine.id:
-            mine.seq, mine.prev_hash, mine.hash = row.seq, row.prev_hash, row.hash
-    at = stamp(rows[-1].at)
-    MOVE_HEAD.run(head_id=head.id, seq=seq, hash=prev, at=at, **_signature(seq, prev, at))
-    return len(rows)
+            mine.seq, mine.prev_hash, mine.hash = seq, prev, digest
+        prev = digest
+    at = stamp(entries[-1].at)
+    _write_seal(head.head_id, chained, seq=seq, hash=prev, at=at, **_signature(seq, prev, at))
+    return len(entries)
+
+
+def _write_seal(head_id: int, chained: list[tuple[int, int, str, str]], **head: Any) -> None:
+    """Give each entry its (seq, prev_hash, hash) and move the head: SQLite one statement per
+    entry (in process, cheap), PostgreSQL one round trip for all."""
+    if one_writer():
+        p = database.param
+        sql = f"UPDATE audit_entry SET seq = {p}, prev_hash = {p}, hash = {p} WHERE id = {p}"
+        for entry_id, seq, prev, digest in chained:
+            database.execute_sql(sql, (seq, prev, digest, entry_id))
+        MOVE_HEAD.run(head_id=head_id, **head)
+        return
+    columns = [list(column) for column in zip(*chained, strict=True)]
+    moved = (head["seq"], head["hash"], head["at"], head["signature"], head["key_id"], head_id)
+    database.execute_sql(SEAL_ALL, (*moved, *columns))
 
 
 def ensure_head() -> None:

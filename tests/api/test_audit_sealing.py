@@ -225,3 +225,50 @@ def test_a_writer_does_not_wait_for_another_writers_open_transaction(app, db_url
     assert finished_while_open, "the second writer waited for the first one's transaction"
     assert _verify(app).exit_code == 0  # the first one's entry sealed too, after its commit
     assert AuditEntry.select().where(AuditEntry.seq.is_null()).count() == 0
+
+
+def test_a_sealer_that_waited_for_the_head_chains_nothing_twice(app, db_url):
+    """PostgreSQL reads the head and the unsealed entries in one statement, whose snapshot is
+    taken before it waits for the head: when the sealer it waited for commits, the entries that
+    one chained still look unsealed to it. It reads them again, and the chain stays whole."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("SQLite: a sealer holds the write lock before it reads anything")
+    with unsealed():
+        entries = [_note(n) for n in (1, 2)]
+    holding, release, results = threading.Event(), threading.Event(), {}
+
+    def first() -> None:
+        with database.connection_context(), database.atomic():
+            results["first"] = audit.seal()
+            holding.set()
+            release.wait(60)
+
+    def second() -> None:
+        holding.wait(60)
+        with database.connection_context():
+            (results["pid"],) = database.execute_sql("SELECT pg_backend_pid()").fetchone()
+            results["second"] = audit.seal()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    waiting = False
+    with database.connection_context():
+        for _ in range(600):  # the second sealer's statement started, and waits for the head
+            (count,) = database.execute_sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid = %s",
+                (results.get("pid"),),
+            ).fetchone()
+            if waiting := count > 0:
+                break
+            threading.Event().wait(0.05)
+    release.set()
+    for thread in threads:
+        thread.join(60)
+    assert waiting, "the second sealer never waited for the head"
+    assert (results["first"], results["second"]) == (2, 0)
+    sealed = {
+        e.id: e.seq for e in AuditEntry.select().where(AuditEntry.id << [e.id for e in entries])
+    }
+    assert sorted(sealed.values()) == [AuditHead.get().seq - 1, AuditHead.get().seq]
+    assert _verify(app).exit_code == 0

@@ -22,12 +22,13 @@ from tests.tablet.conftest import op
 # An item write: who asks and whether the write was done already are one query, its item and
 # the member's place another; a first record is inserted
 # without reading the item's result first; the answer reads the task's items with their results
-# in one query; the transaction that keeps the answer seals the entry (docs/audit-chain.md).
+# in one query; the transaction that keeps the answer seals the entry (docs/audit-chain.md):
+# the head and the unsealed entries read in one query, and on PostgreSQL the entries chained and
+# the head moved in one statement.
 # SQLite keeps the answer in a second transaction, after the change's commit (the operation's
 # record written twice); PostgreSQL in the change's own, with the operation's record once.
-STATEMENTS = {"sqlite": 18, "postgres": 16}
-# On PostgreSQL, the ones not run as prepared statements (EXECUTE): the seal's update of each
-# entry it chains.
+STATEMENTS = {"sqlite": 17, "postgres": 14}
+# On PostgreSQL, the ones not run as prepared statements (EXECUTE): the seal's one update.
 UNPREPARED = {"postgres": 1}
 
 
