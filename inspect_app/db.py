@@ -14,7 +14,7 @@ from playhouse.db_url import connect, parse
 from playhouse.pool import PooledSqliteDatabase
 
 from inspect_app.clock import as_utc
-from inspect_app.peewee_internals import PooledPostgres
+from inspect_app.peewee_internals import PooledPostgres, Postgres
 
 database = peewee.DatabaseProxy()
 
@@ -128,6 +128,8 @@ def open_database(url: str, *, pooled: bool = False) -> peewee.Database:
         return kind(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", **extra)
     if pooled:
         return PooledPostgres(**parse(url.replace("+pool://", "://")), **POOL)
+    if url.startswith(("postgres://", "postgresql://")):
+        return Postgres(**parse(url))
     return connect(url)
 
 

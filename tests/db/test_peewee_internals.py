@@ -9,7 +9,7 @@ import peewee
 import pytest
 from playhouse.pool import PooledDatabase
 
-from inspect_app.peewee_internals import PRIVATE, PooledPostgres
+from inspect_app.peewee_internals import PRIVATE, BeginWithFirstStatement, PooledPostgres
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,15 @@ def test_a_cursor_wrapper_still_initializes_lazily_once_by_its_flag():
 def test_the_cursor_wrapper_is_what_execute_uses():
     source = inspect.getsource(peewee.BaseQuery._execute)
     assert "_get_cursor_wrapper(" in source, "BaseQuery._execute no longer wraps its cursor so"
+
+
+def test_transactions_still_begin_and_end_through_the_methods_we_override():
+    """BeginWithFirstStatement sends a transaction's BEGIN with its first statement: peewee must
+    still open and close transactions through begin()/commit()/rollback(), send savepoints
+    through execute_sql(), and spell PostgreSQL's BEGIN from its isolation level as we do."""
+    assert "self.db.begin(" in inspect.getsource(peewee._transaction._begin)
+    assert "self.db.execute_sql(" in inspect.getsource(peewee._savepoint._begin)
+    begin = inspect.getsource(peewee.PostgresqlDatabase.begin)
+    assert "self._isolation_level" in begin and "isolation_level_str(" in begin
+    assert "BEGIN TRANSACTION ISOLATION LEVEL %s" in begin
+    assert {"begin", "commit", "rollback", "execute_sql"} <= set(vars(BeginWithFirstStatement))

@@ -90,8 +90,43 @@ def test_an_item_write_runs_the_statements_it_needs_and_builds_none_of_them(
     assert len(seen) <= STATEMENTS[engine], f"{len(seen)} statements:\n{listing}"
     assert built == [], "built on the write path:\n" + "\n".join(built)
     if engine == "postgres":
-        unprepared = [s for s in seen if not s.startswith("('EXECUTE lianjian_prepared_")]
+        prepared = ("('EXECUTE lianjian_prepared_", "('BEGIN; EXECUTE lianjian_prepared_")
+        unprepared = [s for s in seen if not s.startswith(prepared)]
         assert len(unprepared) <= UNPREPARED[engine], f"{len(unprepared)} unprepared:\n{listing}"
+
+
+def test_an_item_write_on_postgresql_sends_its_begin_with_its_first_statement(
+    client, joint, db_url, monkeypatch
+):
+    """The round trips are the statements and one COMMIT: no BEGIN of its own
+    (inspect_app/peewee_internals.py, BeginWithFirstStatement)."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("SQLite runs in process: a BEGIN costs no round trip")
+    _put_item(client, joint, "IC-02")
+    sent: list[str] = []
+    real = database.obj.cursor
+
+    class Counted:  # a psycopg2 cursor's methods cannot be replaced: wrap it
+        def __init__(self, cursor):
+            self._cursor = cursor
+
+        def execute(self, sql, *params):
+            sent.append(sql)
+            return self._cursor.execute(sql, *params)
+
+        def __getattr__(self, name):
+            return getattr(self._cursor, name)
+
+    def cursor(*args, **kwargs):
+        return Counted(real(*args, **kwargs))
+
+    with _statements() as seen:
+        monkeypatch.setattr(database.obj, "cursor", cursor)
+        answer = _put_item(client, joint)
+        monkeypatch.undo()
+    assert answer.status_code == 200, answer.get_json()
+    assert sent.count("COMMIT") == 1 and "BEGIN" not in sent, "\n".join(sent)
+    assert len(sent) == len(seen) + 1, "\n".join(sent)
 
 
 def test_a_replay_of_a_done_write_is_answered_from_the_sign_in_query(client, joint):
