@@ -577,6 +577,10 @@ CHECK_ITEM = tuple(
     getattr(RiskPoint, name)
     for name in ("id", "code", "version", "title", "content", "method", "key_item", "department")
 )
+RESULT = tuple(
+    getattr(ItemResult, name)
+    for name in ("id", "result", "notes", "version", "device_at", "recorded_at")
+)
 RECORDED = Prepared(
     lambda inspection_id: (
         ItemResult.select(ItemResult, RiskPoint.id, RiskPoint.code, RiskPoint.version)
@@ -608,7 +612,7 @@ TASK_POINTS = Prepared(  # the task's check items with their departments, by cod
 # reads of both in one query (TASK_POINTS and RECORDED each give one of them).
 POINTS_RECORDED = Prepared(
     lambda task_id, inspection_id: (
-        RiskPoint.select(*CHECK_ITEM, Department.id, Department.code, ItemResult)
+        RiskPoint.select(*CHECK_ITEM, Department.code, *RESULT)
         .join(TaskRiskPoint)
         .switch(RiskPoint)
         .join(Department)
@@ -617,10 +621,10 @@ POINTS_RECORDED = Prepared(
             ItemResult,
             JOIN.LEFT_OUTER,
             on=(ItemResult.risk_point == RiskPoint.id) & (ItemResult.inspection == inspection_id),
-            attr="recorded",
         )
         .where(TaskRiskPoint.task == task_id)
         .order_by(RiskPoint.code)
+        .tuples()
     ),
     task_id=int,
     inspection_id=int,
@@ -628,11 +632,10 @@ POINTS_RECORDED = Prepared(
 TEAM = Prepared(  # the members with their inspector, department and signature
     lambda inspection_id: (
         InspectionMember.select(
-            InspectionMember,
-            Inspector.id,
+            InspectionMember.inspector,
+            InspectionMember.department,
             Inspector.code,
             Inspector.name,
-            Department.id,
             Department.code,
             Signature.content_hash,
             Signature.scope,
@@ -649,13 +652,84 @@ TEAM = Prepared(  # the members with their inspector, department and signature
             JOIN.LEFT_OUTER,
             on=(Signature.inspection == InspectionMember.inspection)
             & (Signature.inspector == InspectionMember.inspector),
-            attr="signature",
         )
         .where(InspectionMember.inspection == inspection_id)
         .order_by(Department.code, Inspector.code)
+        .tuples()
     ),
     inspection_id=int,
 )
+
+
+# What a record reads of its check items, results and team, as plain rows (issue 17: peewee's
+# joined models were a sixth of a tablet write's CPU); the attributes are the models' own, so
+# what reads them reads models as well (fieldwork's signatures read ItemResult models).
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A joined row's id and code (a department)."""
+
+    id: int
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckItem:
+    """One of the task's check items (RiskPoint's columns in CHECK_ITEM)."""
+
+    id: int
+    code: str
+    version: int
+    title: str
+    content: str
+    method: str
+    key_item: bool
+    department_id: int
+    department: Ref
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A result recorded on a check item (ItemResult's columns in RESULT)."""
+
+    id: int
+    result: str
+    notes: str
+    version: int
+    device_at: datetime | None
+    recorded_at: datetime
+    risk_point: CheckItem
+
+    @property
+    def risk_point_id(self) -> int:
+        return self.risk_point.id
+
+
+@dataclass(frozen=True, slots=True)
+class TeamSignature:
+    content_hash: str
+    scope: str
+    part_hash: str | None
+    signed_at: datetime
+    device_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TeamMember:
+    """A member of the inspection's team, with their signature if they signed (TEAM's row)."""
+
+    inspector_id: int
+    department_id: int
+    inspector: Person
+    department: Ref
+    signature: TeamSignature | None
+
+
 LICENCE = Prepared(
     lambda holder_id, industry_id: (
         Licence.select(Licence, Industry)
@@ -723,16 +797,15 @@ def _task_points(inspection: Inspection) -> list[RiskPoint]:
     return list(TASK_POINTS.rows(task_id=inspection.task_id))
 
 
-def _points_recorded(inspection: Inspection) -> tuple[list[RiskPoint], list[ItemResult]]:
-    """The task's check items and the results recorded on them, as _task_points and _recorded
-    give them, in one query."""
+def _points_recorded(inspection: Inspection) -> tuple[list[CheckItem], list[Recorded]]:
+    """The task's check items and the results recorded on them, in one query (as _task_points
+    and _recorded would give them)."""
     points, recorded = [], []
-    for point in POINTS_RECORDED.rows(task_id=inspection.task_id, inspection_id=inspection.id):
-        result = point.__dict__.pop("recorded", None)
+    for row in POINTS_RECORDED.rows(task_id=inspection.task_id, inspection_id=inspection.id):
+        point = CheckItem(*row[:8], Ref(row[7], row[8]))
         points.append(point)
-        if result is not None and result.id is not None:
-            result.risk_point = point
-            recorded.append(result)
+        if row[9] is not None:
+            recorded.append(Recorded(*row[9:], point))
     return points, recorded
 
 
@@ -823,9 +896,20 @@ def member_parts(
     return parts
 
 
-def _members(inspection: Inspection) -> list[InspectionMember]:
+def _members(inspection: Inspection) -> list[TeamMember]:
     """The team, by department then inspector code, each with `.signature` (or None)."""
-    return list(TEAM.rows(inspection_id=inspection.id))
+    return [
+        TeamMember(
+            inspector,
+            department,
+            Person(code, name),
+            Ref(department, department_code),
+            None if signed[0] is None else TeamSignature(*signed),
+        )
+        for inspector, department, code, name, department_code, *signed in TEAM.rows(
+            inspection_id=inspection.id
+        )
+    ]
 
 
 def team(
