@@ -363,25 +363,26 @@ def seal(*, wait: bool = True, batch: int = SEAL_BATCH, rebuild: bool = False) -
 
 
 def _round_query(batch, skip_locked: bool):
-    """The unsealed entries (up to `batch`, in id order) and beside each the head, in one query;
-    one row with no entry (id None) when nothing is unsealed. On PostgreSQL the head is taken
-    FOR UPDATE (SKIP LOCKED: no row at all while another sealer holds it); SQLite's transaction
-    holds it already. `seen_seq`: the head's seq as the statement's snapshot shows it, which
-    differs from the head's own only when a sealer committed after the snapshot was taken and
-    before the lock (PostgreSQL's READ COMMITTED): its entries may then look unsealed still."""
+    """The unsealed entries (up to `batch`, in id order) and beside each the head, in one query
+    (the head left-joined to them: both databases find them by the index on seq); one row with
+    no entry (id None) when nothing is unsealed. On PostgreSQL the head is taken FOR UPDATE
+    (SKIP LOCKED: no row at all while another sealer holds it); SQLite's transaction holds it
+    already. `seen_seq`: the head's seq as the statement's snapshot shows it, which differs
+    from the head's own only when a sealer committed after the snapshot was taken and before
+    the lock (PostgreSQL's READ COMMITTED): its entries may then look unsealed still."""
     seen = AuditHead.alias("seen")
     query = (
-        AuditEntry.select(
-            AuditEntry,
+        AuditHead.select(
+            *AuditEntry._meta.sorted_fields,
             AuditHead.id.alias("head_id"),
             AuditHead.seq.alias("head_seq"),
             AuditHead.hash.alias("head_hash"),
             seen.select(seen.seq).alias("seen_seq"),
         )
-        .join(AuditHead, JOIN.RIGHT_OUTER, on=AuditEntry.seq.is_null())
+        .join(AuditEntry, JOIN.LEFT_OUTER, on=AuditEntry.seq.is_null())
         .order_by(AuditEntry.id)
         .limit(batch)
-        .objects()
+        .objects(AuditEntry)
     )
     if not one_writer():
         query = query.for_update(of=AuditHead, skip_locked=skip_locked)
