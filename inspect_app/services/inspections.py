@@ -448,13 +448,19 @@ def visit_time(inspection: Inspection) -> datetime | None:
 
 
 @dataclass(frozen=True)
-class ChecklistItem:
+class ItemText:
+    """What a check item says, at the version the task chose."""
+
     code: str
     version: int
     title: str
     content: str
     method: str
     key_item: bool
+
+
+@dataclass(frozen=True)
+class ChecklistItem(ItemText):
     result: str | None
     notes: str
     item_version: int
@@ -575,7 +581,7 @@ class Detail:
 # only the columns the record shows: peewee's cost is by the value it converts and sets.
 CHECK_ITEM = tuple(
     getattr(RiskPoint, name)
-    for name in ("id", "code", "version", "title", "content", "method", "key_item", "department")
+    for name in ("code", "version", "title", "content", "method", "key_item", "id", "department")
 )
 RESULT = tuple(
     getattr(ItemResult, name)
@@ -665,26 +671,20 @@ TEAM = Prepared(  # the members with their inspector, department and signature
 # joined models were a sixth of a tablet write's CPU); the attributes are the models' own, so
 # what reads them reads models as well (fieldwork's signatures read ItemResult models).
 @dataclass(frozen=True, slots=True)
-class Ref:
-    """A joined row's id and code (a department)."""
+class Coded:
+    """A joined row as the record shows it: a department's code, an inspector's and name."""
+
+    code: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class CheckItem(ItemText):
+    """One of the task's check items (RiskPoint's columns in CHECK_ITEM, in their order)."""
 
     id: int
-    code: str
-
-
-@dataclass(frozen=True, slots=True)
-class CheckItem:
-    """One of the task's check items (RiskPoint's columns in CHECK_ITEM)."""
-
-    id: int
-    code: str
-    version: int
-    title: str
-    content: str
-    method: str
-    key_item: bool
     department_id: int
-    department: Ref
+    department: Coded
 
 
 @dataclass(frozen=True, slots=True)
@@ -714,19 +714,13 @@ class TeamSignature:
 
 
 @dataclass(frozen=True, slots=True)
-class Person:
-    code: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
 class TeamMember:
     """A member of the inspection's team, with their signature if they signed (TEAM's row)."""
 
     inspector_id: int
     department_id: int
-    inspector: Person
-    department: Ref
+    inspector: Coded
+    department: Coded
     signature: TeamSignature | None
 
 
@@ -802,7 +796,7 @@ def _points_recorded(inspection: Inspection) -> tuple[list[CheckItem], list[Reco
     and _recorded would give them)."""
     points, recorded = [], []
     for row in POINTS_RECORDED.rows(task_id=inspection.task_id, inspection_id=inspection.id):
-        point = CheckItem(*row[:8], Ref(row[7], row[8]))
+        point = CheckItem(*row[:8], Coded(row[8]))
         points.append(point)
         if row[9] is not None:
             recorded.append(Recorded(*row[9:], point))
@@ -902,8 +896,8 @@ def _members(inspection: Inspection) -> list[TeamMember]:
         TeamMember(
             inspector,
             department,
-            Person(code, name),
-            Ref(department, department_code),
+            Coded(code, name),
+            Coded(department_code),
             None if signed[0] is None else TeamSignature(*signed),
         )
         for inspector, department, code, name, department_code, *signed in TEAM.rows(
