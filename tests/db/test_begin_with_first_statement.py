@@ -9,6 +9,7 @@ import pytest
 
 from inspect_app.db import open_database, release
 from tests.conftest import POSTGRES_URL
+from tests.round_trips import sent_by
 
 
 @pytest.fixture(params=[False, True], ids=["direct", "pooled"])
@@ -16,22 +17,8 @@ def pg(request, postgres_schema):
     db = open_database(postgres_schema, pooled=request.param)
     db.connect()
     db.execute_sql("CREATE TEMPORARY TABLE 街道备注 (id serial PRIMARY KEY, note text UNIQUE)")
-    sent: list[str] = []
-    real = db.cursor
-
-    class Counted:
-        def __init__(self, cursor):
-            self._cursor = cursor
-
-        def execute(self, sql, params=None):
-            sent.append(sql)
-            return self._cursor.execute(sql, params)
-
-        def __getattr__(self, name):
-            return getattr(self._cursor, name)
-
-    db.cursor = lambda *args, **kwargs: Counted(real(*args, **kwargs))
-    yield db, sent
+    with sent_by(db) as sent:
+        yield db, sent
     db.close()
     release(db)
 

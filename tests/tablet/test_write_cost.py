@@ -17,6 +17,7 @@ from inspect_app.db import database, rebuildable
 from inspect_app.domain.inspection import InspectionStatus
 from inspect_app.models import Inspection, ItemResult
 from inspect_app.services import inspections
+from tests.round_trips import sent_by
 from tests.tablet.conftest import op
 
 # An item write: who asks and whether the write was done already are one query, its item and
@@ -96,34 +97,15 @@ def test_an_item_write_runs_the_statements_it_needs_and_builds_none_of_them(
 
 
 def test_an_item_write_on_postgresql_sends_its_begin_with_its_first_statement(
-    client, joint, db_url, monkeypatch
+    client, joint, db_url
 ):
     """The round trips are the statements and one COMMIT: no BEGIN of its own
     (inspect_app/peewee_internals.py, BeginWithFirstStatement)."""
     if db_url.startswith("sqlite"):
         pytest.skip("SQLite runs in process: a BEGIN costs no round trip")
     _put_item(client, joint, "IC-02")
-    sent: list[str] = []
-    real = database.obj.cursor
-
-    class Counted:  # a psycopg2 cursor's methods cannot be replaced: wrap it
-        def __init__(self, cursor):
-            self._cursor = cursor
-
-        def execute(self, sql, *params):
-            sent.append(sql)
-            return self._cursor.execute(sql, *params)
-
-        def __getattr__(self, name):
-            return getattr(self._cursor, name)
-
-    def cursor(*args, **kwargs):
-        return Counted(real(*args, **kwargs))
-
-    with _statements() as seen:
-        monkeypatch.setattr(database.obj, "cursor", cursor)
+    with _statements() as seen, sent_by(database.obj) as sent:
         answer = _put_item(client, joint)
-        monkeypatch.undo()
     assert answer.status_code == 200, answer.get_json()
     assert sent.count("COMMIT") == 1 and "BEGIN" not in sent, "\n".join(sent)
     assert len(sent) == len(seen) + 1, "\n".join(sent)
